@@ -1,0 +1,49 @@
+# The compendium's commands. `make book` builds the website, `make test` runs the tests.
+# Both create or refresh the local virtual environment .venv from the pinned lock first.
+# Needs only Python 3.12 with pip (pyenv reads .python-version); everything else is installed here.
+
+PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+LOCK := requirements/lock.txt
+STAMP := $(VENV)/.synced
+export PYTENSOR_FLAGS ?= compiledir=$(CURDIR)/.cache/pytensor
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: book test bench lock venv clean-book check-python
+
+# ---- environment -------------------------------------------------------------------------
+check-python:
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if v == (3, 12) else \
+	  "trustmodels needs Python 3.12 (found %d.%d at $(PYTHON)); install it (pyenv install 3.12) or run make PYTHON=/path/to/python3.12" % v)'
+
+$(STAMP): $(LOCK) pyproject.toml | check-python
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python $(LOCK)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# Regenerate the lock after editing pyproject.toml (needs the package index).
+lock: | check-python
+	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv==$(UV_VERSION); }
+	$(BIN)/uv pip compile pyproject.toml --extra book --extra test \
+	  --override requirements/overrides.txt --python-version 3.12 \
+	  --python-platform x86_64-manylinux_2_28 --generate-hashes -o $(LOCK)
+
+# ---- the two commands --------------------------------------------------------------------
+book: $(STAMP)
+	$(BIN)/python -m trustmodels.bookbuild
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_sampler.py
+
+clean-book:
+	rm -rf _build
