@@ -1,0 +1,80 @@
+"""Build the book strictly, with an execution cache that also watches the package and the data.
+
+Jupyter Book's cache is keyed on notebook code cells only. This driver stores a fingerprint of
+``trustmodels/`` and ``data/`` next to the cache; when it changes, the executed notebooks are
+dropped so that every notebook runs again. Prose-only edits leave the cache untouched.
+
+Run it as ``python -m trustmodels.bookbuild`` (``make book`` does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = ["fingerprint", "main"]
+
+WATCHED = ("trustmodels", "data")
+SUFFIXES = {".py", ".csv", ".json", ".txt", ".sha256"}
+
+
+def fingerprint(root: Path, watched: tuple[str, ...] = WATCHED) -> str:
+    """Return a sha256 over the paths and contents of the watched source and data files.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        Project root.
+    watched : tuple of str
+        Folders whose files invalidate executed notebooks.
+
+    Returns
+    -------
+    str
+        Hex digest; equal trees give equal digests.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> (tmp / "data").mkdir(); _ = (tmp / "data" / "a.csv").write_text("x\\n1\\n")
+    >>> fingerprint(tmp) == fingerprint(tmp)
+    True
+    """
+    digest = hashlib.sha256()
+    for folder in watched:
+        base = root / folder
+        if not base.exists():
+            continue
+        for path in sorted(p for p in base.rglob("*") if p.is_file()):
+            if path.suffix not in SUFFIXES or "__pycache__" in path.parts:
+                continue
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Invalidate a stale execution cache, then run ``jupyter-book build`` with warnings as errors."""
+    root = Path.cwd()
+    build = root / "_build"
+    cache = build / ".jupyter_cache"
+    stamp = build / ".trustmodels-fingerprint"
+    current = fingerprint(root)
+    if cache.exists() and (not stamp.exists() or stamp.read_text() != current):
+        print("trustmodels or data changed since the last build: re-executing every notebook")
+        shutil.rmtree(cache)
+    build.mkdir(exist_ok=True)
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root), "-W", "-n",
+               "--keep-going", *(argv or [])]
+    result = subprocess.run(command, check=False)
+    if result.returncode == 0:
+        stamp.write_text(current)
+    return result.returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
