@@ -34,6 +34,7 @@ lock: | check-python
 	$(BIN)/uv pip compile pyproject.toml --extra book --extra test \
 	  --override requirements/overrides.txt --python-version 3.12 \
 	  --python-platform x86_64-manylinux_2_28 --generate-hashes -o $(LOCK)
+	$(BIN)/python requirements/make_environment.py
 
 # ---- the two commands --------------------------------------------------------------------
 book: $(STAMP)
