@@ -2,7 +2,11 @@
 
 Jupyter Book's cache is keyed on notebook code cells only. This driver stores a fingerprint of
 ``trustmodels/`` and ``data/`` next to the cache; when it changes, the executed notebooks are
-dropped so that every notebook runs again. Prose-only edits leave the cache untouched.
+dropped so that every notebook runs again. Prose-only edits leave the cache untouched, and so do
+edits of the modules that only the book build uses (:data:`BOOK_ONLY_MODULES`).
+
+Before building it makes sure the offline copy of MathJax exists
+(:func:`trustmodels.mathjax_assets.ensure_mathjax`).
 
 Run it as ``python -m trustmodels.bookbuild`` (``make book`` does).
 """
@@ -15,14 +19,22 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["fingerprint", "main"]
+from trustmodels.mathjax_assets import MathJaxError, ensure_mathjax
+
+__all__ = ["BOOK_ONLY_MODULES", "fingerprint", "main"]
 
 WATCHED = ("trustmodels", "data")
 SUFFIXES = {".py", ".csv", ".json", ".txt", ".sha256"}
+#: Package modules that only the build itself imports (never a notebook): editing them must not
+#: re-execute the notebooks.
+BOOK_ONLY_MODULES = frozenset({
+    "trustmodels/bookbuild.py", "trustmodels/sphinxext.py", "trustmodels/mathjax_assets.py",
+    "trustmodels/colophon.py", "trustmodels/citation.py",
+})
 
 
 def fingerprint(root: Path, watched: tuple[str, ...] = WATCHED) -> str:
-    """Return a sha256 over the paths and contents of the watched source and data files.
+    r"""Return a sha256 over the paths and contents of the watched source and data files.
 
     Parameters
     ----------
@@ -40,7 +52,7 @@ def fingerprint(root: Path, watched: tuple[str, ...] = WATCHED) -> str:
     --------
     >>> import tempfile
     >>> tmp = Path(tempfile.mkdtemp())
-    >>> (tmp / "data").mkdir(); _ = (tmp / "data" / "a.csv").write_text("x\\n1\\n")
+    >>> (tmp / "data").mkdir(); _ = (tmp / "data" / "a.csv").write_text("x\n1\n")
     >>> fingerprint(tmp) == fingerprint(tmp)
     True
     """
@@ -50,16 +62,23 @@ def fingerprint(root: Path, watched: tuple[str, ...] = WATCHED) -> str:
         if not base.exists():
             continue
         for path in sorted(p for p in base.rglob("*") if p.is_file()):
-            if path.suffix not in SUFFIXES or "__pycache__" in path.parts:
+            relative = path.relative_to(root).as_posix()
+            if (path.suffix not in SUFFIXES or "__pycache__" in path.parts
+                    or relative in BOOK_ONLY_MODULES):
                 continue
-            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(relative.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Invalidate a stale execution cache, then run ``jupyter-book build`` with warnings as errors."""
+    """Fetch MathJax, drop a stale execution cache, run ``jupyter-book build`` strictly."""
     root = Path.cwd()
+    try:
+        ensure_mathjax(root)
+    except MathJaxError as error:
+        print(f"make book: {error}", file=sys.stderr)
+        return 1
     build = root / "_build"
     cache = build / ".jupyter_cache"
     stamp = build / ".trustmodels-fingerprint"

@@ -1,0 +1,113 @@
+"""Sphinx directives that fill the book's front and back matter at build time.
+
+``_config.yml`` loads this module as a Sphinx extension. Each directive turns the output of a
+small, tested function into docutils nodes, so that no page repeats a fact by hand:
+
+``trustmodels-codebook``
+    the codebook table of ``data/datapackage.json`` (:mod:`trustmodels.codebook_table`);
+    the page is rebuilt when the JSON changes.
+``trustmodels-citation``
+    the version and recommended citation from ``CITATION.cff`` (:mod:`trustmodels.citation`).
+``trustmodels-colophon``
+    package versions, git commit, build date (:mod:`trustmodels.colophon`); the page is
+    re-read on every build so that the commit and the date are current.
+
+Paths in directive arguments are relative to the project root (Sphinx's source folder).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.util.docutils import SphinxDirective
+
+from trustmodels import citation, codebook_table, colophon
+
+__all__ = ["setup"]
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], classes: list[str]) -> nodes.table:
+    table = nodes.table(classes=classes)
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    group.extend(nodes.colspec(colwidth=1) for _ in header)
+    head = nodes.thead()
+    body = nodes.tbody()
+    group += head
+    group += body
+    for target, values in ((head, [header]), (body, rows)):
+        for values_row in values:
+            row = nodes.row()
+            for value in values_row:
+                entry = nodes.entry()
+                entry += nodes.paragraph(text=str(value))
+                row += entry
+            target += row
+    return table
+
+
+class CodebookDirective(SphinxDirective):
+    """Insert the codebook table of a data package (argument: path from the project root)."""
+
+    required_arguments = 1
+    option_spec = {"resource": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        """Read the data package and return its table."""
+        path = Path(self.env.srcdir) / self.arguments[0]
+        self.env.note_dependency(str(path))
+        try:
+            rows = codebook_table.codebook_rows(path, self.options.get("resource"))
+        except ValueError as error:
+            raise self.error(str(error)) from None
+        return [_table(codebook_table.CODEBOOK_COLUMNS, rows, ["trustmodels-codebook"])]
+
+
+class CitationDirective(SphinxDirective):
+    """Insert the version, an APA reference and a BibTeX entry from ``CITATION.cff``."""
+
+    optional_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        """Read ``CITATION.cff`` and return the citation block."""
+        path = Path(self.env.srcdir) / (self.arguments[0] if self.arguments else "CITATION.cff")
+        self.env.note_dependency(str(path))
+        try:
+            cff = citation.read_cff(path)
+        except OSError as error:
+            raise self.error(f"{path}: {error.strerror}") from None
+        version = nodes.paragraph()
+        version += nodes.strong(text="Version: ")
+        version += nodes.literal(text=str(cff["version"]), classes=["trustmodels-version"])
+        version += nodes.Text(f" (released {cff.get('date-released', 'not yet')}; licence "
+                              f"{cff.get('license', 'see LICENSE')} for code)")
+        apa = nodes.paragraph(text=citation.apa_citation(cff))
+        bibtex = nodes.literal_block(text=citation.bibtex_citation(cff), language="bibtex")
+        return [version, nodes.rubric(text="APA"), apa, nodes.rubric(text="BibTeX"), bibtex]
+
+
+class ColophonDirective(SphinxDirective):
+    """Insert the build facts and the versions of the key packages."""
+
+    def run(self) -> list[nodes.Node]:
+        """Collect the facts; ask Sphinx to re-read this page on the next build."""
+        self.env.note_reread()
+        root = Path(self.env.srcdir)
+        facts = [("Built from commit", colophon.git_commit(root)),
+                 ("Build date (UTC)", colophon.build_date()),
+                 ("Python", colophon.python_version()),
+                 ("requirements/lock.txt (sha256, first 12)",
+                  colophon.file_digest(root / "requirements" / "lock.txt"))]
+        versions = list(colophon.package_versions().items())
+        return [_table(("Build", "Value"), facts, ["trustmodels-build"]),
+                _table(("Package", "Version"), versions, ["trustmodels-versions"])]
+
+
+def setup(app) -> dict[str, object]:
+    """Register the directives (Sphinx extension entry point)."""
+    app.add_directive("trustmodels-codebook", CodebookDirective)
+    app.add_directive("trustmodels-citation", CitationDirective)
+    app.add_directive("trustmodels-colophon", ColophonDirective)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
