@@ -1,0 +1,186 @@
+"""The book build driver: cache fingerprint, cache invalidation and the offline MathJax copy."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from trustmodels import bookbuild, mathjax_assets
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A minimal project tree with package, data, book prose and a notebook."""
+    (tmp_path / "trustmodels").mkdir()
+    (tmp_path / "trustmodels" / "models.py").write_text("SCALE = 1.0\n")
+    (tmp_path / "trustmodels" / "sphinxext.py").write_text("# book only\n")
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "survey.csv").write_text("id,y\nR1,3\n")
+    (tmp_path / "data" / "datapackage.json").write_text('{"resources": []}\n')
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "intro.md").write_text("# Intro\n")
+    return tmp_path
+
+
+def test_fingerprint_changes_when_package_code_changes(project):
+    before = bookbuild.fingerprint(project)
+    (project / "trustmodels" / "models.py").write_text("SCALE = 2.0\n")
+    assert bookbuild.fingerprint(project) != before
+
+
+def test_fingerprint_changes_when_data_change(project):
+    before = bookbuild.fingerprint(project)
+    (project / "data" / "raw" / "survey.csv").write_text("id,y\nR1,4\n")
+    assert bookbuild.fingerprint(project) != before
+
+
+def test_fingerprint_changes_when_a_data_file_is_added(project):
+    before = bookbuild.fingerprint(project)
+    (project / "data" / "derived").mkdir()
+    (project / "data" / "derived" / "summary.csv").write_text("a\n1\n")
+    assert bookbuild.fingerprint(project) != before
+
+
+def test_fingerprint_ignores_book_prose(project):
+    before = bookbuild.fingerprint(project)
+    (project / "book" / "intro.md").write_text("# Introduction, rewritten\n")
+    (project / "book" / "limitations.md").write_text("# Limitations\n")
+    assert bookbuild.fingerprint(project) == before
+
+
+def test_fingerprint_ignores_modules_only_the_build_uses(project):
+    before = bookbuild.fingerprint(project)
+    (project / "trustmodels" / "sphinxext.py").write_text("# book only, edited\n")
+    assert bookbuild.fingerprint(project) == before
+
+
+def test_fingerprint_ignores_bytecode_caches(project):
+    before = bookbuild.fingerprint(project)
+    (project / "trustmodels" / "__pycache__").mkdir()
+    (project / "trustmodels" / "__pycache__" / "models.cpython-312.pyc").write_bytes(b"\0")
+    assert bookbuild.fingerprint(project) == before
+
+
+def test_book_only_modules_exist_and_are_not_imported_by_notebooks():
+    for relative in bookbuild.BOOK_ONLY_MODULES:
+        assert (ROOT / relative).is_file(), relative
+    modules = {Path(m).stem for m in bookbuild.BOOK_ONLY_MODULES}
+    for notebook in (ROOT / "notebooks").glob("*.ipynb"):
+        text = notebook.read_text(encoding="utf-8")
+        for module in modules:
+            assert f"trustmodels.{module}" not in text, (notebook.name, module)
+            assert f"import {module}" not in text, (notebook.name, module)
+
+
+def _fake_run(returncode: int, calls: list):
+    def run(command, check=False):
+        calls.append(command)
+        return subprocess.CompletedProcess(command, returncode)
+    return run
+
+
+def test_main_drops_a_stale_execution_cache_and_records_the_fingerprint(project, monkeypatch):
+    cache = project / "_build" / ".jupyter_cache"
+    cache.mkdir(parents=True)
+    (cache / "executed.db").write_text("old")
+    (project / "_build" / ".trustmodels-fingerprint").write_text("stale")
+    calls: list = []
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(bookbuild, "ensure_mathjax", lambda root: root)
+    monkeypatch.setattr(bookbuild.subprocess, "run", _fake_run(0, calls))
+    assert bookbuild.main([]) == 0
+    assert not cache.exists()
+    assert (project / "_build" / ".trustmodels-fingerprint").read_text() == \
+        bookbuild.fingerprint(project)
+    assert calls[0][1:] == ["build", str(project), "-W", "-n", "--keep-going"]
+
+
+def test_main_keeps_a_current_cache_and_keeps_the_old_stamp_after_a_failed_build(project,
+                                                                                  monkeypatch):
+    cache = project / "_build" / ".jupyter_cache"
+    cache.mkdir(parents=True)
+    stamp = project / "_build" / ".trustmodels-fingerprint"
+    stamp.write_text(bookbuild.fingerprint(project))
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(bookbuild, "ensure_mathjax", lambda root: root)
+    monkeypatch.setattr(bookbuild.subprocess, "run", _fake_run(2, []))
+    (project / "book" / "intro.md").write_text("# Prose edit\n")
+    assert bookbuild.main([]) == 2
+    assert cache.exists()
+    (project / "trustmodels" / "models.py").write_text("SCALE = 3.0\n")
+    assert bookbuild.main([]) == 2
+    assert stamp.read_text() != bookbuild.fingerprint(project)
+
+
+def test_main_reports_missing_npm_in_one_line(project, monkeypatch, capsys):
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(mathjax_assets.shutil, "which", lambda name: None)
+    monkeypatch.setattr(bookbuild.subprocess, "run", _fake_run(0, []))
+    assert bookbuild.main([]) == 1
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1
+    assert "npm not found" in error
+
+
+def _tarball(path: Path, members: dict[str, bytes]) -> str:
+    with tarfile.open(path, "w:gz") as archive:
+        for name, content in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_install_from_tarball_keeps_only_the_browser_files_needed(tmp_path):
+    tarball = tmp_path / "mathjax.tgz"
+    digest = _tarball(tarball, {
+        "package/LICENSE": b"Apache",
+        "package/es5/tex-chtml.js": b"/* mathjax */",
+        "package/es5/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff": b"font",
+        "package/es5/input/tex/extensions/ams.js": b"/* ams */",
+        "package/es5/tex-svg-full.js": b"/* not needed */",
+        "package/ts/core.ts": b"// sources are not needed",
+    })
+    site = mathjax_assets.install_from_tarball(tarball, tmp_path / "site" / "mathjax", digest)
+    files = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+    assert files == [".version", "LICENSE", "input/tex/extensions/ams.js",
+                     "output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff", "tex-chtml.js"]
+
+
+def test_install_from_tarball_rejects_a_wrong_hash(tmp_path):
+    tarball = tmp_path / "mathjax.tgz"
+    _tarball(tarball, {"package/es5/tex-chtml.js": b"x"})
+    with pytest.raises(mathjax_assets.MathJaxError, match="sha256"):
+        mathjax_assets.install_from_tarball(tarball, tmp_path / "site", "0" * 64)
+
+
+def test_install_from_tarball_rejects_a_package_without_the_entry_point(tmp_path):
+    tarball = tmp_path / "other.tgz"
+    digest = _tarball(tarball, {"package/index.js": b"x"})
+    with pytest.raises(mathjax_assets.MathJaxError, match="tex-chtml.js"):
+        mathjax_assets.install_from_tarball(tarball, tmp_path / "site", digest)
+
+
+def test_ensure_mathjax_reuses_an_installed_copy_without_npm(tmp_path, monkeypatch):
+    site = tmp_path / mathjax_assets.SITE_DIR
+    site.mkdir(parents=True)
+    (site / ".version").write_text(mathjax_assets.MATHJAX_SHA256 + "\n")
+    monkeypatch.setattr(mathjax_assets.shutil, "which", lambda name: None)
+    assert mathjax_assets.ensure_mathjax(tmp_path) == site
+
+
+def test_config_serves_mathjax_from_the_site():
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]
+    extra = config["html_extra_path"]
+    assert extra == [mathjax_assets.SITE_DIR.parent.as_posix()]
+    assert "://" not in config["mathjax_path"]
+    assert config["mathjax_path"].endswith(f"{mathjax_assets.SITE_DIR.name}/tex-chtml.js")
