@@ -370,7 +370,8 @@ class _CodebookParser:
             self.fail_if_problems()
         resource, where = self.pick_resource()
         fields, missing = self.parse_schema(resource, where)
-        self.fail_if_problems()
+        if not fields:  # nothing to check the extension against
+            self.fail_if_problems()
         return self.parse_extension(resource, where, fields, missing)
 
     def pick_resource(self) -> tuple[Mapping, str]:

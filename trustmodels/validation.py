@@ -367,7 +367,8 @@ def validate_frame(raw: pd.DataFrame, codebook: Codebook, label: str = "data",
     ...     print(problem)
     demo.csv: row 3 (respondent R2), column 'q1': "4" is not an answer category;
         expected one of 1, 2, 3
-    demo.csv: row 4, column 'id': "R2" repeats the value of row 3; expected unique values
+    demo.csv: row 4, column 'id': "R2" repeats the value of row 3; expected unique
+        respondent ids
     >>> typed["q1"].tolist()
     [3, <NA>, <NA>]
     """
@@ -400,8 +401,9 @@ def validate_frame(raw: pd.DataFrame, codebook: Codebook, label: str = "data",
             if error:
                 problems.append(Problem(label, error, number, name, who))
             elif spec.unique and value in first_seen:
+                noun = "respondent ids" if name == codebook.id else "values"
                 problems.append(Problem(label, f'"{text}" repeats the value of row '
-                                               f"{first_seen[value]}; expected unique values",
+                                               f"{first_seen[value]}; expected unique {noun}",
                                         number, name, who))
             elif spec.unique:
                 first_seen[value] = number

@@ -1,0 +1,120 @@
+"""The ``trustmodels`` command line.
+
+``trustmodels validate DATA.csv --codebook datapackage.json [--resource NAME]`` checks a survey
+file against its codebook and prints every problem, one line each (rows are spreadsheet rows:
+the header is row 1). It exits with 0 and prints ``valid: N respondents, M items`` when the file
+is valid, and with 2 when it is not or when an input cannot be read. It only reads its inputs.
+
+``trustmodels simulate ...`` runs the documented generator of the simulated data
+(:func:`trustmodels.simulate.main`), when it is installed.
+
+Examples
+--------
+>>> main(["validate", "no-such-file.csv", "--codebook", "no-such-codebook.json"])
+2
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from trustmodels._version import __version__
+
+__all__ = ["EXIT_INVALID", "EXIT_OK", "main"]
+
+EXIT_OK = 0
+#: Exit status for invalid data or unusable input (as argparse uses for usage errors).
+EXIT_INVALID = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trustmodels",
+        description="Survey data checks and tools of the trustmodels research compendium.")
+    parser.add_argument("--version", action="version", version=f"trustmodels {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    validate = commands.add_parser(
+        "validate", help="check a survey CSV file against its codebook",
+        description="Check a survey CSV file against its Data Package codebook and print every "
+                    "problem, one line each (row N = spreadsheet row; the header is row 1). "
+                    "Exit status 0: valid; 2: problems or unreadable input.")
+    validate.add_argument("data", nargs="?", metavar="DATA.csv",
+                          help="the survey file (default: the resource's path in the codebook)")
+    validate.add_argument("--codebook", required=True, metavar="datapackage.json",
+                          help="the codebook (Frictionless Data Package v2)")
+    validate.add_argument("--resource", metavar="NAME",
+                          help="resource to use when the codebook describes several files")
+    commands.add_parser("simulate", help="generate the simulated survey (data/raw/)",
+                        add_help=False)
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from trustmodels.codebook import Codebook, CodebookError
+    from trustmodels.validation import validate_survey
+
+    try:
+        codebook = Codebook.from_file(args.codebook, resource=args.resource)
+    except CodebookError as error:
+        print(error, file=sys.stderr)
+        return EXIT_INVALID
+    data = args.data if args.data is not None else codebook.data_path
+    if data is None:
+        print(f"{codebook.source}: resource {codebook.resource_name!r} has no \"path\"; "
+              "give the DATA.csv file", file=sys.stderr)
+        return EXIT_INVALID
+    typed, problems = validate_survey(data, codebook)
+    if problems:
+        for problem in problems:
+            print(problem)
+        count = len(problems)
+        print(f"invalid: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"valid: {len(typed)} respondents, {len(codebook.items)} items")
+    return EXIT_OK
+
+
+def _simulate(argv: Sequence[str]) -> int:
+    try:
+        module = importlib.import_module("trustmodels.simulate")
+    except ModuleNotFoundError as error:
+        if error.name != "trustmodels.simulate":
+            raise
+        module = None
+    run = getattr(module, "main", None)
+    if run is None:
+        print("trustmodels simulate: not available in this installation "
+              "(trustmodels.simulate.main is missing)", file=sys.stderr)
+        return EXIT_INVALID
+    status = run(list(argv))
+    return int(status or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 when the command succeeded, 2 for invalid data or unusable input.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "simulate":
+        return _simulate(argv[1:])
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version or a usage error (already printed)
+        return int(stop.code or 0)
+    if args.command == "validate":
+        return _validate(args)
+    parser.print_help(sys.stderr)
+    return EXIT_INVALID
