@@ -83,8 +83,10 @@ CALIBRATION_TARGET: dict[str, object] = {
     ),
     "value": 0.44,
     "source": (
-        "Yuan, Dong & Li (2017), meta-analysis of 36 effects of an apology vs no response on "
-        "trust"
+        "Yuan, B., Dong, Y., & Li, W. (2017). The trust repair effect of apology: A systematic "
+        "review and meta-analysis. Advances in Psychological Science, 25(7), 1103-1113. "
+        "doi:10.3724/SP.J.1042.2017.01103 (18 papers, 36 effect sizes, 4,731 participants; "
+        "d = 0.44 pooled over silence and denial control groups, larger against silence)"
     ),
 }
 
@@ -151,15 +153,16 @@ ASSUMPTIONS: tuple[dict[str, object], ...] = (
     {
         "parameter": "RESPONSE_EFFECT_PATTERN (denial vs apology)",
         "value": "denial = 0.4 x apology, pooled",
-        "basis": "Direction from Kim, Ferrin, Cooper & Dirks (2004) and the review: apology "
-        "repairs more than denial, denial more than silence; size assumed.",
+        "basis": "Direction from Yuan, Dong & Li (2017: larger apology effects against "
+        "silence than against denial), Kim, Ferrin, Cooper & Dirks (2004) and the review; "
+        "size assumed.",
     },
     {
         "parameter": "apology:integrity, denial:integrity",
         "value": "-0.5 and +0.4 response-scale units",
-        "basis": "Direction from Kim, Ferrin, Cooper & Dirks (2004): an apology works better "
-        "after a competence violation, a denial relatively better after an integrity "
-        "violation; sizes assumed.",
+        "basis": "Direction from Kim, Ferrin, Cooper & Dirks (2004) and Yuan, Dong & Li "
+        "(2017): an apology works better after a competence violation, a denial relatively "
+        "better after an integrity violation; sizes assumed.",
     },
     {
         "parameter": "apology:log_fans_c",
