@@ -13,7 +13,6 @@ from trustmodels.manifest import (
     write_manifest,
 )
 
-
 A_CSV = b"id,x\nR1,1\n"
 B_JSON = b'{"b": 2}\n'
 
