@@ -453,7 +453,7 @@ def simulate_main_model(
 def _truth(params, wide, kinds, attention, **settings) -> dict:
     ids = wide["respondent_id"].to_numpy(dtype=object)
     attentive_failed = (kinds == "attentive") & (attention != ATTENTION_CHECK_CORRECT)
-    items = [c for c in _QUESTIONNAIRE]
+    items = list(_QUESTIONNAIRE)
     return {
         "description": "True parameters of the SIMULATED trust-repair vignette survey "
         "(trust_repair_simulated.csv), written by `python -m trustmodels.simulate`. Effects "
