@@ -12,7 +12,7 @@ export PYTENSOR_FLAGS ?= compiledir=$(CURDIR)/.cache/pytensor
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test bench lock venv clean-book check-python
+.PHONY: book test bench lock venv clean-book check-python browser
 
 # ---- environment -------------------------------------------------------------------------
 check-python:
@@ -40,8 +40,19 @@ lock: | check-python
 book: $(STAMP)
 	$(BIN)/python -m trustmodels.bookbuild
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The browser tests of the built site drive Debian's chromium (Playwright downloads nothing).
+# Installed here when missing and running as root; otherwise one line says how. Point
+# TRUSTMODELS_CHROMIUM at another Chromium/Chrome binary to use that instead.
+browser:
+	@test -n "$$TRUSTMODELS_CHROMIUM" || test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "browser tests need chromium: sudo apt-get install -y chromium (or set TRUSTMODELS_CHROMIUM=/path/to/chrome)"; \
+	  fi; }
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sampler.py

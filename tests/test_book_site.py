@@ -1,0 +1,281 @@
+"""Browser tests of the built website (run `make book` first; `make test` runs these).
+
+Headless Chromium (Debian's package, driven by Playwright) reads ``_build/html`` from a local
+HTTP server bound to 127.0.0.1. Every page of the table of contents must load with its title,
+show all its images, show no error output, request nothing from other hosts, and link only to
+pages that exist; math must render from the site's own MathJax copy, and the search must work.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import threading
+import urllib.error
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import pytest
+import yaml
+
+from trustmodels import __version__
+from trustmodels.colophon import package_versions
+
+pytestmark = pytest.mark.book
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = Path(os.environ.get("TRUSTMODELS_SITE_DIR", ROOT / "_build" / "html"))
+CHROMIUM = os.environ.get("TRUSTMODELS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+#: Elements that show a failed cell: error outputs, tracebacks, text written to stderr.
+ERROR_SELECTORS = ".output.traceback, .output.error, .output.stderr, div.stderr"
+#: The word the search test looks for, and the page that must be among the hits.
+SEARCH_WORD, SEARCH_HIT = "vignette", "book/data.html"
+
+
+def _toc_entries() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    entries = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                entries.append(node["file"])
+            for key, value in node.items():
+                if key != "file":
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(toc.get("parts", toc.get("chapters", [])))
+    return entries
+
+
+def _source_title(entry: str) -> str:
+    """Return the first level-1 heading of a page's source (Markdown file or notebook)."""
+    markdown = ROOT / f"{entry}.md"
+    if markdown.exists():
+        lines = markdown.read_text(encoding="utf-8").splitlines()
+    else:
+        cells = json.loads((ROOT / f"{entry}.ipynb").read_text(encoding="utf-8"))["cells"]
+        lines = [line for cell in cells if cell["cell_type"] == "markdown"
+                 for line in "".join(cell["source"]).splitlines()]
+    return next(line[2:].strip() for line in lines if line.startswith("# "))
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", " ", text.lower()).strip()
+
+
+TOC_ENTRIES = _toc_entries()
+
+
+@pytest.fixture(scope="module")
+def site_url():
+    """Serve the built site on a free local port."""
+    if not (SITE / "index.html").is_file():
+        pytest.fail("build the book first: make book", pytrace=False)
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (Debian's package; Playwright downloads nothing)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"chromium not found at {CHROMIUM}: run make browser", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class _Visit:
+    """What happened while one page loaded."""
+
+    def __init__(self, page, site_url: str):
+        self.foreign: list[str] = []
+        self.failed: list[str] = []
+        self.console_errors: list[str] = []
+        host = urlparse(site_url).netloc
+        page.on("request", lambda r: self.foreign.append(r.url)
+                if urlparse(r.url).scheme in ("http", "https") and urlparse(r.url).netloc != host
+                else None)
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
+        page.on("response", lambda r: self.failed.append(f"{r.url} (HTTP {r.status})")
+                if r.status >= 400 else None)
+        page.on("console", lambda m: self.console_errors.append(m.text)
+                if m.type == "error" else None)
+
+
+@pytest.fixture(scope="module")
+def visited(site_url, browser):
+    """Load every page of the table of contents once; keep what the tests inspect."""
+    context = browser.new_context()
+    results = {}
+    for entry in TOC_ENTRIES:
+        page = context.new_page()
+        visit = _Visit(page, site_url)
+        response = page.goto(urljoin(site_url, f"{entry}.html"), wait_until="load")
+        page.evaluate("document.querySelectorAll('img[loading=lazy]')"
+                      ".forEach(img => { img.loading = 'eager'; })")
+        page.wait_for_function("Array.from(document.images).every(i => i.complete)",
+                               timeout=30_000)
+        has_math = page.locator(".math").count() > 0
+        if has_math:
+            page.wait_for_selector("mjx-container", timeout=30_000)
+        results[entry] = {
+            "status": response.status if response else None,
+            "title": page.title(),
+            "h1": page.locator("h1").first.inner_text(),
+            "broken_images": page.evaluate(
+                "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
+                ".map(i => i.currentSrc || i.src)"),
+            "n_images": page.evaluate("document.images.length"),
+            "error_outputs": page.locator(ERROR_SELECTORS).count(),
+            "red_errors": page.evaluate(
+                "Array.from(document.querySelectorAll('.cell_output .ansi-red-fg, "
+                ".cell_output .ansi-red-intense-fg')).map(e => e.textContent)"
+                ".filter(t => /Error|Exception/.test(t))"),
+            "text": page.locator("main").inner_text(),
+            "links": page.evaluate("Array.from(document.querySelectorAll('a[href]'))"
+                                   ".map(a => a.href)"),
+            "has_math": has_math,
+            "math_rendered": page.locator("mjx-container").count(),
+            "visit": visit,
+        }
+        page.close()
+    context.close()
+    return results
+
+
+@pytest.mark.parametrize("entry", TOC_ENTRIES)
+def test_page_loads_with_its_title(visited, entry):
+    result = visited[entry]
+    assert result["status"] == 200, f"{entry}.html: HTTP {result['status']}"
+    expected = _plain(_source_title(entry))
+    assert expected and expected in _plain(result["h1"]), (entry, result["h1"])
+    assert expected in _plain(result["title"]), (entry, result["title"])
+
+
+@pytest.mark.parametrize("entry", TOC_ENTRIES)
+def test_every_image_loads(visited, entry):
+    assert visited[entry]["broken_images"] == [], f"{entry}: images that did not load"
+
+
+@pytest.mark.parametrize("entry", TOC_ENTRIES)
+def test_page_shows_no_error_output(visited, entry):
+    result = visited[entry]
+    assert result["error_outputs"] == 0, f"{entry}: {result['error_outputs']} error/stderr outputs"
+    assert "Traceback (most recent call last)" not in result["text"], f"{entry}: a traceback"
+    assert result["red_errors"] == [], f"{entry}: error text in outputs: {result['red_errors']}"
+
+
+@pytest.mark.parametrize("entry", TOC_ENTRIES)
+def test_page_loads_everything_from_the_site_itself(visited, entry):
+    visit = visited[entry]["visit"]
+    assert visit.foreign == [], f"{entry}: requests to other hosts (CDN?): {visit.foreign}"
+    assert visit.failed == [], f"{entry}: failed requests: {visit.failed}"
+    assert visit.console_errors == [], f"{entry}: console errors: {visit.console_errors}"
+
+
+def test_math_is_rendered_by_the_local_mathjax(visited):
+    with_math = [entry for entry, result in visited.items() if result["has_math"]]
+    assert with_math, "no page with math found; the data page has equations"
+    for entry in with_math:
+        assert visited[entry]["math_rendered"] > 0, f"{entry}: math not rendered"
+
+
+class _Anchors(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("id", "name") and value:
+                self.ids.add(value)
+
+
+def test_internal_links_resolve(visited, site_url):
+    targets: dict[str, set[str]] = {}
+    for result in visited.values():
+        for link in result["links"]:
+            if not link.startswith(site_url):
+                continue
+            url, fragment = urldefrag(link)
+            targets.setdefault(url, set()).add(fragment)
+    assert targets, "no internal links found"
+    broken = []
+    for url, fragments in sorted(targets.items()):
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                body = response.read()
+        except urllib.error.HTTPError as error:
+            broken.append(f"{url}: HTTP {error.code}")
+            continue
+        if url.endswith(".html") or url.endswith("/"):
+            anchors = _Anchors()
+            anchors.feed(body.decode("utf-8", errors="replace"))
+            broken.extend(f"{url}#{f}: no such anchor" for f in fragments
+                          if f and f not in anchors.ids)
+    assert not broken, "broken internal links:\n" + "\n".join(broken)
+
+
+def test_no_built_page_loads_scripts_or_styles_from_a_cdn():
+    if not (SITE / "index.html").is_file():
+        pytest.fail("build the book first: make book", pytrace=False)
+    external = re.compile(r"""<(?:script[^>]*\ssrc|link[^>]*\shref)=["'](?:https?:)?//""")
+    offenders = [str(p.relative_to(SITE)) for p in SITE.rglob("*.html")
+                 if external.search(p.read_text(encoding="utf-8", errors="replace"))]
+    assert not offenders, f"pages that load scripts or styles from other hosts: {offenders}"
+
+
+def test_search_finds_a_word_from_a_chapter(site_url, browser):
+    page = browser.new_page()
+    page.goto(urljoin(site_url, f"search.html?q={SEARCH_WORD}"), wait_until="load")
+    page.wait_for_selector("#search-results ul.search li", timeout=30_000)
+    hits = page.evaluate("Array.from(document.querySelectorAll('#search-results ul.search li a'))"
+                         ".map(a => a.href)")
+    page.close()
+    assert any(SEARCH_HIT in hit for hit in hits), hits
+
+
+def test_cite_page_shows_the_package_version(visited):
+    assert "book/cite" in visited, "the Cite this page is missing from _toc.yml"
+    assert f"Version: {__version__}" in visited["book/cite"]["text"]
+
+
+def test_colophon_shows_the_installed_versions(visited):
+    assert "book/colophon" in visited, "the colophon is missing from _toc.yml"
+    text = visited["book/colophon"]["text"]
+    for name in ("pymc", "arviz", "jupyter-book"):
+        version = re.escape(package_versions((name,))[name])
+        assert re.search(rf"^{name}\s+{version}$", text, re.M), name
+
+
+def test_bibliography_lists_every_reference(visited):
+    text = visited["book/bibliography"]["text"]
+    keys = re.findall(r"^@\w+\{([^,]+),", (ROOT / "book" / "references.bib").read_text(), re.M)
+    assert len(keys) >= 40
+    for author in ("Putnam", "Matzat", "Kim", "Yuan", "Liddell", "Rosseel", "Merkle"):
+        assert author in text, author
