@@ -184,3 +184,26 @@ def test_config_serves_mathjax_from_the_site():
     assert extra == [mathjax_assets.SITE_DIR.parent.as_posix()]
     assert "://" not in config["mathjax_path"]
     assert config["mathjax_path"].endswith(f"{mathjax_assets.SITE_DIR.name}/tex-chtml.js")
+
+
+def test_publishing_workflow_builds_with_make_book_and_deploys_the_site():
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    build = workflow["jobs"]["build"]["steps"]
+    runs = [step.get("run", "") for step in build]
+    uses = [step.get("uses", "") for step in build]
+    assert any(run.startswith("make book") for run in runs)
+    python = next(s for s in build if s.get("uses", "").startswith("actions/setup-python"))
+    assert python["with"]["python-version"] == "3.12"
+    assert any(u.startswith("actions/setup-node") for u in uses)
+    cache = next(s for s in build if s.get("uses", "").startswith("actions/cache"))
+    for path in ("_build/.jupyter_cache", ".cache/fits"):
+        assert path in cache["with"]["path"].split()
+    for keyed in ("requirements/lock.txt", "trustmodels/", "data/"):
+        assert keyed in cache["with"]["key"]
+    upload = next(s for s in build if s.get("uses", "").startswith("actions/upload-pages"))
+    assert upload["with"]["path"] == "_build/html"
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["steps"][0]["uses"].startswith("actions/deploy-pages")
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
