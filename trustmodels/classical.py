@@ -48,6 +48,7 @@ __all__ = [
     "regression_table",
     "scale_scores",
     "simple_effect_curve",
+    "survey_scores",
 ]
 
 #: The constructs whose items are averaged into the trust score.
@@ -126,6 +127,39 @@ def scale_scores(
         share = answers.notna().mean(axis=1)
         result[name] = answers.mean(axis=1).where(share >= min_answered)
     return result
+
+
+def survey_scores(survey, *, composites: Mapping[str, Sequence[str]] | None = None,
+                  min_answered: float = 0.5) -> pd.DataFrame:
+    """Return :func:`scale_scores` of a loaded survey, keeping its id and design columns.
+
+    Parameters
+    ----------
+    survey : trustmodels.survey.Survey
+        A loaded (and usually screened) survey.
+    composites : mapping of str to sequence of str, optional
+        See :func:`scale_scores` (default: the trust score when the trust constructs exist).
+    min_answered : float
+        Smallest share of a scale's items a respondent must have answered.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The id column, design factors, fan count, ``log_fans_c`` and one score per construct
+        and composite.
+
+    Examples
+    --------
+    >>> from trustmodels.survey import _demo_codebook, _demo_frame, survey_from_frame
+    >>> survey = survey_from_frame(_demo_frame(), _demo_codebook())
+    >>> survey_scores(survey).to_dict("list")
+    {'id': ['R1', 'R2', 'R3'], 'group': ['a', 'b', 'b'], 'trust': [1.5, 5.0, 4.0]}
+    """
+    book = survey.codebook
+    keep = [book.id, *book.design, *([book.fan_count] if book.fan_count else [])]
+    scores = scale_scores(survey.wide, dict(book.constructs), composites=composites,
+                          keep=keep, min_answered=min_answered)
+    return scores
 
 
 def _complete(scores: pd.DataFrame, columns: Sequence[str], what: str) -> pd.DataFrame:
