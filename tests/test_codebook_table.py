@@ -76,3 +76,26 @@ def test_committed_codebooks_give_one_row_per_field(package):
     assert [row[0] for row in rows] == [f["name"] for f in resource["schema"]["fields"]]
     items = [i for items in resource["trustmodels"]["constructs"].values() for i in items]
     assert {row[0] for row in rows if row[1].startswith("item: ")} == set(items)
+
+
+def test_truth_tables_of_the_committed_simulation_list_every_effect_and_assumption():
+    from trustmodels.codebook_table import TRUTH_COLUMNS, truth_tables
+    from trustmodels.design import EFFECT_NAMES
+
+    path = ROOT / "data" / "raw" / "trust_repair_simulated.truth.json"
+    truth = json.loads(path.read_text())
+    tables = truth_tables(path)
+    assert [row[0] for row in tables["effects"]] == list(EFFECT_NAMES)
+    assert len(tables["assumptions"]) == len(truth["assumptions"])
+    assert tables["calibration"][0][1] == str(truth["calibration"]["target"]["value"])
+    for key, rows in tables.items():
+        assert all(len(row) == len(TRUTH_COLUMNS[key]) for row in rows), key
+
+
+def test_truth_tables_name_the_file_when_a_key_is_missing(tmp_path):
+    from trustmodels.codebook_table import truth_tables
+
+    path = tmp_path / "truth.json"
+    path.write_text(json.dumps({"calibration": {}}))
+    with pytest.raises(ValueError, match="truth.json: not a readable truth file"):
+        truth_tables(path)

@@ -1,8 +1,10 @@
-"""The codebook as a table for readers: one row per column of the survey file.
+"""Tables for readers that describe a data set: its codebook and, if simulated, its truth.
 
 :func:`codebook_rows` reads a Frictionless ``datapackage.json`` directly (it needs no data) and
 returns rows that the book's data page shows through the ``trustmodels-codebook`` directive of
 :mod:`trustmodels.sphinxext`, so the table always matches the committed codebook.
+:func:`truth_tables` does the same for the truth file of the simulated survey (calibration,
+true effects and assumptions; ``trustmodels-truth`` directive).
 """
 
 from __future__ import annotations
@@ -11,10 +13,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CODEBOOK_COLUMNS", "codebook_rows"]
+__all__ = ["CODEBOOK_COLUMNS", "TRUTH_COLUMNS", "codebook_rows", "truth_tables"]
 
 #: Column headers of the reader's codebook table.
 CODEBOOK_COLUMNS = ("Column", "Role", "Type", "Wording or meaning", "Values")
+#: Column headers of the three truth tables.
+TRUTH_COLUMNS = {
+    "calibration": ("Calibrated quantity", "Target", "Source", "Achieved in calibration"),
+    "effects": ("Effect", "True value (latent SD units)"),
+    "assumptions": ("Parameter", "Value", "Basis"),
+}
 
 
 def _roles(extension: dict[str, Any]) -> dict[str, str]:
@@ -103,3 +111,48 @@ def codebook_rows(path: Path, resource: str | None = None) -> list[tuple[str, ..
         rows.append((name, roles.get(name, ""), field.get("type", "string"),
                      field.get("title", "") or field.get("description", ""), _values(field)))
     return rows
+
+
+def truth_tables(path: Path) -> dict[str, list[tuple[str, ...]]]:
+    """Return the calibration, true effects and assumptions of a simulated data set's truth file.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The JSON truth file written by the simulator (keys ``calibration``, ``parameters``,
+        ``assumptions``).
+
+    Returns
+    -------
+    dict
+        ``{"calibration": rows, "effects": rows, "assumptions": rows}`` with the columns
+        :data:`TRUTH_COLUMNS`.
+
+    Raises
+    ------
+    ValueError
+        One line naming the file when it is unreadable or lacks one of the keys.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> truth = {"calibration": {"target": {"statistic": "d", "value": 0.44, "source": "Meta"},
+    ...                          "achieved_d": 0.44},
+    ...          "parameters": {"effects": {"apology": 0.69}},
+    ...          "assumptions": [{"parameter": "p", "value": "1", "basis": "guess"}]}
+    >>> path = Path(tempfile.mkdtemp()) / "truth.json"
+    >>> _ = path.write_text(json.dumps(truth))
+    >>> truth_tables(path)["effects"]
+    [('apology', '0.69')]
+    """
+    try:
+        truth = json.loads(Path(path).read_text(encoding="utf-8"))
+        target = truth["calibration"]["target"]
+        calibration = [(target["statistic"], str(target["value"]), target["source"],
+                        str(truth["calibration"].get("achieved_d", "")))]
+        effects = [(name, f"{value:g}") for name, value in truth["parameters"]["effects"].items()]
+        assumptions = [(a["parameter"], str(a["value"]), a["basis"])
+                       for a in truth["assumptions"]]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path}: not a readable truth file (missing or bad {error})") from None
+    return {"calibration": calibration, "effects": effects, "assumptions": assumptions}

@@ -6,6 +6,8 @@ small, tested function into docutils nodes, so that no page repeats a fact by ha
 ``trustmodels-codebook``
     the codebook table of ``data/datapackage.json`` (:mod:`trustmodels.codebook_table`);
     the page is rebuilt when the JSON changes.
+``trustmodels-truth``
+    the calibration, true effects and assumptions of the simulated survey's truth file.
 ``trustmodels-citation``
     the version and recommended citation from ``CITATION.cff`` (:mod:`trustmodels.citation`).
 ``trustmodels-colophon``
@@ -65,6 +67,29 @@ class CodebookDirective(SphinxDirective):
         return [_table(codebook_table.CODEBOOK_COLUMNS, rows, ["trustmodels-codebook"])]
 
 
+class TruthDirective(SphinxDirective):
+    """Insert the truth tables of a simulated data set (argument: path from the project root)."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        """Read the truth file and return its three tables with captions."""
+        path = Path(self.env.srcdir) / self.arguments[0]
+        self.env.note_dependency(str(path))
+        try:
+            tables = codebook_table.truth_tables(path)
+        except ValueError as error:
+            raise self.error(str(error)) from None
+        captions = {"calibration": "Calibrated", "effects": "True design effects",
+                    "assumptions": "Assumptions and their basis"}
+        result: list[nodes.Node] = []
+        for key, caption in captions.items():
+            result.append(nodes.rubric(text=caption))
+            result.append(_table(codebook_table.TRUTH_COLUMNS[key], tables[key],
+                                 [f"trustmodels-truth-{key}"]))
+        return result
+
+
 class CitationDirective(SphinxDirective):
     """Insert the version, an APA reference and a BibTeX entry from ``CITATION.cff``."""
 
@@ -108,6 +133,7 @@ class ColophonDirective(SphinxDirective):
 def setup(app) -> dict[str, object]:
     """Register the directives (Sphinx extension entry point)."""
     app.add_directive("trustmodels-codebook", CodebookDirective)
+    app.add_directive("trustmodels-truth", TruthDirective)
     app.add_directive("trustmodels-citation", CitationDirective)
     app.add_directive("trustmodels-colophon", ColophonDirective)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
