@@ -221,3 +221,9 @@ def test_the_simulated_codebook_follows_the_contract():
     assert book.fields["violation"].categories == VIOLATION_LEVELS
     assert book.attention_check == ("attention_check", 2)
     assert book.data_path == PROJECT_DATA / "raw" / "trust_repair_simulated.csv"
+
+
+def test_attention_check_answer_must_be_a_category(tmp_path, mini_codebook_dict):
+    mini_codebook_dict["resources"][0]["trustmodels"]["attention_check"]["correct"] = 9
+    [problem] = problems_of(tmp_path, mini_codebook_dict)
+    assert "attention_check.correct 9 is not one of the categories of 'attention_check'" in problem

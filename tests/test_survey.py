@@ -210,3 +210,30 @@ def test_simulated_codebook_is_the_one_loaded():
     on_disk = json.loads((PROJECT_DATA / "datapackage.json").read_text(encoding="utf-8"))
     assert survey.codebook.raw == on_disk
     assert survey.codebook == Codebook.from_file(PROJECT_DATA / "datapackage.json")
+
+
+def minimal_codebook(path=None):
+    resource = {"name": "own", "schema": {"fields": [
+        {"name": "pid", "type": "string"},
+        {"name": "t1", "type": "integer", "categories": [1, 2, 3, 4, 5]},
+        {"name": "t2", "type": "integer", "categories": [1, 2, 3, 4, 5]}]},
+        "trustmodels": {"id": "pid", "constructs": {"trust": ["t1", "t2"]}}}
+    if path:
+        resource["path"] = path
+    return {"resources": [resource]}
+
+
+def test_a_users_survey_without_design_columns(tmp_path):
+    (tmp_path / "own.csv").write_text("pid,t1,t2\nP1,5,4\nP2,,1\n", encoding="utf-8")
+    (tmp_path / "dp.json").write_text(json.dumps(minimal_codebook("own.csv")), encoding="utf-8")
+    survey = load_survey(None, tmp_path / "dp.json")
+    assert list(survey.long.columns) == ["respondent", "item", "construct", "response",
+                                         "n_categories"]
+    assert survey.long["response"].tolist() == [5, 4, 1]
+    assert set(survey.long["n_categories"]) == {5}
+
+
+def test_codebook_without_path_needs_the_csv(tmp_path):
+    (tmp_path / "dp.json").write_text(json.dumps(minimal_codebook()), encoding="utf-8")
+    with pytest.raises(CodebookError, match="has no \"path\"; pass the CSV file"):
+        load_survey(None, tmp_path / "dp.json")

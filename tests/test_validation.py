@@ -328,3 +328,10 @@ def test_codebook_passed_as_dict_validates_the_same(mini_codebook_dict, mini_csv
     book = Codebook.from_dict(json.loads(json.dumps(mini_codebook_dict)))
     _, problems = validate_survey(mini_csv_path, book)
     assert problems == []
+
+
+def test_problems_carry_the_cell_value(write_survey, mini_csv_text, mini_codebook_path):
+    csv_path, _ = write_survey(replace_cell(mini_csv_text, "R03", "comp1", "8"))
+    _, [problem] = validate_survey(csv_path, Codebook.from_file(mini_codebook_path))
+    assert (problem.file, problem.row, problem.column, problem.respondent, problem.value) == (
+        "survey.csv", 4, "comp1", "R03", "8")

@@ -566,8 +566,13 @@ class _CodebookParser:
                 self.problem(here, 'attention_check must be {"field": ..., "correct": ...}')
             else:
                 name = known(raw_attention.get("field"), "attention_check.field")
-                if name:
-                    attention = (name, raw_attention["correct"])
+                correct = raw_attention["correct"]
+                allowed = fields[name].categories if name else ()
+                if allowed and correct not in allowed:
+                    self.problem(here, f"attention_check.correct {correct!r} is not one of the "
+                                       f"categories of {name!r}")
+                elif name:
+                    attention = (name, correct)
         duration = known(ext.get("duration"), "duration")
         if duration and fields[duration].type not in ("integer", "number"):
             self.problem(here, f"duration field {duration!r} has type "

@@ -1,9 +1,12 @@
 """Checking a survey CSV file against its codebook: the one place where data are validated.
 
-:func:`validate_survey` reads the file as text (no parser guesses a type, so nothing is silently
-coerced), checks the header against ``schema.fields`` and every cell against its field, and
-returns the typed table together with **all** problems found. Each problem is one line that
-names the file, the row, the column, the value and what was expected::
+:func:`validate_survey` reads the file as text cells with the :mod:`csv` module (the same as
+``pandas.read_csv(dtype=str, keep_default_na=False)``, but keeping each record's row number and
+detecting rows with too many or too few cells), so no parser guesses a type and nothing is
+silently coerced: "3.0", " 3" or "NA" are not the integer 3 or a missing value unless the
+codebook says so. It then checks the header against ``schema.fields`` and every cell against
+its field, and returns the typed table together with **all** problems found. Each problem is one
+line that names the file, the row, the column, the value and what was expected::
 
     survey.csv: row 5 (respondent R0004), column 'comp1': "8" is not an answer category;
     expected one of 1, 2, 3, 4, 5, 6, 7
@@ -45,6 +48,7 @@ from trustmodels.codebook import Codebook, Field
 
 __all__ = [
     "Problem",
+    "RawTable",
     "SurveyValidationError",
     "read_csv_text",
     "validate_frame",
@@ -71,6 +75,8 @@ class Problem:
         Column name.
     respondent : str, optional
         Respondent id of the row, when known.
+    value : str, optional
+        The offending cell text (also quoted in ``message``).
 
     Examples
     --------
@@ -83,6 +89,7 @@ class Problem:
     row: int | None = None
     column: str | None = None
     respondent: str | None = None
+    value: str | None = None
 
     def __str__(self) -> str:
         where = []
@@ -109,7 +116,19 @@ class SurveyValidationError(ValueError):
 
 
 @dataclass(frozen=True)
-class _RawTable:
+class RawTable:
+    """A CSV file as text cells.
+
+    Parameters
+    ----------
+    header : list of str
+        Column names as written.
+    rows : list of list of str
+        Cells of every non-blank record below the header.
+    row_numbers : list of int
+        Spreadsheet row of every record in ``rows`` (the header is row 1).
+    """
+
     header: list[str]
     rows: list[list[str]]
     row_numbers: list[int]
@@ -131,7 +150,7 @@ def _decode(data: bytes, encoding: str, label: str) -> str:
 
 
 def read_csv_text(path, encoding: str = "utf-8", delimiter: str = ",",
-                  quotechar: str = '"') -> _RawTable:
+                  quotechar: str = '"') -> RawTable:
     r"""Read a CSV file as text cells, with the spreadsheet row number of every record.
 
     Parameters
@@ -145,7 +164,7 @@ def read_csv_text(path, encoding: str = "utf-8", delimiter: str = ",",
 
     Returns
     -------
-    _RawTable
+    RawTable
         ``header`` (list of str), ``rows`` (lists of str, blank lines skipped) and
         ``row_numbers`` (spreadsheet row of each row; the header is row 1).
 
@@ -199,7 +218,7 @@ def read_csv_text(path, encoding: str = "utf-8", delimiter: str = ",",
     header_number = numbers[0]
     if header_number != 1:
         numbers = [n - header_number + 1 for n in numbers]
-    return _RawTable(header=records[0], rows=records[1:], row_numbers=numbers[1:])
+    return RawTable(header=records[0], rows=records[1:], row_numbers=numbers[1:])
 
 
 # ---- cell conversion ------------------------------------------------------------------------
@@ -395,16 +414,16 @@ def validate_frame(raw: pd.DataFrame, codebook: Codebook, label: str = "data",
                 if spec.required:
                     shown = f' ("{text}" is a missing-value code)' if text else ""
                     problems.append(Problem(label, f"required value is missing{shown}; expected "
-                                                   f"{_expected(spec)}", number, name, who))
+                                                   f"{_expected(spec)}", number, name, who, text))
                 continue
             value, error = _convert(text, spec)
             if error:
-                problems.append(Problem(label, error, number, name, who))
+                problems.append(Problem(label, error, number, name, who, text))
             elif spec.unique and value in first_seen:
                 noun = "respondent ids" if name == codebook.id else "values"
                 problems.append(Problem(label, f'"{text}" repeats the value of row '
                                                f"{first_seen[value]}; expected unique {noun}",
-                                        number, name, who))
+                                        number, name, who, text))
             elif spec.unique:
                 first_seen[value] = number
             values.append(value)
