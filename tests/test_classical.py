@@ -10,12 +10,15 @@ from statsmodels.stats.multitest import multipletests
 
 from trustmodels.classical import (
     anova_table,
+    describe_regions,
     johnson_neyman,
     moderated_regression,
     pairwise_table,
     regression_table,
+    residual_checks,
     scale_scores,
     simple_effect_curve,
+    survey_scores,
 )
 
 CONSTRUCTS = {
@@ -239,3 +242,41 @@ def test_missing_columns_and_unknown_levels_are_errors(scores):
     fit = moderated_regression(scores, "trust")
     with pytest.raises(ValueError, match="response must be one of"):
         simple_effect_curve(fit, "none")
+
+
+def test_describe_regions_covers_every_case():
+    def regions(*rows):
+        return pd.DataFrame(rows, columns=["from_log10_fans", "to_log10_fans", "direction"])
+
+    assert describe_regions(regions()) == ("not significant at any fan count from 100 to "
+                                           "1,000,000 followers")
+    assert describe_regions(regions((2.0, 6.0, "positive"))) == (
+        "positive at every fan count from 100 to 1,000,000 followers")
+    assert describe_regions(regions((3.5, 6.0, "negative"))) == (
+        "negative from about 3,200 to 1,000,000 followers (not significant below)")
+    text = describe_regions(regions((2.0, 2.5, "positive"), (5.0, 6.0, "negative")))
+    assert text == ("positive from 100 to about 320 followers; negative from about 100,000 to "
+                    "1,000,000 followers (not significant elsewhere)")
+
+
+def test_residual_checks_match_scipy(scores):
+    fit = moderated_regression(scores, "trust")
+    checks = residual_checks(fit).iloc[0]
+    resid = np.asarray(fit.resid)
+    assert checks["skewness"] == pytest.approx(stats.skew(resid))
+    assert checks["excess_kurtosis"] == pytest.approx(stats.kurtosis(resid))
+    assert checks["jarque_bera_p"] == pytest.approx(stats.jarque_bera(resid).pvalue)
+    assert checks["n"] == len(scores)
+    assert 0 <= checks["n_fitted_outside"] <= len(scores)
+
+
+def test_survey_scores_keep_id_and_design(mini_survey):
+    scores = survey_scores(mini_survey)
+    assert list(scores.columns) == ["respondent_id", "seller_response", "violation",
+                                    "fan_count", "competence", "intention"]
+    # the mini survey has a fan count of 0, so no log10 column is added
+    wide = mini_survey.wide
+    expected = wide[["comp1", "comp2", "comp3"]].astype(float).mean(axis=1)
+    np.testing.assert_allclose(scores["competence"], expected)
+    with pytest.raises(ValueError, match=r"column 'fan_count': rows \[2\]"):
+        moderated_regression(scores, "competence", covariates=())

@@ -30,6 +30,8 @@ import pandas as pd
 import pingouin as pg
 import statsmodels.api as sm
 from scipy import stats
+from statsmodels.stats.diagnostic import het_breuschpagan
+from statsmodels.stats.stattools import jarque_bera
 
 from trustmodels.design import (
     EFFECT_NAMES,
@@ -42,10 +44,12 @@ from trustmodels.design import (
 __all__ = [
     "TRUST_CONSTRUCTS",
     "anova_table",
+    "describe_regions",
     "johnson_neyman",
     "moderated_regression",
     "pairwise_table",
     "regression_table",
+    "residual_checks",
     "scale_scores",
     "simple_effect_curve",
     "survey_scores",
@@ -612,3 +616,106 @@ def johnson_neyman(
     columns = ["response", "violation", "from_log10_fans", "to_log10_fans", "from_fans",
                "to_fans", "direction", "boundaries"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _fans_text(log10_fans: float) -> str:
+    """Format a fan count rounded to two significant digits, with thousands separators."""
+    value = 10.0**log10_fans
+    digits = int(np.floor(np.log10(value))) - 1
+    return f"{round(value, -digits):,.0f}"
+
+
+def describe_regions(regions: pd.DataFrame, log10_range: tuple[float, float] = (2.0, 6.0)) -> str:
+    """Return a sentence fragment saying where the effect is significant (for glued prose).
+
+    Parameters
+    ----------
+    regions : pandas.DataFrame
+        Output of :func:`johnson_neyman`.
+    log10_range : tuple of float
+        The range that was searched (the same as given to :func:`johnson_neyman`).
+
+    Returns
+    -------
+    str
+        E.g. ``"positive at every fan count from 100 to 1,000,000 followers"``,
+        ``"positive from 100 to about 72,000 followers"`` or
+        ``"not significant at any fan count from 100 to 1,000,000 followers"``.
+
+    Examples
+    --------
+    >>> regions = pd.DataFrame({"from_log10_fans": [2.0], "to_log10_fans": [4.8576],
+    ...                         "direction": ["positive"]})
+    >>> describe_regions(regions)
+    'positive from 100 to about 72,000 followers (not significant above)'
+    """
+    low, high = log10_range
+    span = f"from {_fans_text(low)} to {_fans_text(high)} followers"
+    if regions.empty:
+        return f"not significant at any fan count {span}"
+    parts = []
+    for row in regions.itertuples():
+        start = _fans_text(row.from_log10_fans)
+        stop = _fans_text(row.to_log10_fans)
+        about_start = "" if np.isclose(row.from_log10_fans, low) else "about "
+        about_stop = "" if np.isclose(row.to_log10_fans, high) else "about "
+        parts.append(f"{row.direction} from {about_start}{start} to {about_stop}{stop} "
+                     "followers")
+    if len(regions) == 1:
+        row = regions.iloc[0]
+        whole_low = np.isclose(row["from_log10_fans"], low)
+        whole_high = np.isclose(row["to_log10_fans"], high)
+        if whole_low and whole_high:
+            return f"{row['direction']} at every fan count {span}"
+        if whole_low:
+            return f"{parts[0]} (not significant above)"
+        if whole_high:
+            return f"{parts[0]} (not significant below)"
+    return "; ".join(parts) + " (not significant elsewhere)"
+
+
+def residual_checks(fit) -> pd.DataFrame:
+    """Return checks of the assumptions behind OLS on scale means, as one tidy row.
+
+    Skewness, excess kurtosis and the Jarque-Bera test of the residuals (normality), the
+    Breusch-Pagan test against the regressors (equal variances), and how many fitted values lie
+    outside the range of the observed scores (a metric model of a bounded scale can predict
+    impossible means).
+
+    Parameters
+    ----------
+    fit : statsmodels results
+        A fitted OLS model, e.g. from :func:`moderated_regression`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``n``, ``skewness``, ``excess_kurtosis``, ``jarque_bera``, ``jarque_bera_p``,
+        ``breusch_pagan``, ``breusch_pagan_p``, ``n_fitted_outside``.
+
+    Examples
+    --------
+    >>> import numpy as np, statsmodels.api as sm
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=500)
+    >>> fit = sm.OLS(x + rng.exponential(size=500), sm.add_constant(x)).fit()
+    >>> checks = residual_checks(fit)
+    >>> bool(checks.loc[0, "skewness"] > 1), bool(checks.loc[0, "jarque_bera_p"] < 0.001)
+    (True, True)
+    """
+    resid = np.asarray(fit.resid, float)
+    statistic, p_value, skewness, kurtosis = jarque_bera(resid)
+    bp_statistic, bp_p, _, _ = het_breuschpagan(resid, np.asarray(fit.model.exog, float))
+    observed = np.asarray(fit.model.endog, float)
+    fitted = np.asarray(fit.fittedvalues, float)
+    outside = int(np.sum((fitted < observed.min()) | (fitted > observed.max())))
+    return pd.DataFrame([{
+        "n": int(fit.nobs),
+        "skewness": float(skewness),
+        "excess_kurtosis": float(kurtosis) - 3.0,
+        "jarque_bera": float(statistic),
+        "jarque_bera_p": float(p_value),
+        "breusch_pagan": float(bp_statistic),
+        "breusch_pagan_p": float(bp_p),
+        "n_fitted_outside": outside,
+    }])
