@@ -227,3 +227,45 @@ def test_attention_check_answer_must_be_a_category(tmp_path, mini_codebook_dict)
     mini_codebook_dict["resources"][0]["trustmodels"]["attention_check"]["correct"] = 9
     [problem] = problems_of(tmp_path, mini_codebook_dict)
     assert "attention_check.correct 9 is not one of the categories of 'attention_check'" in problem
+
+
+@pytest.mark.parametrize("dialect", [{"delimiter": ";;"}, {"quoteChar": ""}, "semicolon"])
+def test_dialect_must_be_usable(tmp_path, mini_codebook_dict, dialect):
+    mini_codebook_dict["resources"][0]["dialect"] = dialect
+    [problem] = problems_of(tmp_path, mini_codebook_dict)
+    assert "dialect" in problem
+
+
+JUNK = [None, 5, -1.5, "x", "", [], {}, [1], ["x"], [{}], {"a": 1}, True]
+PLACES = [
+    ("resources",), ("resources", 0), ("resources", 0, "name"), ("resources", 0, "path"),
+    ("resources", 0, "encoding"), ("resources", 0, "schema"),
+    ("resources", 0, "schema", "fields"), ("resources", 0, "schema", "fields", 0),
+    ("resources", 0, "schema", "fields", 4, "categories"),
+    ("resources", 0, "schema", "fields", 4, "type"),
+    ("resources", 0, "schema", "fields", 4, "constraints"),
+    ("resources", 0, "schema", "fields", 3, "constraints", "minimum"),
+    ("resources", 0, "schema", "fields", 4, "trueValues"),
+    ("resources", 0, "schema", "fields", 4, "missingValues"),
+    ("resources", 0, "schema", "missingValues"), ("resources", 0, "schema", "primaryKey"),
+    ("resources", 0, "schema", "fieldsMatch"), ("resources", 0, "trustmodels"),
+    ("resources", 0, "trustmodels", "id"), ("resources", 0, "trustmodels", "constructs"),
+    ("resources", 0, "trustmodels", "constructs", "competence"),
+    ("resources", 0, "trustmodels", "design"), ("resources", 0, "trustmodels", "fan_count"),
+    ("resources", 0, "trustmodels", "attention_check"),
+    ("resources", 0, "trustmodels", "duration"), ("resources", 0, "trustmodels", "covariates"),
+]
+
+
+@pytest.mark.parametrize("place", PLACES, ids=lambda place: ".".join(map(str, place)))
+def test_junk_anywhere_gives_a_codebook_error_not_a_crash(mini_codebook_dict, place):
+    for junk in JUNK:
+        data = json.loads(json.dumps(mini_codebook_dict))
+        target = data
+        for key in place[:-1]:
+            target = target[key]
+        target[place[-1]] = junk
+        try:
+            Codebook.from_dict(data, source="dp.json")
+        except CodebookError as error:
+            assert all(line.startswith("dp.json: ") for line in error.problems), error

@@ -419,8 +419,7 @@ class _CodebookParser:
             self.problem(where, 'no "schema.fields" list (or it is empty)')
             return {}, missing
         fields: dict[str, Field] = {}
-        primary = schema.get("primaryKey", [])
-        primary = [primary] if isinstance(primary, str) else list(primary or [])
+        primary = self.names(schema.get("primaryKey"), f"{where} schema.primaryKey")
         for number, raw in enumerate(raw_fields, start=1):
             parsed = self.parse_field(raw, number, missing, where)
             if parsed is None:
@@ -439,6 +438,17 @@ class _CodebookParser:
             self.problem(where, f"schema.fieldsMatch is {mode!r}; expected one of "
                                 f"{', '.join(FIELDS_MATCH_MODES)}")
         return fields, missing
+
+    def names(self, value, where) -> tuple[str, ...]:
+        """Return a name or list of names as a tuple (absent = empty); report anything else."""
+        if value is None or value == "":
+            return ()
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+            return tuple(value)
+        self.problem(where, f"{value!r} is not a name or a list of names")
+        return ()
 
     def parse_missing_values(self, values, where) -> tuple[str, ...]:
         if not isinstance(values, list):
@@ -498,8 +508,9 @@ class _CodebookParser:
             maximum=bounds["maximum"],
             enum=tuple(enum) if enum is not None else None,
             missing_values=field_missing,
-            true_values=tuple(raw.get("trueValues", _DEFAULT_TRUE)),
-            false_values=tuple(raw.get("falseValues", _DEFAULT_FALSE)),
+            true_values=self.names(raw.get("trueValues", _DEFAULT_TRUE), f"{here} trueValues"),
+            false_values=self.names(raw.get("falseValues", _DEFAULT_FALSE),
+                                    f"{here} falseValues"),
         )
 
     def parse_categories(self, raw, kind, here) -> tuple[tuple, tuple[str, ...]]:
@@ -550,8 +561,8 @@ class _CodebookParser:
             self.problem(here, '"id" is missing; expected the respondent id field name')
         id_field = known(id_field, "id")
         constructs = self.parse_constructs(ext.get("constructs"), fields, here)
-        design = tuple(name for name in (known(n, "design") for n in _as_list(ext.get("design")))
-                       if name)
+        design = tuple(name for name in (known(n, "design")
+                                         for n in self.names(ext.get("design"), here)) if name)
         for name in design:
             if not fields[name].categories:
                 self.problem(here, f"design factor {name!r} has no categories (its levels)")
@@ -578,12 +589,22 @@ class _CodebookParser:
             self.problem(here, f"duration field {duration!r} has type "
                                f"{fields[duration].type!r}; expected \"integer\" or \"number\"")
         covariates = tuple(name for name in (known(n, "covariates")
-                                             for n in _as_list(ext.get("covariates"))) if name)
+                                             for n in self.names(ext.get("covariates"), here))
+                           if name)
         encoding = resource.get("encoding", "utf-8")
         try:
             "".encode(encoding)
         except (LookupError, TypeError):
             self.problem(where, f"encoding {encoding!r} is not a known text encoding")
+        dialect = resource.get("dialect", {})
+        if not isinstance(dialect, Mapping):
+            self.problem(where, "dialect must be an object, e.g. {\"delimiter\": \";\"}")
+        else:
+            for key in ("delimiter", "quoteChar"):
+                if key in dialect and not (isinstance(dialect[key], str)
+                                           and len(dialect[key]) == 1):
+                    self.problem(where, f"dialect.{key} is {dialect[key]!r}; expected one "
+                                        "character")
         data_path = resource.get("path")
         if isinstance(data_path, list):
             self.problem(where, "path lists several files; expected one CSV file")
@@ -597,7 +618,6 @@ class _CodebookParser:
             data_path = None
         self.fail_if_problems()
         schema = resource["schema"]
-        primary = schema.get("primaryKey", [])
         return Codebook(
             source=self.source,
             resource_name=str(resource.get("name", "")),
@@ -614,7 +634,7 @@ class _CodebookParser:
             title=str(self.data.get("title", "") or ""),
             encoding=encoding,
             fields_match=schema.get("fieldsMatch", "exact"),
-            primary_key=tuple([primary] if isinstance(primary, str) else primary or ()),
+            primary_key=self.names(schema.get("primaryKey"), where),
             raw=dict(self.data),
             resource=dict(resource),
         )
@@ -649,9 +669,3 @@ class _CodebookParser:
                     self.problem(here, f"item {item!r} has fewer than 2 categories")
             constructs[str(construct)] = tuple(items)
         return constructs
-
-
-def _as_list(value) -> list:
-    if value is None or value == "":
-        return []
-    return [value] if isinstance(value, str) else list(value)

@@ -39,7 +39,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -275,8 +275,6 @@ def _expected(spec: Field) -> str:
 
 def _with_semantic_rules(codebook: Codebook) -> dict[str, Field]:
     """Fields with the extension's meaning-based rules added (counts and durations >= 0)."""
-    from dataclasses import replace
-
     fields = dict(codebook.fields)
     for name in (codebook.fan_count, codebook.duration):
         if name and (fields[name].minimum is None or fields[name].minimum < 0):
