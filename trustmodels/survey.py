@@ -126,15 +126,17 @@ class Survey:
             chosen = [item for item in chosen if item in wanted]
         answers = self.wide[chosen].to_numpy(dtype="float64", na_value=np.nan)
         rows, columns = np.nonzero(~np.isnan(answers))
-        item_names = np.asarray(chosen, dtype=object)[columns]
-        construct_names = [book.construct_of(item) for item in item_names]
+        item_codes = np.array([book.items.index(item) for item in chosen], dtype="int64")[columns]
+        construct_codes = np.array([list(book.constructs).index(book.construct_of(item))
+                                    for item in chosen], dtype="int64")[columns]
+        sizes = np.array([book.n_categories(item) for item in chosen], dtype="int64")
         long = pd.DataFrame({
             "respondent": pd.Series(self.respondent_ids.to_numpy()[rows], dtype="str"),
-            "item": pd.Categorical(item_names, categories=list(book.items)),
-            "construct": pd.Categorical(construct_names, categories=list(book.constructs)),
+            "item": pd.Categorical.from_codes(item_codes, categories=list(book.items)),
+            "construct": pd.Categorical.from_codes(construct_codes,
+                                                   categories=list(book.constructs)),
             "response": answers[rows, columns].astype("int64"),
-            "n_categories": np.array([book.n_categories(item) for item in item_names],
-                                     dtype="int64"),
+            "n_categories": sizes[columns],
         })
         extra = [*book.design, *([book.fan_count] if book.fan_count else []),
                  *book.covariates]
