@@ -11,6 +11,8 @@ from statsmodels.stats.multitest import multipletests
 from trustmodels.classical import (
     anova_table,
     describe_regions,
+    format_bf,
+    format_p,
     johnson_neyman,
     moderated_regression,
     pairwise_table,
@@ -280,3 +282,15 @@ def test_survey_scores_keep_id_and_design(mini_survey):
     np.testing.assert_allclose(scores["competence"], expected)
     with pytest.raises(ValueError, match=r"column 'fan_count': rows \[2\]"):
         moderated_regression(scores, "competence", covariates=())
+
+
+def test_formatters_for_prose():
+    assert format_p(0.0004) == "< .001"
+    assert format_p(0.05) == "= .050"
+    assert format_bf(1.0) == "1.0"
+    assert format_bf(1234.0) == "> 1000"
+    assert format_bf(0.0123) == "0.012"
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        format_p(1.5)
+    with pytest.raises(ValueError, match="positive"):
+        format_bf(0.0)

@@ -45,6 +45,8 @@ __all__ = [
     "TRUST_CONSTRUCTS",
     "anova_table",
     "describe_regions",
+    "format_bf",
+    "format_p",
     "johnson_neyman",
     "moderated_regression",
     "pairwise_table",
@@ -719,3 +721,58 @@ def residual_checks(fit) -> pd.DataFrame:
         "breusch_pagan_p": float(bp_p),
         "n_fitted_outside": outside,
     }])
+
+
+def format_p(p: float) -> str:
+    """Format a p-value for prose: three decimals, or ``"< .001"`` (APA style).
+
+    Parameters
+    ----------
+    p : float
+        The p-value.
+
+    Returns
+    -------
+    str
+        E.g. ``"= .026"`` or ``"< .001"`` (with the relation, ready for "p {text}").
+
+    Examples
+    --------
+    >>> format_p(0.02634), format_p(3e-9), format_p(1.0)
+    ('= .026', '< .001', '= 1.000')
+    """
+    p = float(p)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"a p-value lies between 0 and 1, got {p}")
+    if p < 0.001:
+        return "< .001"
+    text = f"{p:.3f}"
+    return "= " + (text[1:] if text.startswith("0") else text)
+
+
+def format_bf(bf: float) -> str:
+    """Format a Bayes factor for prose: two significant digits, ``"> 1000"`` above a thousand.
+
+    Parameters
+    ----------
+    bf : float
+        The Bayes factor (e.g. BF10).
+
+    Returns
+    -------
+    str
+        E.g. ``"9.2"``, ``"0.24"``, ``"190"`` or ``"> 1000"``.
+
+    Examples
+    --------
+    >>> format_bf(9.244), format_bf(0.2431), format_bf(194.5), format_bf(7.58e6)
+    ('9.2', '0.24', '190', '> 1000')
+    """
+    bf = float(bf)
+    if not bf > 0:
+        raise ValueError(f"a Bayes factor is positive, got {bf}")
+    if bf > 1000:
+        return "> 1000"
+    digits = 1 - int(np.floor(np.log10(bf)))
+    value = round(bf, digits)
+    return f"{value:.{max(digits, 0)}f}"
