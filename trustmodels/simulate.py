@@ -66,7 +66,6 @@ byte for byte.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from collections.abc import Sequence
@@ -79,6 +78,7 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from trustmodels.design import RESPONSE_LEVELS, VIOLATION_LEVELS, design_matrix
+from trustmodels.manifest import write_manifest
 from trustmodels.simulate_codebook import (
     AGE_GROUPS,
     ATTENTION_CHECK_CORRECT,
@@ -589,9 +589,6 @@ def calibrate_response_scale(
                              target_d=float(target_d), n_per_cell=n_per_cell, seed=seed)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
 
 def write_simulated_survey(
     output_dir: str | Path | None = None, *, seed: int = DEFAULT_SEED, n_per_cell: int = 150
@@ -639,8 +636,7 @@ def write_simulated_survey(
     for key, content in (("truth", survey.truth), ("datapackage", survey.codebook)):
         text = json.dumps(content, indent=2, ensure_ascii=False) + "\n"
         paths[key].write_bytes(text.encode("utf-8"))
-    sums = "".join(f"{_sha256(paths[key])}  {paths[key].name}\n" for key in ("csv", "truth"))
-    paths["sha256sums"].write_bytes(sums.encode("utf-8"))
+    write_manifest(paths["sha256sums"].parent, [paths["csv"].name, paths["truth"].name])
     return paths
 
 
