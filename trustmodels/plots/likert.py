@@ -147,7 +147,7 @@ def plot_likert_by_condition(
     items: Sequence[str] | None = None,
     *,
     title: str | None = None,
-    wrap: int = 34,
+    wrap: int = 30,
 ):
     """Draw diverging stacked bars of Likert items by condition, centred at the neutral answer.
 
@@ -224,7 +224,7 @@ def plot_likert_by_condition(
         title = f"{title} ({SIMULATED_LABEL})"
 
     with style():
-        fig, axes = plt.subplots(1, len(panels), figsize=(4.3 * len(panels) + 2.4, height),
+        fig, axes = plt.subplots(1, len(panels), figsize=(2.9 * len(panels) + 2.7, height),
                                  sharey=True, squeeze=False)
         for ax, panel in zip(axes[0], panels, strict=True):
             subset = shares[shares[panel_factor] == panel]
@@ -252,7 +252,7 @@ def plot_likert_by_condition(
         first = axes[0][0]
         ticks = [positions[(item, group)] for item in chosen for group in groups]
         first.set_yticks(ticks, [group if group != _ALL else "" for _ in chosen
-                                 for group in groups], fontsize=7.5)
+                                 for group in groups], fontsize=8)
         palette = {group: CONDITION_COLORS.get(group, SEQUENCE[j % len(SEQUENCE)])
                    for j, group in enumerate(groups)}
         for tick in first.get_yticklabels():
@@ -264,8 +264,8 @@ def plot_likert_by_condition(
             for item in chosen
         ]
         secondary = first.secondary_yaxis("left")
-        secondary.set_yticks(centers, item_labels, fontsize=7.5)
-        secondary.tick_params(axis="y", length=0, pad=52 if groups != [_ALL] else 4)
+        secondary.set_yticks(centers, item_labels, fontsize=8)
+        secondary.tick_params(axis="y", length=0, pad=50 if groups != [_ALL] else 4)
         secondary.spines["left"].set_visible(False)
         first.set_ylim(min(ticks) - 0.9, 0.9)
         handles, legend_labels = first.get_legend_handles_labels()
