@@ -1,20 +1,53 @@
-"""Fitting a PyMC model: one entry point with fixed seeds, explicit cores and the gate.
+"""Fitting a PyMC model: one entry point with fixed seeds, explicit cores, a cache and the gate.
 
-Every posterior the package or the book uses comes from :func:`fit`, which samples, adds the
-pointwise log-likelihood (for PSIS-LOO) and passes the result through
+Every posterior the package or the book uses comes from :func:`fit`, which samples (or reloads a
+cached fit with an identical model, data, priors, settings and package version, see
+:mod:`trustmodels.cache`), adds the pointwise log-likelihood (for PSIS-LOO) and optionally the
+log-prior (for power-scaling sensitivity, :func:`arviz.psense`), and passes the result through
 :func:`trustmodels.diagnostics.check_fit` before returning it.
+
+numpyro runs chains in parallel only on several XLA devices; this module asks XLA for as many
+host devices as there are CPUs (``XLA_FLAGS=--xla_force_host_platform_device_count``) when it is
+imported before JAX and the variable is not set already.
 """
 
 from __future__ import annotations
 
-import pymc as pm
+import json
+import os
+import sys
 
-from trustmodels.diagnostics import DEFAULT_THRESHOLDS, GateThresholds, check_fit
+if "jax" not in sys.modules and "xla_force_host_platform_device_count" not in os.environ.get(
+    "XLA_FLAGS", ""
+):
+    os.environ["XLA_FLAGS"] = (
+        os.environ.get("XLA_FLAGS", "")
+        + f" --xla_force_host_platform_device_count={os.cpu_count() or 1}"
+    ).strip()
 
-__all__ = ["DEFAULT_SAMPLER", "fit"]
+import pymc as pm  # noqa: E402
 
-#: The default NUTS implementation (chosen from ``benchmarks/``; see its README).
+from trustmodels import cache as fit_cache  # noqa: E402
+from trustmodels.diagnostics import DEFAULT_THRESHOLDS, GateThresholds, check_fit  # noqa: E402
+
+__all__ = ["DEFAULT_SAMPLER", "SAMPLERS", "fit"]
+
+#: The default NUTS implementation: numpyro was fastest on the main model (see the module notes
+#: in ``benchmarks/`` and the project report): about 3x PyMC's own NUTS at N = 900.
 DEFAULT_SAMPLER = "numpyro"
+#: NUTS implementations accepted by :func:`fit`.
+SAMPLERS = ("numpyro", "pymc", "nutpie", "blackjax")
+
+
+def _sample(model, *, draws, tune, chains, cores, random_seed, sampler, target_accept,
+            progressbar, sampler_kwargs):
+    kwargs = dict(draws=draws, tune=tune, chains=chains, cores=cores, random_seed=random_seed,
+                  nuts_sampler=sampler, target_accept=target_accept, progressbar=progressbar,
+                  compute_convergence_checks=False)
+    if sampler_kwargs:
+        kwargs["nuts_sampler_kwargs"] = dict(sampler_kwargs)
+    with model:
+        return pm.sample(**kwargs)
 
 
 def fit(
@@ -28,10 +61,13 @@ def fit(
     sampler: str = DEFAULT_SAMPLER,
     target_accept: float = 0.9,
     log_likelihood: bool = True,
+    log_prior: bool = False,
     check_vars: list[str] | None = None,
     thresholds: GateThresholds = DEFAULT_THRESHOLDS,
     label: str = "fit",
     progressbar: bool = False,
+    cache: bool = False,
+    sampler_kwargs: dict | None = None,
 ):
     """Sample ``model`` with NUTS and return the gated posterior.
 
@@ -51,6 +87,8 @@ def fit(
         Target acceptance rate of the step-size adaptation.
     log_likelihood : bool
         Store the pointwise log-likelihood (needed by PSIS-LOO).
+    log_prior : bool
+        Store the log-prior of every free variable (needed by :func:`arviz.psense`).
     check_vars : list of str, optional
         Parameters the gate checks; by default every free parameter of the model.
     thresholds : GateThresholds
@@ -59,30 +97,53 @@ def fit(
         Name of the fit in error messages.
     progressbar : bool
         Show the sampler's progress bar.
+    cache : bool
+        Reuse a stored fit with the same key and store new fits (:mod:`trustmodels.cache`).
+    sampler_kwargs : dict, optional
+        Extra ``nuts_sampler_kwargs`` (e.g. ``{"chain_method": "vectorized"}`` for numpyro);
+        part of the cache key.
 
     Returns
     -------
     xarray.DataTree
-        Posterior, sample statistics, observed data and (optionally) log-likelihood.
+        Posterior, sample statistics, observed data, (optionally) log-likelihood and log-prior.
+        ``attrs["trustmodels_spec"]`` holds the model's specification as JSON when it has one.
 
     Raises
     ------
+    ValueError
+        For an unknown sampler or non-positive draws/tune/chains/cores.
     trustmodels.diagnostics.FitDiagnosticsError
-        When the fit fails the convergence gate.
+        When the fit (fresh or cached) fails the convergence gate.
     """
-    with model:
-        idata = pm.sample(
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            cores=cores,
-            random_seed=random_seed,
-            nuts_sampler=sampler,
-            target_accept=target_accept,
-            progressbar=progressbar,
-            idata_kwargs={"log_likelihood": log_likelihood},
-        )
+    if sampler not in SAMPLERS:
+        raise ValueError(f"unknown sampler {sampler!r}; expected one of {SAMPLERS}")
+    for name, value in (("draws", draws), ("chains", chains), ("cores", cores)):
+        if not (isinstance(value, int) and value >= 1):
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if not (isinstance(tune, int) and tune >= 0):
+        raise ValueError(f"tune must be a non-negative integer, got {tune!r}")
     if check_vars is None:
         check_vars = [rv.name for rv in model.free_RVs]
+    settings = dict(draws=draws, tune=tune, chains=chains, random_seed=random_seed,
+                    sampler=sampler, target_accept=target_accept, log_likelihood=log_likelihood,
+                    log_prior=log_prior, sampler_kwargs=sampler_kwargs or {})
+    key = fit_cache.fit_key(model, settings) if cache else None
+    idata = fit_cache.load_fit(key) if cache else None
+    if idata is None:
+        idata = _sample(model, draws=draws, tune=tune, chains=chains, cores=cores,
+                        random_seed=random_seed, sampler=sampler, target_accept=target_accept,
+                        progressbar=progressbar, sampler_kwargs=sampler_kwargs)
+        if log_likelihood:
+            pm.stats.compute_log_likelihood(idata, model=model, extend_inferencedata=True,
+                                      progressbar=False)
+        if log_prior:
+            pm.stats.compute_log_prior(idata, model=model, extend_inferencedata=True,
+                                       progressbar=False)
+        spec = getattr(model, "trustmodels_spec", None)
+        if spec is not None:
+            idata.attrs["trustmodels_spec"] = json.dumps(spec, default=str)
+        if cache:
+            fit_cache.save_fit(key, idata)
     check_fit(idata, var_names=check_vars, thresholds=thresholds, label=label)
     return idata

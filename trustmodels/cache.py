@@ -1,0 +1,188 @@
+"""A cache of fitted posteriors, stored as NetCDF and keyed by everything that determines them.
+
+The key hashes (SHA-256) the model specification (the text of its log-density graph, the values
+of every constant and data container in it, its coordinates and its ``trustmodels_spec``), the
+sampler settings and the package version. Identical inputs reuse the stored fit, any change
+(data, priors, model structure, settings, version) gives a new key and a new fit. Cached fits go
+through the convergence gate again when loaded (:func:`trustmodels.sampling.fit` does this).
+
+The folder is ``$TRUSTMODELS_FIT_CACHE`` if set, else ``.cache/fits`` in the project checkout
+(when the package runs from one), else ``~/.cache/trustmodels/fits``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytensor
+import xarray as xr
+from pytensor.graph.basic import Constant, ancestors
+from pytensor.tensor.sharedvar import TensorSharedVariable
+
+import trustmodels
+
+__all__ = ["CACHE_ENV", "cache_dir", "fit_key", "load_fit", "model_fingerprint", "save_fit"]
+
+#: Environment variable naming the cache folder.
+CACHE_ENV = "TRUSTMODELS_FIT_CACHE"
+
+
+def cache_dir() -> Path:
+    """Return the cache folder (see the module docstring); it is created on first save.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["TRUSTMODELS_FIT_CACHE"] = "/tmp/fits-example"
+    >>> str(cache_dir())
+    '/tmp/fits-example'
+    >>> del os.environ["TRUSTMODELS_FIT_CACHE"]
+    """
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured)
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").is_file():
+        return checkout / ".cache" / "fits"
+    return Path.home() / ".cache" / "trustmodels" / "fits"
+
+
+def _update_array(digest, value) -> None:
+    array = np.asarray(value)
+    digest.update(str(array.dtype).encode())
+    digest.update(str(array.shape).encode())
+    if array.dtype.kind == "O":
+        digest.update(repr(array.tolist()).encode())
+    else:
+        digest.update(np.ascontiguousarray(array).tobytes())
+
+
+def model_fingerprint(model) -> str:
+    """Return a SHA-256 hex digest of a PyMC model's structure, constants and data.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The model.
+
+    Returns
+    -------
+    str
+        64 hex characters; equal for models built identically from equal inputs.
+
+    Examples
+    --------
+    >>> import pymc as pm
+    >>> def build(sd):
+    ...     with pm.Model() as model:
+    ...         pm.Normal("y", 0.0, sd, observed=[0.1, 0.2])
+    ...     return model
+    >>> model_fingerprint(build(1.0)) == model_fingerprint(build(1.0))
+    True
+    >>> model_fingerprint(build(1.0)) == model_fingerprint(build(2.0))
+    False
+    """
+    digest = hashlib.sha256()
+    logp = model.logp(sum=False)
+    text = pytensor.printing.debugprint(logp, file="str", ids="", print_type=True)
+    digest.update(text.encode())
+    for variable in ancestors(logp):
+        if isinstance(variable, Constant):
+            _update_array(digest, variable.data)
+        elif isinstance(variable, TensorSharedVariable):
+            digest.update(str(variable.name).encode())
+            _update_array(digest, variable.get_value(borrow=True))
+    for name in sorted(model.coords):
+        digest.update(name.encode())
+        _update_array(digest, np.asarray(model.coords[name], dtype=object))
+    spec = getattr(model, "trustmodels_spec", None)
+    digest.update(json.dumps(spec, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def fit_key(model, settings: dict, version: str | None = None) -> str:
+    """Return the cache key of fitting ``model`` with sampler ``settings``.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The model.
+    settings : dict
+        Sampler settings (draws, tune, chains, seed, sampler, ...); JSON-serialisable.
+    version : str, optional
+        Package version (default: the installed ``trustmodels.__version__``).
+
+    Returns
+    -------
+    str
+        64 hex characters.
+    """
+    version = trustmodels.__version__ if version is None else version
+    payload = json.dumps({"settings": settings, "version": version}, sort_keys=True, default=str)
+    return hashlib.sha256((model_fingerprint(model) + payload).encode()).hexdigest()
+
+
+def _path(key: str, folder: Path | None) -> Path:
+    return (cache_dir() if folder is None else Path(folder)) / f"{key}.nc"
+
+
+def load_fit(key: str, folder: Path | None = None):
+    """Return the cached fit stored under ``key``, or None when there is none.
+
+    Parameters
+    ----------
+    key : str
+        Cache key (:func:`fit_key`).
+    folder : pathlib.Path, optional
+        Cache folder (default :func:`cache_dir`).
+
+    Returns
+    -------
+    xarray.DataTree or None
+        The fit, fully loaded into memory.
+    """
+    path = _path(key, folder)
+    if not path.is_file():
+        return None
+    with xr.open_datatree(path, engine="h5netcdf") as tree:
+        return tree.load()
+
+
+def save_fit(key: str, idata, folder: Path | None = None) -> Path:
+    """Store a fit under ``key`` (written to a temporary file, then renamed atomically).
+
+    Parameters
+    ----------
+    key : str
+        Cache key (:func:`fit_key`).
+    idata : xarray.DataTree
+        The fit.
+    folder : pathlib.Path, optional
+        Cache folder (default :func:`cache_dir`).
+
+    Returns
+    -------
+    pathlib.Path
+        Where the fit was written.
+    """
+    path = _path(key, folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(suffix=".nc.tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        idata.to_netcdf(temporary, engine="h5netcdf")
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return path

@@ -1,0 +1,219 @@
+"""Model checks: prior/posterior predictive checks per answer category, PSIS-LOO and comparison.
+
+* :func:`predictive_draws` adds prior or posterior predictive answers to a fit.
+* :func:`category_counts` tabulates observed against predicted counts per answer category
+  (overall or per item) with central intervals, the check recommended for ordinal models
+  (Liddell & Kruschke 2018; Bürkner & Vuorre 2019).
+* :func:`loo_summary` reports PSIS-LOO with the Pareto-k diagnostic (Vehtari et al. 2017, 2024):
+  ArviZ's sample-size-dependent threshold ``good_k`` (0.7 for large samples) marks unreliable
+  pointwise estimates.
+* :func:`compare_models` compares models *of the same answers* by PSIS-LOO. The metric model of
+  respondent means (a density on averages) or of the answers (a normal density on integers)
+  is not on the scale of the ordinal model's probability masses, so it cannot be compared by
+  LOO; use the discretized metric model (``build_metric_model(level="item",
+  likelihood="discretized")``), which assigns probabilities to the same answers, as Liddell &
+  Kruschke (2018) compare metric and ordinal models. :func:`compare_models` refuses fits whose
+  observed data differ.
+* :func:`prior_sensitivity` runs power-scaling sensitivity (Kallioinen et al. 2024,
+  :func:`arviz.psense_summary`); the fit needs ``log_prior`` and ``log_likelihood`` groups
+  (``fit(..., log_prior=True)``).
+"""
+
+from __future__ import annotations
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import pymc as pm
+
+__all__ = [
+    "category_counts",
+    "compare_models",
+    "loo_summary",
+    "predictive_draws",
+    "prior_sensitivity",
+]
+
+
+def predictive_draws(model: pm.Model, idata=None, *, kind: str = "posterior", draws: int = 500,
+                     random_seed: int = 20261122):
+    """Return the fit extended with prior or posterior predictive answers.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The model that was fitted.
+    idata : xarray.DataTree, optional
+        The fit (required for ``kind="posterior"``); a prior-only tree is made otherwise.
+    kind : {"posterior", "prior"}
+        Which predictive distribution.
+    draws : int
+        Prior draws (``kind="prior"``).
+    random_seed : int
+        Seed.
+
+    Returns
+    -------
+    xarray.DataTree
+        With the predictive group (and, for the prior, ``prior`` and ``observed_data``).
+    """
+    if kind not in ("posterior", "prior"):
+        raise ValueError(f"unknown kind {kind!r}; expected 'posterior' or 'prior'")
+    with model:
+        if kind == "prior":
+            prior = pm.sample_prior_predictive(draws=draws, random_seed=random_seed)
+            if idata is None:
+                return prior
+            for name, child in prior.children.items():
+                if name not in idata.children:
+                    idata[name] = child
+            return idata
+        if idata is None:
+            raise ValueError("posterior predictive checks need the fit (idata)")
+        return pm.sample_posterior_predictive(idata, random_seed=random_seed,
+                                              extend_inferencedata=True, progressbar=False)
+
+
+def _dataset(node):
+    return node.to_dataset() if hasattr(node, "to_dataset") else node
+
+
+def category_counts(idata, *, group: str = "posterior_predictive", var_name: str = "y",
+                    by_item: bool = False, prob: float = 0.9) -> pd.DataFrame:
+    """Return observed and predicted answer counts per category with central intervals.
+
+    Parameters
+    ----------
+    idata : xarray.DataTree
+        Fit with ``observed_data`` and the predictive ``group``.
+    group : {"posterior_predictive", "prior_predictive"}
+        Predictive group to use.
+    var_name : str
+        Observed variable.
+    by_item : bool
+        Tabulate per item (needs the ``obs_item`` constant data of the ordinal models).
+    prob : float
+        Mass of the central interval of the predicted counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``item`` (``"all"`` unless by item), ``category``, ``observed``,
+        ``predicted_mean``, ``predicted_low``, ``predicted_high``, ``inside`` (observed count
+        within the interval), ``group``.
+    """
+    observed = np.asarray(_dataset(idata["observed_data"])[var_name].values).astype(int)
+    predicted = _dataset(idata[group])[var_name]
+    predicted = np.asarray(predicted.transpose("chain", "draw", ...).values).astype(int)
+    predicted = predicted.reshape(-1, observed.size)
+    categories = np.arange(1, max(observed.max(), predicted.max()) + 1)
+    if by_item:
+        constant = _dataset(idata["constant_data"])
+        item_index = np.asarray(constant["obs_item"].values)
+        labels = constant["obs_item"].coords.get("obs")
+        names = idata["posterior"]["lambda"]["item"].values if "posterior" in idata.children \
+            else np.unique(item_index)
+        del labels
+        groups = [(str(names[j]), item_index == j) for j in range(len(names))]
+    else:
+        groups = [("all", np.ones(observed.size, bool))]
+    tail = (1 - prob) / 2
+    rows = []
+    for label, mask in groups:
+        obs_counts = (observed[mask][:, None] == categories).sum(axis=0)
+        pred_counts = (predicted[:, mask][..., None] == categories).sum(axis=1)
+        low, high = np.quantile(pred_counts, [tail, 1 - tail], axis=0)
+        for k, category in enumerate(categories):
+            rows.append({"item": label, "category": int(category),
+                         "observed": int(obs_counts[k]),
+                         "predicted_mean": float(pred_counts[:, k].mean()),
+                         "predicted_low": float(low[k]), "predicted_high": float(high[k]),
+                         "inside": bool(low[k] <= obs_counts[k] <= high[k]), "group": group})
+    return pd.DataFrame(rows)
+
+
+def loo_summary(idata, *, var_name: str | None = None) -> dict:
+    """Return PSIS-LOO estimates and the Pareto-k diagnostic counts.
+
+    Parameters
+    ----------
+    idata : xarray.DataTree
+        Fit with a ``log_likelihood`` group.
+    var_name : str, optional
+        Log-likelihood variable (needed when there are several).
+
+    Returns
+    -------
+    dict
+        ``elpd_loo``, ``se``, ``p_loo``, ``n_data``, ``good_k`` (ArviZ's threshold), ``n_high_k``
+        (answers with k above it), ``max_k``, ``share_high_k``.
+    """
+    result = az.loo(idata, var_name=var_name, pointwise=True)
+    k = np.asarray(result.pareto_k).ravel()
+    return {"elpd_loo": float(result.elpd), "se": float(result.se), "p_loo": float(result.p),
+            "n_data": int(k.size), "good_k": float(result.good_k),
+            "n_high_k": int(np.sum(k > result.good_k)), "max_k": float(np.nanmax(k)),
+            "share_high_k": float(np.mean(k > result.good_k))}
+
+
+def compare_models(fits: dict, *, var_name: str = "y") -> pd.DataFrame:
+    """Compare fits of the same answers by PSIS-LOO (:func:`arviz.compare`).
+
+    Parameters
+    ----------
+    fits : dict of str to xarray.DataTree
+        Named fits with ``log_likelihood`` and ``observed_data`` groups.
+    var_name : str
+        Observed variable; it must hold the same values in every fit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ArviZ's comparison table (rank, elpd, elpd_diff, dse, weight, ...).
+
+    Raises
+    ------
+    ValueError
+        Fewer than two fits, or fits of different data (e.g. the ordinal model against a normal
+        model of respondent means; see the module docstring).
+    """
+    if len(fits) < 2:
+        raise ValueError("compare_models needs at least two fits")
+    reference_name, reference = next(iter(fits.items()))
+    reference_y = np.asarray(_dataset(reference["observed_data"])[var_name].values)
+    for name, idata in fits.items():
+        values = np.asarray(_dataset(idata["observed_data"])[var_name].values)
+        if values.shape != reference_y.shape or not np.array_equal(values, reference_y):
+            raise ValueError(f"fit {name!r} models different data than {reference_name!r}; "
+                             "PSIS-LOO compares models of the same answers only (use the "
+                             "discretized metric model to compare with the ordinal model)")
+    return az.compare(fits)
+
+
+def prior_sensitivity(idata, var_names: list[str] | None = None) -> pd.DataFrame:
+    """Return power-scaling prior and likelihood sensitivity (:func:`arviz.psense_summary`).
+
+    Parameters
+    ----------
+    idata : xarray.DataTree
+        Fit with ``log_prior`` and ``log_likelihood`` groups (``fit(..., log_prior=True)``).
+    var_names : list of str, optional
+        Parameters to report (default ``["beta"]`` when present).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``prior``, ``likelihood``, ``diagnosis``; values above 0.05 flag sensitivity.
+
+    Raises
+    ------
+    ValueError
+        When a needed group is missing.
+    """
+    missing = [g for g in ("log_prior", "log_likelihood") if g not in idata.children]
+    if missing:
+        raise ValueError(f"prior sensitivity needs the groups {missing}; fit with "
+                         "log_prior=True and log_likelihood=True")
+    if var_names is None and "beta" in idata["posterior"]:
+        var_names = ["beta"]
+    return az.psense_summary(idata, var_names=var_names)
