@@ -294,3 +294,13 @@ def test_formatters_for_prose():
         format_p(1.5)
     with pytest.raises(ValueError, match="positive"):
         format_bf(0.0)
+
+
+def test_scale_scores_skip_log_fans_when_a_count_is_missing():
+    wide = small_survey(n=120)
+    wide["fan_count"] = pd.array(wide["fan_count"], dtype="Int64")
+    wide.loc[4, "fan_count"] = pd.NA
+    scores = scale_scores(wide, CONSTRUCTS)
+    assert "log_fans_c" not in scores.columns
+    # the regression drops respondents with a missing value listwise and says how many it used
+    assert moderated_regression(scores, "trust").nobs == 119

@@ -94,7 +94,7 @@ def scale_scores(
     -------
     pandas.DataFrame
         The kept columns, ``log_fans_c`` (log10 fan count - 4, when ``fan_count`` is kept and
-        every count is at least 1), then one score column per construct and composite.
+        every count is present and at least 1), then one score per construct and composite.
 
     Examples
     --------
@@ -126,7 +126,8 @@ def scale_scores(
         if missing:
             raise ValueError(f"scale {name!r}: item column(s) {missing} not found in the data")
     result = wide[[column for column in keep if column in wide.columns]].copy()
-    if "fan_count" in result.columns and (result["fan_count"] >= 1).all():
+    fans = result["fan_count"] if "fan_count" in result.columns else None
+    if fans is not None and fans.notna().all() and (fans >= 1).all():
         result["log_fans_c"] = log_fans_centered(result["fan_count"])
     for name, items in scales.items():
         answers = wide[items].astype("float64")
@@ -352,6 +353,8 @@ def moderated_regression(
     no response to a competence violation at 10^4 followers), so the coefficient names
     (``apology``, ``apology:log_fans_c``, ...) match the Bayesian models'. Covariates are
     mean-centered, so ``Intercept`` is the reference cell's mean at an average covariate.
+    Respondents missing any used column are dropped (listwise); ``fit.nobs`` is the number
+    analysed.
     Standard errors are heteroskedasticity-consistent (HC3) with t reference distributions on
     the residual degrees of freedom. Treats the scale mean as metric.
 
