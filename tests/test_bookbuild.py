@@ -99,7 +99,21 @@ def test_main_drops_a_stale_execution_cache_and_records_the_fingerprint(project,
     assert not cache.exists()
     assert (project / "_build" / ".trustmodels-fingerprint").read_text() == \
         bookbuild.fingerprint(project)
-    assert calls[0][1:] == ["build", str(project), "-W", "-n", "--keep-going"]
+    assert calls[0][1:] == ["build", str(project), "-W", "-n", "--keep-going", "--all"]
+
+
+def test_main_reuses_everything_when_nothing_the_notebooks_use_changed(project, monkeypatch):
+    cache = project / "_build" / ".jupyter_cache"
+    cache.mkdir(parents=True)
+    (project / "_build" / ".trustmodels-fingerprint").write_text(bookbuild.fingerprint(project))
+    (project / "book" / "intro.md").write_text("# A prose edit\n")
+    calls: list = []
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(bookbuild, "ensure_mathjax", lambda root: root)
+    monkeypatch.setattr(bookbuild.subprocess, "run", _fake_run(0, calls))
+    assert bookbuild.main([]) == 0
+    assert cache.exists()
+    assert "--all" not in calls[0]
 
 
 def test_main_keeps_a_current_cache_and_keeps_the_old_stamp_after_a_failed_build(project,

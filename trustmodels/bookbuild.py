@@ -2,8 +2,9 @@
 
 Jupyter Book's cache is keyed on notebook code cells only. This driver stores a fingerprint of
 ``trustmodels/`` and ``data/`` next to the cache; when it changes, the executed notebooks are
-dropped so that every notebook runs again. Prose-only edits leave the cache untouched, and so do
-edits of the modules that only the book build uses (:data:`BOOK_ONLY_MODULES`).
+dropped and the build starts from a fresh Sphinx environment so that every notebook runs
+again. Prose-only edits leave the cache untouched, and so do edits of the modules that only the
+book build uses (:data:`BOOK_ONLY_MODULES`).
 
 Before building it makes sure the offline copy of MathJax exists
 (:func:`trustmodels.mathjax_assets.ensure_mathjax`).
@@ -83,12 +84,16 @@ def main(argv: list[str] | None = None) -> int:
     cache = build / ".jupyter_cache"
     stamp = build / ".trustmodels-fingerprint"
     current = fingerprint(root)
-    if cache.exists() and (not stamp.exists() or stamp.read_text() != current):
+    stale = not stamp.exists() or stamp.read_text() != current
+    if stale and cache.exists():
         print("trustmodels or data changed since the last build: re-executing every notebook")
         shutil.rmtree(cache)
     build.mkdir(exist_ok=True)
+    # Sphinx re-reads only pages whose source changed; after dropping the cache every page must
+    # be read again (--all: fresh environment), or the old outputs would stay in the pages.
+    fresh = ["--all"] if stale else []
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root), "-W", "-n",
-               "--keep-going", *(argv or [])]
+               "--keep-going", *fresh, *(argv or [])]
     result = subprocess.run(command, check=False)
     if result.returncode == 0:
         stamp.write_text(current)
