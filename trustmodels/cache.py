@@ -1,10 +1,13 @@
-"""A cache of fitted posteriors, stored as NetCDF and keyed by everything that determines them.
+"""A cache of fitted posteriors, stored as Zarr and keyed by everything that determines them.
 
 The key hashes (SHA-256) the model specification (the text of its log-density graph, the values
 of every constant and data container in it, its coordinates and its ``trustmodels_spec``), the
 sampler settings and the package version. Identical inputs reuse the stored fit, any change
 (data, priors, model structure, settings, version) gives a new key and a new fit. Cached fits go
 through the convergence gate again when loaded (:func:`trustmodels.sampling.fit` does this).
+
+Fits are stored as Zarr folders (``<key>.zarr``): writing NetCDF-4 groups needs ``h5py``,
+which is not part of the pinned environment, and Zarr holds the same ``DataTree``.
 
 The folder is ``$TRUSTMODELS_FIT_CACHE`` if set, else ``.cache/fits`` in the project checkout
 (when the package runs from one), else ``~/.cache/trustmodels/fits``.
@@ -15,13 +18,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytensor
 import xarray as xr
-from pytensor.graph.basic import Constant, ancestors
+from pytensor.graph.basic import Constant
+from pytensor.graph.traversal import ancestors
 from pytensor.tensor.sharedvar import TensorSharedVariable
 
 import trustmodels
@@ -94,7 +99,7 @@ def model_fingerprint(model) -> str:
     """
     digest = hashlib.sha256()
     logp = model.logp(sum=False)
-    text = pytensor.printing.debugprint(logp, file="str", ids="", print_type=True)
+    text = pytensor.printing.debugprint(logp, file="str", id_type="", print_type=True)
     digest.update(text.encode())
     for variable in ancestors(logp):
         if isinstance(variable, Constant):
@@ -133,7 +138,7 @@ def fit_key(model, settings: dict, version: str | None = None) -> str:
 
 
 def _path(key: str, folder: Path | None) -> Path:
-    return (cache_dir() if folder is None else Path(folder)) / f"{key}.nc"
+    return (cache_dir() if folder is None else Path(folder)) / f"{key}.zarr"
 
 
 def load_fit(key: str, folder: Path | None = None):
@@ -152,14 +157,14 @@ def load_fit(key: str, folder: Path | None = None):
         The fit, fully loaded into memory.
     """
     path = _path(key, folder)
-    if not path.is_file():
+    if not path.is_dir():
         return None
-    with xr.open_datatree(path, engine="h5netcdf") as tree:
+    with xr.open_datatree(path, engine="zarr", consolidated=False) as tree:
         return tree.load()
 
 
 def save_fit(key: str, idata, folder: Path | None = None) -> Path:
-    """Store a fit under ``key`` (written to a temporary file, then renamed atomically).
+    """Store a fit under ``key`` (written to a temporary folder, then renamed).
 
     Parameters
     ----------
@@ -177,12 +182,12 @@ def save_fit(key: str, idata, folder: Path | None = None) -> Path:
     """
     path = _path(key, folder)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(suffix=".nc.tmp", dir=path.parent)
-    os.close(handle)
+    temporary = Path(tempfile.mkdtemp(suffix=".zarr.tmp", dir=path.parent))
     try:
-        idata.to_netcdf(temporary, engine="h5netcdf")
-        os.replace(temporary, path)
+        idata.to_zarr(temporary / "fit.zarr", mode="w", consolidated=False)
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(temporary / "fit.zarr", path)
     finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+        shutil.rmtree(temporary, ignore_errors=True)
     return path

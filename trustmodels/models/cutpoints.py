@@ -133,27 +133,31 @@ def ordered_cutpoints(name: str, n_categories: int, dims: tuple[str, str], *,
     start = _inverse_cdf(np.arange(1, n_categories) / n_categories, link)
     start = np.broadcast_to(start, shape).copy()
     ordered = pm.distributions.transforms.ordered
-    if prior == "normal":
-        return pm.Normal(name, 0.0, sd, dims=dims, transform=ordered, initval=start)
-    if prior != "induced_dirichlet":
+    if prior not in ("induced_dirichlet", "normal"):
         raise ValueError(f"unknown cutpoint prior {prior!r}")
 
-    # the concentration is passed as a (K - 1)-vector so that the signature carries the length
-    def logp(value, alpha):
-        return induced_dirichlet_logp(value, alpha[..., 0], link)
+    # The prior parameter is passed as a (K - 1)-vector so that the signature carries the length.
+    # Both priors are CustomDists with a support point (not an ``initval``), which keeps the
+    # model convertible by PyMC's graph tools (log-likelihood, log-prior).
+    def logp(value, param):
+        if prior == "normal":
+            return pt.sum(pm.logp(pm.Normal.dist(0.0, param), value), axis=-1)
+        return induced_dirichlet_logp(value, param[..., 0], link)
 
-    def random(alpha, rng=None, size=None):
-        batch = np.shape(alpha)[:-1] if size is None else tuple(size)
-        alpha0 = float(np.asarray(alpha).ravel()[0])
-        probs = rng.dirichlet(np.full(n_categories, alpha0), size=batch)
+    def random(param, rng=None, size=None):
+        batch = np.shape(param)[:-1] if size is None else tuple(size)
+        value = float(np.asarray(param).ravel()[0])
+        if prior == "normal":
+            return np.sort(rng.normal(0.0, value, size=batch + (n_categories - 1,)), axis=-1)
+        probs = rng.dirichlet(np.full(n_categories, value), size=batch)
         cumulative = np.clip(np.cumsum(probs, axis=-1)[..., :-1], 1e-12, 1 - 1e-12)
         return np.sort(_inverse_cdf(cumulative, link), axis=-1)
 
-    def support_point(rv, size, alpha):
+    def support_point(rv, size, param):
         return pt.as_tensor_variable(start)
 
+    value = sd if prior == "normal" else concentration
     return pm.CustomDist(
-        name, np.full(n_categories - 1, float(concentration)), logp=logp, random=random,
-        support_point=support_point,
-        signature="(k)->(k)", dims=dims, transform=ordered, initval=start,
+        name, np.full(n_categories - 1, float(value)), logp=logp, random=random,
+        support_point=support_point, signature="(k)->(k)", dims=dims, transform=ordered,
     )

@@ -1,0 +1,133 @@
+"""The fit cache: keys change with data, priors, model, settings and version; hits skip sampling."""
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytest
+import xarray as xr
+
+import trustmodels.cache as fit_cache
+import trustmodels.sampling as sampling
+from trustmodels.diagnostics import FitDiagnosticsError
+from trustmodels.models.fixed import build_fixed_model_from_arrays
+from trustmodels.models.priors import FixedPriors
+
+SETTINGS = {"draws": 500, "tune": 500, "chains": 4, "random_seed": 1, "sampler": "numpyro"}
+
+
+def _model(y=(1, 2, 3, 3, 2), priors=FixedPriors()):
+    x = pd.DataFrame({"x": np.linspace(-1, 1, len(y))})
+    return build_fixed_model_from_arrays(list(y), x, 3, priors)
+
+
+def test_identical_inputs_give_the_same_key():
+    assert fit_cache.fit_key(_model(), SETTINGS) == fit_cache.fit_key(_model(), SETTINGS)
+
+
+@pytest.mark.parametrize("change", ["data", "priors", "settings", "version", "structure"])
+def test_any_change_gives_a_new_key(change):
+    base = fit_cache.fit_key(_model(), SETTINGS, version="1.0")
+    if change == "data":
+        key = fit_cache.fit_key(_model(y=(1, 2, 3, 3, 1)), SETTINGS, version="1.0")
+    elif change == "priors":
+        key = fit_cache.fit_key(_model(priors=FixedPriors(effect_sd=1.0)), SETTINGS,
+                                version="1.0")
+    elif change == "settings":
+        key = fit_cache.fit_key(_model(), {**SETTINGS, "draws": 501}, version="1.0")
+    elif change == "version":
+        key = fit_cache.fit_key(_model(), SETTINGS, version="1.0.1")
+    else:
+        key = fit_cache.fit_key(_model(priors=FixedPriors(cutpoint_prior="normal")), SETTINGS,
+                                version="1.0")
+    assert key != base
+
+
+def _fake_fit(chains=4, draws=500, shift=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    beta = rng.normal(size=(chains, draws, 1))
+    beta[-1] += shift
+    post = xr.Dataset({
+        "beta": (("chain", "draw", "effect"), beta),
+        "cutpoints": (("chain", "draw", "item", "cutpoint"),
+                      np.sort(rng.normal(size=(chains, draws, 1, 2)), axis=-1)),
+    })
+    stats = xr.Dataset({"diverging": (("chain", "draw"), np.zeros((chains, draws), bool)),
+                        "energy": (("chain", "draw"), rng.normal(size=(chains, draws)))})
+    return xr.DataTree.from_dict({"posterior": post, "sample_stats": stats})
+
+
+@pytest.fixture
+def counting_sampler(monkeypatch, tmp_path):
+    monkeypatch.setenv(fit_cache.CACHE_ENV, str(tmp_path))
+    calls = []
+
+    def fake_sample(model, **kwargs):
+        calls.append(kwargs)
+        return _fake_fit(seed=len(calls), shift=kwargs.get("fake_shift", 0.0))
+
+    monkeypatch.setattr(sampling, "_sample", fake_sample)
+    return calls
+
+
+def test_second_identical_fit_is_loaded_from_the_cache(counting_sampler, tmp_path):
+    first = sampling.fit(_model(), draws=500, tune=500, cores=1, cache=True,
+                         log_likelihood=False)
+    second = sampling.fit(_model(), draws=500, tune=500, cores=1, cache=True,
+                          log_likelihood=False)
+    assert len(counting_sampler) == 1
+    np.testing.assert_array_equal(first["posterior"]["beta"].values,
+                                  second["posterior"]["beta"].values)
+    assert len(list(tmp_path.glob("*.zarr"))) == 1
+
+
+@pytest.mark.parametrize("kwargs", [{"random_seed": 7}, {"draws": 499}, {"target_accept": 0.95}])
+def test_changed_sampler_settings_refit(counting_sampler, kwargs):
+    sampling.fit(_model(), draws=500, tune=500, cores=1, cache=True, log_likelihood=False)
+    sampling.fit(_model(), **{"draws": 500, "tune": 500, "cores": 1, "cache": True,
+                              "log_likelihood": False, **kwargs})
+    assert len(counting_sampler) == 2
+
+
+def test_changed_data_and_version_refit(counting_sampler, monkeypatch):
+    sampling.fit(_model(), draws=500, tune=500, cores=1, cache=True, log_likelihood=False)
+    sampling.fit(_model(y=(3, 2, 1, 1, 2)), draws=500, tune=500, cores=1, cache=True,
+                 log_likelihood=False)
+    assert len(counting_sampler) == 2
+    monkeypatch.setattr("trustmodels.__version__", "99.0")
+    sampling.fit(_model(), draws=500, tune=500, cores=1, cache=True, log_likelihood=False)
+    assert len(counting_sampler) == 3
+
+
+def test_a_cached_fit_is_gated_again_when_loaded(counting_sampler):
+    model = _model()
+    settings = dict(draws=500, tune=500, chains=4, random_seed=20261122, sampler="numpyro",
+                    target_accept=0.9, log_likelihood=False, log_prior=False, sampler_kwargs={})
+    fit_cache.save_fit(fit_cache.fit_key(model, settings), _fake_fit(shift=3.0))
+    with pytest.raises(FitDiagnosticsError, match="R-hat"):
+        sampling.fit(model, draws=500, tune=500, cores=1, cache=True, log_likelihood=False)
+    assert counting_sampler == []
+
+
+def test_cache_folder_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv(fit_cache.CACHE_ENV, str(tmp_path / "fits"))
+    assert fit_cache.cache_dir() == tmp_path / "fits"
+    monkeypatch.delenv(fit_cache.CACHE_ENV)
+    assert fit_cache.cache_dir().name == "fits"
+
+
+def test_bad_sampler_settings_are_value_errors():
+    with pytest.raises(ValueError, match="unknown sampler 'stan'"):
+        sampling.fit(_model(), sampler="stan")
+    with pytest.raises(ValueError, match="chains must be a positive integer"):
+        sampling.fit(_model(), chains=0)
+
+
+def test_fingerprint_sees_pymc_data_changes():
+    def build(values):
+        with pm.Model() as model:
+            x = pm.Data("x", np.asarray(values, float))
+            pm.Normal("y", x, 1.0, observed=np.zeros(3))
+        return model
+
+    assert fit_cache.model_fingerprint(build([1, 2, 3])) != fit_cache.model_fingerprint(
+        build([1, 2, 4]))
