@@ -7,10 +7,18 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
+from trustmodels.design import EFFECT_NAMES
 from trustmodels.models.moderation import (
+    BASELINE_EFFECTS,
+    FAN_GRID,
+    SmoothPriors,
+    build_moderation_model,
     contrast_summary,
     floodlight,
+    hsgp_basis,
     intervals_where_positive,
+    moderation_contrasts,
+    true_contrast,
 )
 from trustmodels.plots.floodlight import plot_floodlight
 
@@ -84,3 +92,111 @@ def test_floodlight_figure_marks_regions_and_truth():
     labels = {t.get_text() for ax in fig.axes for t in ax.get_legend().get_texts()}
     assert {"credibly positive", "credibly negative", "simulation truth"} <= labels
     assert [ax.get_title() for ax in fig.axes] == ["competence", "integrity"]
+
+
+# ---------------------------------------------------------------------------------------------
+# the HSGP moderation model
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_long():
+    from trustmodels.codebook import Codebook
+    from trustmodels.simulate import simulate_main_model
+    from trustmodels.survey import survey_from_frame
+
+    sim = simulate_main_model(n_per_cell=4, seed=3)
+    return survey_from_frame(sim.wide, Codebook.from_dict(sim.codebook), "sim").long
+
+
+def test_hsgp_basis_matches_pymc_hsgp():
+    import pymc as pm
+
+    x = np.linspace(-1.7, 2.0, 30)
+    basis, omega = hsgp_basis(x, 8, 2.0)
+    gp = pm.gp.HSGP(m=[8], c=2.0, cov_func=pm.gp.cov.ExpQuad(1, ls=0.9))
+    phi, sqrt_psd = gp.prior_linearized(x[:, None])
+    np.testing.assert_allclose(basis, phi.eval(), atol=1e-12)
+    kernel = pm.gp.cov.ExpQuad(1, ls=0.9)
+    np.testing.assert_allclose(np.sqrt(kernel.power_spectral_density(omega[:, None]).eval()),
+                               sqrt_psd.eval(), atol=1e-12)
+
+
+def test_hsgp_basis_rejects_bad_input():
+    with pytest.raises(ValueError, match="finite"):
+        hsgp_basis(np.array([0.0, np.nan]), 5, 2.0)
+
+
+def test_moderation_model_has_the_documented_structure(small_long):
+    model = build_moderation_model(small_long, smooth=SmoothPriors(n_basis=7))
+    assert model.coords["response_effect"] == ("apology", "denial")
+    assert model.coords["violation"] == ("competence", "integrity")
+    assert model.coords["effect"] == BASELINE_EFFECTS
+    assert len(model.coords["basis"]) == 7
+    assert np.allclose(model.coords["fan_grid"], FAN_GRID)
+    assert len(model.coords["respondent"]) == 24
+    dims = model.named_vars_to_dims
+    assert dims["gp_weights"] == ("response_effect", "violation", "basis")
+    assert dims["effect_curve"] == ("response_effect", "violation", "fan_grid")
+    assert dims["curve_level"] == ("response_effect", "violation")
+    free = {rv.name for rv in model.free_RVs}
+    assert {"beta", "beta_disp", "u", "lambda", "gp_amplitude", "gp_lengthscale"} <= free
+    # 11 trust items per respondent are the outcomes
+    assert len(model.coords["obs"]) == 24 * 11
+    point = model.initial_point()
+    assert np.isfinite(model.compile_logp()(point))
+
+
+def test_moderation_curve_is_linear_without_gp_amplitude(small_long):
+    import pymc as pm
+
+    model = build_moderation_model(small_long, smooth=SmoothPriors(n_basis=5))
+    fixed = pm.do(model, {"gp_amplitude": 0.0, "curve_level": np.full((2, 2), 0.5),
+                          "curve_slope": np.full((2, 2), -0.2)})
+    curve = pm.draw(fixed["effect_curve"], random_seed=1)
+    expected = 0.5 - 0.2 * (np.asarray(FAN_GRID) - 4.0)
+    np.testing.assert_allclose(curve[0, 1], expected, atol=1e-10)
+
+
+def test_true_contrast_matches_design():
+    effects = dict.fromkeys(EFFECT_NAMES, 0.0) | {"apology": 0.8, "denial": 0.3,
+                                                  "apology:log_fans_c": -0.2,
+                                                  "apology:integrity": -0.1}
+    grid = np.array([2.0, 4.0, 6.0])
+    np.testing.assert_allclose(true_contrast(effects, "apology", "denial", "integrity", grid),
+                               [1.2 - 0.1 - 0.3, 0.8 - 0.1 - 0.3, 0.4 - 0.1 - 0.3])
+
+
+def test_moderation_rejects_zero_fans(small_long):
+    bad = small_long.copy()
+    bad["fan_count"] = bad["fan_count"].where(bad["respondent"] != bad["respondent"].iloc[0], 0)
+    with pytest.raises(ValueError, match="fan_count"):
+        build_moderation_model(bad)
+
+
+@pytest.mark.slow
+def test_smooth_apology_effect_recovers_a_declining_truth():
+    from trustmodels.codebook import Codebook
+    from trustmodels.sampling import fit
+    from trustmodels.simulate import simulate_main_model
+    from trustmodels.survey import survey_from_frame
+
+    sim = simulate_main_model(n_per_cell=60, seed=11)
+    long = survey_from_frame(sim.wide, Codebook.from_dict(sim.codebook), "sim").long
+    idata = fit(build_moderation_model(long), draws=500, tune=600, log_likelihood=False,
+                label="moderation recovery")
+    contrasts = moderation_contrasts(idata)
+    effects = sim.truth["parameters"]["effects"]
+    assert effects["apology:log_fans_c"] < 0  # the simulated apology effect declines
+    checks = []
+    for violation in ("competence", "integrity"):
+        draws = contrasts.sel(contrast="apology - none", violation=violation)
+        for log10_fans in (2.5, 4.0, 5.5):
+            values = draws.sel(log10_fans=log10_fans, method="nearest").to_numpy()
+            low, high = np.quantile(values, [0.025, 0.975])
+            truth = true_contrast(effects, "apology", "none", violation, [log10_fans])[0]
+            checks.append(low <= truth <= high)
+    assert sum(checks) >= 5  # 95% intervals: at most one miss in six is plausible
+    # the estimated curve declines from 10^2.5 to 10^5.5 followers after a competence violation
+    competence = contrasts.sel(contrast="apology - none", violation="competence")
+    drop = (competence.sel(log10_fans=2.5, method="nearest")
+            - competence.sel(log10_fans=5.5, method="nearest")).to_numpy()
+    assert np.mean(drop > 0) > 0.8

@@ -87,3 +87,50 @@ def test_uniformity_false_alarm_rate_is_near_nominal():
 def test_uniformity_rejects_out_of_range_ranks():
     with pytest.raises(ValueError, match="between 0 and max_rank"):
         rank_uniformity(pd.Series([0, 1, 120]), max_rank=99)
+
+
+def test_result_round_trips_through_json():
+    from trustmodels.sbc import SBCResult, SBCSettings
+
+    result = SBCResult(ranks=pd.DataFrame({"beta[a]": [0, 5, 9]}),
+                       truth=pd.DataFrame({"beta[a]": [0.1, -0.2, 0.3]}),
+                       fits=pd.DataFrame({"converged": [True, True, False], "gate": ["", "", "x"],
+                                          "divergences": [0, 0, 2],
+                                          "min_ess_bulk": [120.0, 130.0, np.nan],
+                                          "seconds": [1.0, 1.0, 1.0]}),
+                       settings=SBCSettings(n_simulations=3, rank_draws=9, draws=10, chains=1))
+    again = SBCResult.from_json(result.to_json())
+    assert again.settings == result.settings
+    pd.testing.assert_frame_equal(again.ranks, result.ranks)
+    assert again.max_rank == 9
+    assert list(again.uniformity(converged_only=True).index) == ["beta[a]"]
+
+
+def test_settings_need_enough_draws_to_rank():
+    from trustmodels.sbc import SBCSettings
+
+    with pytest.raises(ValueError, match="rank_draws"):
+        SBCSettings(draws=10, chains=2, rank_draws=99)
+
+
+@pytest.mark.slow
+def test_small_sbc_run_of_the_main_model(tmp_path):
+    from trustmodels.sbc import SBCSettings, main_model_sbc
+
+    settings = SBCSettings(n_simulations=8, draws=150, tune=250, chains=2, rank_draws=49,
+                           ess_min=50.0)
+    result = main_model_sbc(settings, n_per_cell=5, cache_folder=tmp_path)
+    assert result.ranks.shape == (8, 12)  # 11 effects and the disposition slope
+    assert result.ranks.columns[0] == "beta[apology]"
+    assert result.ranks.to_numpy().min() >= 0 and result.ranks.to_numpy().max() <= 49
+    np.testing.assert_array_equal(result.truth.columns, result.ranks.columns)
+    # not grossly non-uniform: a model that ignores its data or has a sign error puts most
+    # ranks at 0 or 49; pooled over the 12 parameters the ranks must pass the uniformity check
+    at_extremes = np.isin(result.ranks.to_numpy(), [0, 49]).mean()
+    assert at_extremes < 0.25
+    pooled = rank_uniformity(result.ranks.to_numpy().ravel(), max_rank=49)
+    assert not pooled.flagged
+    # the second call reloads the cached result
+    again = main_model_sbc(settings, n_per_cell=5, cache_folder=tmp_path)
+    pd.testing.assert_frame_equal(again.ranks, result.ranks)
+    assert len(list((tmp_path / "sbc").glob("*.json"))) == 1

@@ -10,8 +10,9 @@ each violation type, is a smooth curve
     f_{rv} \sim \mathrm{GP}\bigl(0,\ \sigma_f^2 \exp(-(x - x')^2 / 2\ell^2)\bigr),
 
 with the Gaussian process approximated by the Hilbert-space method (HSGP; Riutort-Mayol et al.
-2023) through :class:`pymc.gp.HSGP`: ``m`` sine basis functions on :math:`[-L, L]` whose
-weights have standard-normal priors scaled by the square root of the kernel's spectral density.
+2023), written as in :class:`pymc.gp.HSGP`: ``m`` sine basis functions on :math:`[-L, L]` whose
+weights have standard-normal priors scaled by the square root of the kernel's spectral density
+(:func:`hsgp_basis`; the kernel and its spectral density come from :mod:`pymc.gp.cov`).
 The linear part keeps the main model as the special case :math:`\sigma_f \to 0`; the four
 curves share one length scale and one amplitude. The measurement part (item thresholds and
 discriminations, respondent intercepts, the disposition covariate and the baseline trend of the
@@ -27,23 +28,388 @@ lies inside a region of practical equivalence (ROPE).
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import numpy as np
 import pandas as pd
+import pymc as pm
+import pytensor.tensor as pt
+
+from trustmodels.design import (
+    EFFECT_NAMES,
+    FAN_CENTER_LOG10,
+    RESPONSE_LEVELS,
+    VIOLATION_LEVELS,
+    design_matrix,
+)
+from trustmodels.models.data import DEFAULT_OUTCOMES, DISPOSITION_CONSTRUCT, prepare_ordinal_data
+from trustmodels.models.likelihood import LINKS
+from trustmodels.models.ordinal import ordinal_answers, threshold_matrix
+from trustmodels.models.priors import OrdinalPriors
 
 __all__ = [
+    "BASELINE_EFFECTS",
     "DEFAULT_ROPE",
+    "FAN_GRID",
     "FLOODLIGHT_KINDS",
+    "MODERATION_CONTRASTS",
+    "SmoothPriors",
+    "build_moderation_model",
     "contrast_summary",
     "floodlight",
+    "floodlight_table",
+    "hsgp_basis",
     "intervals_where_positive",
+    "moderation_contrasts",
+    "true_contrast",
 ]
 
+#: Effects of the main model kept as linear terms: the *no response* condition's dependence on
+#: the violation type and the fan count (the response effects are replaced by smooth curves).
+BASELINE_EFFECTS = ("integrity", "log_fans_c", "integrity:log_fans_c")
+#: Grid of log10 fan counts on which the curves are evaluated (10^2 .. 10^6 in steps of 0.1).
+FAN_GRID = tuple(np.round(np.linspace(2.0, 6.0, 41), 10).tolist())
+#: Contrasts reported along the grid: (first, second) seller responses, first minus second.
+MODERATION_CONTRASTS = (("apology", "none"), ("apology", "denial"), ("denial", "none"))
+_TREATED = ("apology", "denial")
 #: Half-width of the default region of practical equivalence, in latent SD units: half of a
 #: "small" standardized effect of 0.2 (Kruschke 2018).
 DEFAULT_ROPE = 0.1
 
 #: Region kinds reported by :func:`floodlight`.
 FLOODLIGHT_KINDS = ("credibly positive", "credibly negative", "practically equivalent")
+
+
+@dataclass(frozen=True)
+class SmoothPriors:
+    """Priors and basis settings of the smooth response-effect curves.
+
+    Parameters
+    ----------
+    level_sd, slope_sd : float
+        SD of the normal priors of each curve's value at 10^4 followers and of its linear slope
+        per decade of followers (latent SD units).
+    amplitude_sd : float
+        Scale of the half-normal prior of the GP amplitude (the curves' typical departure from
+        a straight line).
+    lengthscale_alpha, lengthscale_beta : float
+        Inverse-gamma prior of the length scale in decades of followers; the defaults put 95%
+        of the mass between 0.8 and 4 decades (wigglier curves cannot be told apart from noise
+        with a few hundred respondents, longer ones are straight lines).
+    n_basis : int
+        Number ``m`` of HSGP basis functions.
+    boundary_factor : float
+        ``c``: the basis lives on ``[-c S, c S]`` for data in ``[-S, S]``.
+
+    Examples
+    --------
+    >>> SmoothPriors().n_basis
+    20
+    >>> SmoothPriors(n_basis=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: SmoothPriors.n_basis must be positive, got 0
+    """
+
+    level_sd: float = 1.0
+    slope_sd: float = 1.0
+    amplitude_sd: float = 0.3
+    lengthscale_alpha: float = 6.4
+    lengthscale_beta: float = 9.8
+    n_basis: int = 20
+    boundary_factor: float = 2.0
+
+    def __post_init__(self):
+        for name, value in asdict(self).items():
+            if not value > 0:
+                raise ValueError(f"SmoothPriors.{name} must be positive, got {value!r}")
+        if self.boundary_factor <= 1:
+            raise ValueError("SmoothPriors.boundary_factor must exceed 1")
+
+
+def hsgp_basis(x, n_basis: int, boundary_factor: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""Return the Hilbert-space GP basis of a one-dimensional input (Riutort-Mayol et al. 2023).
+
+    With :math:`S` the half-range of ``x`` around its midpoint :math:`x_0` and
+    :math:`L = c\,S`, the Laplacian's Dirichlet eigenfunctions on :math:`[-L, L]` are
+    :math:`\phi_j(x) = L^{-1/2} \sin(\omega_j (x - x_0 + L))` with frequencies
+    :math:`\omega_j = \pi j / (2L)`, :math:`j = 1..m` (as in :class:`pymc.gp.HSGP`, whose
+    :func:`~pymc.gp.hsgp_approx.calc_eigenvalues` gives the same frequencies). A GP with
+    stationary kernel of spectral density :math:`s` is approximated by
+    :math:`f(x) = \sum_j \phi_j(x)\, s(\omega_j)^{1/2}\, z_j`, :math:`z_j \sim N(0, 1)`.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Inputs (all points where the function is needed, so that one basis serves them all).
+    n_basis : int
+        Number ``m`` of basis functions.
+    boundary_factor : float
+        ``c > 1``.
+
+    Returns
+    -------
+    basis : numpy.ndarray, shape (n, m)
+        :math:`\phi_j(x_i)`.
+    omega : numpy.ndarray, shape (m,)
+        The frequencies :math:`\omega_j`.
+
+    Examples
+    --------
+    >>> basis, omega = hsgp_basis(np.linspace(-2, 2, 401), 20, 2.0)
+    >>> basis.shape, round(float(omega[0]), 4)
+    ((401, 20), 0.3927)
+    >>> gram = basis.T @ basis * (4 / 400)  # integral over [-2, 2], close to diagonal
+    >>> bool(abs(gram[0, 1]) < 0.05)
+    True
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1 or x.size == 0 or not np.all(np.isfinite(x)):
+        raise ValueError("x must be a non-empty one-dimensional array of finite values")
+    center = (x.max() + x.min()) / 2.0
+    half_range = max((x.max() - x.min()) / 2.0, 1e-8)
+    boundary = boundary_factor * half_range
+    eigenvalues = pm.gp.hsgp_approx.calc_eigenvalues(np.array([boundary]), [int(n_basis)])
+    omega = np.sqrt(eigenvalues[:, 0])
+    basis = np.sin(omega[None, :] * (x[:, None] - center + boundary)) / np.sqrt(boundary)
+    return basis, omega
+
+
+def build_moderation_model(
+    long: pd.DataFrame,
+    priors: OrdinalPriors | None = None,
+    smooth: SmoothPriors | None = None,
+    *,
+    outcomes: tuple[str, ...] = DEFAULT_OUTCOMES,
+    link: str = "logit",
+    disposition: str | None = DISPOSITION_CONSTRUCT,
+    log10_fans_grid: tuple[float, ...] = FAN_GRID,
+) -> pm.Model:
+    r"""Build the main model with smooth (HSGP) apology and denial effects across fan counts.
+
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        The tidy long table (``Survey.long``); fan counts must be at least 1.
+    priors : OrdinalPriors, optional
+        Priors of the measurement part and the baseline effects (default as in the main model).
+    smooth : SmoothPriors, optional
+        Priors and basis of the curves (default :class:`SmoothPriors`).
+    outcomes : tuple of str
+        Outcome constructs.
+    link : {"logit", "probit"}
+        Link function.
+    disposition : str or None
+        Construct whose z-scored mean is the disposition covariate; None leaves it out.
+    log10_fans_grid : tuple of float
+        Grid (log10 followers) on which the curves are stored as ``effect_curve``.
+
+    Returns
+    -------
+    pymc.Model
+        Coordinates ``respondent``, ``item``, ``effect`` (:data:`BASELINE_EFFECTS`),
+        ``response_effect`` (apology, denial), ``violation``, ``basis``, ``fan_grid``, ``obs``
+        and the threshold coordinates; free variables ``beta``, ``beta_disp``, ``u``,
+        ``lambda``, ``cutpoints``, ``curve_level``, ``curve_slope``, ``gp_amplitude``,
+        ``gp_lengthscale``, ``gp_weights``; deterministic ``effect_curve`` with dims
+        ``(response_effect, violation, fan_grid)``; observed ``y``.
+
+    Examples
+    --------
+    >>> from trustmodels.simulate import simulate_main_model
+    >>> from trustmodels.codebook import Codebook
+    >>> from trustmodels.survey import survey_from_frame
+    >>> sim = simulate_main_model(n_per_cell=3, seed=1)
+    >>> long = survey_from_frame(sim.wide, Codebook.from_dict(sim.codebook)).long
+    >>> model = build_moderation_model(long)
+    >>> model.named_vars_to_dims["effect_curve"]
+    ('response_effect', 'violation', 'fan_grid')
+    """
+    if link not in LINKS:
+        raise ValueError(f"unknown link {link!r}; expected one of {LINKS}")
+    priors = OrdinalPriors() if priors is None else priors
+    smooth = SmoothPriors() if smooth is None else smooth
+    data = prepare_ordinal_data(long, outcomes=outcomes, disposition=disposition,
+                                effects=BASELINE_EFFECTS)
+    table = data.respondent_table
+    x_respondent = np.log10(table["fan_count"].to_numpy(float)) - FAN_CENTER_LOG10
+    grid = np.asarray(log10_fans_grid, dtype=float)
+    x_grid = grid - FAN_CENTER_LOG10
+    response = table["seller_response"].astype(str).to_numpy()
+    violation = table["violation"].astype(str).to_numpy()
+    # one-hot (respondent, response_effect, violation): which curve applies to whom
+    cell = np.stack([np.stack([(response == r) & (violation == v) for v in VIOLATION_LEVELS],
+                              axis=-1) for r in _TREATED], axis=1).astype(float)
+    coords = {
+        "respondent": list(data.respondents),
+        "item": list(data.items),
+        "effect": list(data.effects),
+        "response_effect": list(_TREATED),
+        "violation": list(VIOLATION_LEVELS),
+        "basis": list(range(smooth.n_basis)),
+        "fan_grid": grid.tolist(),
+        "obs": np.arange(data.response.size),
+    }
+    with pm.Model(coords=coords) as model:
+        x = pm.Data("X", data.design.to_numpy(float), dims=("respondent", "effect"))
+        beta = pm.Normal("beta", 0.0, priors.effect_sd, dims="effect")
+        theta = pt.dot(x, beta)
+        if data.disposition is not None:
+            d = pm.Data("disposition", data.disposition, dims="respondent")
+            beta_disp = pm.Normal("beta_disp", 0.0, priors.disposition_sd)
+            theta = theta + beta_disp * d
+
+        level = pm.Normal("curve_level", 0.0, smooth.level_sd,
+                          dims=("response_effect", "violation"))
+        slope = pm.Normal("curve_slope", 0.0, smooth.slope_sd,
+                          dims=("response_effect", "violation"))
+        amplitude = pm.HalfNormal("gp_amplitude", smooth.amplitude_sd)
+        lengthscale = pm.InverseGamma("gp_lengthscale", smooth.lengthscale_alpha,
+                                      smooth.lengthscale_beta)
+        kernel = amplitude**2 * pm.gp.cov.ExpQuad(1, ls=lengthscale)
+        x_all = np.concatenate([x_respondent, x_grid])
+        basis, omega = hsgp_basis(x_all, smooth.n_basis, smooth.boundary_factor)
+        sqrt_psd = pt.sqrt(kernel.power_spectral_density(omega[:, None]))
+        weights = pm.Normal("gp_weights", 0.0, 1.0,
+                            dims=("response_effect", "violation", "basis"))
+        wiggle = pt.tensordot(weights * sqrt_psd, basis.T, axes=1)  # (r, v, n_all)
+        curves = (level[:, :, None] + slope[:, :, None] * x_all[None, None, :]
+                  + wiggle)
+        n = x_respondent.size
+        pm.Deterministic("effect_curve", curves[:, :, n:],
+                         dims=("response_effect", "violation", "fan_grid"))
+        own_curve = pt.sum(pt.as_tensor(cell) * pt.transpose(curves[:, :, :n], (2, 0, 1)),
+                           axis=(1, 2))
+        u = pm.Normal("u", 0.0, 1.0, dims="respondent")
+        theta = theta + own_curve + u
+        lam = pm.LogNormal("lambda", 0.0, priors.discrimination_log_sd, dims="item")
+        cutpoints = threshold_matrix(data.items, data.item_categories, priors, link)
+        eta = lam[data.item_index] * theta[data.respondent_index]
+        ordinal_answers("y", eta, cutpoints, data.item_index, data.n_categories, data.response,
+                        link)
+    model.trustmodels_spec = {
+        "model": "moderation_hsgp",
+        "link": link,
+        "disposition": data.disposition is not None,
+        "items": list(data.items),
+        "effects": list(data.effects),
+        "priors": asdict(priors),
+        "smooth": asdict(smooth),
+        "log10_fans_grid": grid.tolist(),
+    }
+    return model
+
+
+def moderation_contrasts(idata, contrasts=MODERATION_CONTRASTS):
+    """Return posterior draws of response contrasts along the fan-count grid.
+
+    Parameters
+    ----------
+    idata : xarray.DataTree
+        Fit of :func:`build_moderation_model` (needs ``effect_curve`` in the posterior).
+    contrasts : sequence of (str, str)
+        Pairs of seller responses; each contrast is first minus second.
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``(sample, contrast, violation, log10_fans)``; contrast labels ``"apology - none"``.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> curve = xr.DataArray(np.ones((1, 2, 2, 2, 3)), dims=("chain", "draw",
+    ...     "response_effect", "violation", "fan_grid"), coords={"response_effect":
+    ...     ["apology", "denial"], "violation": ["competence", "integrity"],
+    ...     "fan_grid": [2.0, 4.0, 6.0]})
+    >>> tree = xr.DataTree.from_dict({"posterior": xr.Dataset({"effect_curve": curve})})
+    >>> moderation_contrasts(tree).sel(contrast="apology - denial").values.max()
+    np.float64(0.0)
+    """
+    import xarray as xr
+
+    post = idata["posterior"]
+    post = post.to_dataset() if hasattr(post, "to_dataset") else post
+    curve = post["effect_curve"].stack(sample=("chain", "draw")).transpose("sample", ...)
+    zero = xr.zeros_like(curve.isel(response_effect=0, drop=True))
+
+    def level(name):
+        return zero if name == "none" else curve.sel(response_effect=name, drop=True)
+
+    unknown = {a for pair in contrasts for a in pair} - set(RESPONSE_LEVELS)
+    if unknown:
+        raise ValueError(f"unknown seller responses {sorted(unknown)}; expected {RESPONSE_LEVELS}")
+    out = xr.concat([level(a) - level(b) for a, b in contrasts], dim="contrast")
+    out = out.assign_coords(contrast=[f"{a} - {b}" for a, b in contrasts])
+    out = out.rename(fan_grid="log10_fans").drop_vars(["chain", "draw", "sample"],
+                                                      errors="ignore")
+    return out.transpose("sample", "contrast", "violation", "log10_fans")
+
+
+def true_contrast(effects: dict, first: str, second: str, violation: str,
+                  log10_fans) -> np.ndarray:
+    """Return a contrast implied by known (e.g. simulated) effects on a fan-count grid.
+
+    Parameters
+    ----------
+    effects : dict of str to float
+        Effects keyed by :data:`trustmodels.design.EFFECT_NAMES` (e.g. the simulator's truth).
+    first, second : str
+        Seller responses; the contrast is first minus second.
+    violation : str
+        Violation type.
+    log10_fans : array_like
+        Grid of log10 follower counts.
+
+    Returns
+    -------
+    numpy.ndarray
+        The contrast at each grid point (latent SD units).
+
+    Examples
+    --------
+    >>> effects = dict.fromkeys(EFFECT_NAMES, 0.0) | {"apology": 0.8, "apology:log_fans_c": -0.2}
+    >>> true_contrast(effects, "apology", "none", "competence", [2, 4, 6]).round(2).tolist()
+    [1.2, 0.8, 0.4]
+    """
+    grid = np.asarray(log10_fans, dtype=float)
+    fans = 10.0 ** grid
+    beta = np.array([effects[name] for name in EFFECT_NAMES], dtype=float)
+    rows = {}
+    for response in (first, second):
+        rows[response] = design_matrix([response] * grid.size, [violation] * grid.size,
+                                       fans).to_numpy() @ beta
+    return rows[first] - rows[second]
+
+
+def floodlight_table(contrasts, prob: float = 0.95, rope: float = DEFAULT_ROPE) -> pd.DataFrame:
+    """Return the floodlight regions of every contrast and violation type.
+
+    Parameters
+    ----------
+    contrasts : xarray.DataArray
+        Output of :func:`moderation_contrasts`.
+    prob : float
+        Interval probability.
+    rope : float
+        ROPE half-width.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``contrast``, ``violation`` and those of :func:`floodlight`.
+    """
+    grid = contrasts["log10_fans"].to_numpy()
+    tables = []
+    for contrast in contrasts["contrast"].to_numpy():
+        for violation in contrasts["violation"].to_numpy():
+            draws = contrasts.sel(contrast=contrast, violation=violation).to_numpy()
+            table = floodlight(draws, grid, prob, rope)
+            table.insert(0, "violation", str(violation))
+            table.insert(0, "contrast", str(contrast))
+            tables.append(table)
+    return pd.concat(tables, ignore_index=True)
+
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,291 @@
+"""Benchmark: trustmodels' main model and sampler against PyMC's default way, and scaling in N.
+
+Usage (from the project root)::
+
+    .venv/bin/python benchmarks/bench_sampler.py            # main comparison, 900 respondents
+    .venv/bin/python benchmarks/bench_sampler.py --quick    # small and short, a smoke run
+    .venv/bin/python benchmarks/bench_sampler.py --scaling  # also ~1k, 10k, 100k responses
+    .venv/bin/python benchmarks/bench_sampler.py --samplers numpyro --no-baseline
+
+Every configuration runs in its own Python process (fresh compile caches in memory, clean peak
+memory) on the same simulated data (SIMULATED, exactly the main model:
+``trustmodels.simulate.simulate_main_model``), and reports
+
+* ``wall_s``: wall time from building the model to the finished trace, compilation included;
+* ``min_ess_bulk``: the smallest bulk ESS over every scalar element of every free parameter;
+* ``ess_per_s``: ``min_ess_bulk / wall_s``;
+* ``trace_mb``: size of the returned trace (sum of ``nbytes`` over its groups) and
+  ``peak_rss_mb`` of the process;
+* ``gate``: whether :func:`trustmodels.diagnostics.check_fit` accepts the fit.
+
+Configurations:
+
+* ``pymc_default``: the baseline. The same model (same priors, same data) written the standard
+  PyMC way with :class:`pymc.OrderedLogistic` (which forms and stores the N x K probability
+  matrix), sampled by ``pm.sample(nuts_sampler="pymc")`` with default settings except
+  ``random_seed``, ``cores=2`` and ``chains=4``;
+* ``ours``: :func:`trustmodels.models.ordinal.build_ordinal_model` sampled by
+  :func:`trustmodels.sampling.fit` with its defaults;
+* ``ours_<sampler>``: our model with another NUTS implementation (for the record).
+
+The last line printed is ``speedup_vs_pymc_default: X.XX``, the ratio of minimum bulk ESS per
+second (wall time including compilation), ours over the PyMC default, from the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / ".cache" / "bench"
+SEED = 20261122
+#: trust items per respondent in the main model (competence 4, benevolence 3, integrity 4)
+ITEMS_PER_RESPONDENT = 11
+
+
+# ---------------------------------------------------------------------------------------------
+# data
+# ---------------------------------------------------------------------------------------------
+def simulated_long(n_per_cell: int, seed: int = SEED):
+    """Return (and cache) the long table of a main-model simulation with 6 * n_per_cell people."""
+    import pandas as pd
+
+    path = CACHE / f"long_n{n_per_cell}_s{seed}.pkl"
+    if path.exists():
+        return pd.read_pickle(path)
+    from trustmodels.codebook import Codebook
+    from trustmodels.simulate import simulate_main_model
+    from trustmodels.survey import survey_from_frame
+
+    sim = simulate_main_model(n_per_cell=n_per_cell, seed=seed)
+    long = survey_from_frame(sim.wide, Codebook.from_dict(sim.codebook), "simulated").long
+    CACHE.mkdir(parents=True, exist_ok=True)
+    long.to_pickle(path)
+    return long
+
+
+# ---------------------------------------------------------------------------------------------
+# the baseline: the same model, written the standard PyMC way
+# ---------------------------------------------------------------------------------------------
+def build_baseline_model(long):
+    """The main model with pm.OrderedLogistic (standard PyMC), same priors and data."""
+    import numpy as np
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    from trustmodels.models.data import prepare_ordinal_data
+    from trustmodels.models.ordinal import threshold_matrix
+    from trustmodels.models.priors import OrdinalPriors
+
+    priors = OrdinalPriors()
+    data = prepare_ordinal_data(long)
+    coords = {"respondent": list(data.respondents), "item": list(data.items),
+              "effect": list(data.effects), "obs": np.arange(data.response.size)}
+    with pm.Model(coords=coords) as model:
+        x = pm.Data("X", data.design.to_numpy(float), dims=("respondent", "effect"))
+        disposition = pm.Data("disposition", data.disposition, dims="respondent")
+        beta = pm.Normal("beta", 0.0, priors.effect_sd, dims="effect")
+        beta_disp = pm.Normal("beta_disp", 0.0, priors.disposition_sd)
+        u = pm.Normal("u", 0.0, 1.0, dims="respondent")
+        theta = pt.dot(x, beta) + beta_disp * disposition + u
+        lam = pm.LogNormal("lambda", 0.0, priors.discrimination_log_sd, dims="item")
+        cutpoints = threshold_matrix(data.items, data.item_categories, priors, "logit")
+        eta = lam[data.item_index] * theta[data.respondent_index]
+        pm.OrderedLogistic("y", eta=eta, cutpoints=cutpoints[data.item_index],
+                           observed=data.response - 1, dims="obs")
+    return model
+
+
+# ---------------------------------------------------------------------------------------------
+# one configuration, in its own process
+# ---------------------------------------------------------------------------------------------
+def _trace_mb(idata) -> float:
+    total = 0
+    for node in idata.subtree:
+        if node.has_data:
+            total += node.to_dataset().nbytes
+    return total / 2**20
+
+
+def run_one(config: str, n_per_cell: int, draws: int | None, tune: int | None) -> dict:
+    """Fit one configuration and return its figures (runs in a worker process)."""
+    import resource
+
+    import numpy as np
+
+    from trustmodels.diagnostics import FitDiagnosticsError, GateThresholds, check_fit
+
+    long = simulated_long(n_per_cell)
+    n_obs = int(long["construct"].astype(str).isin(
+        ["competence", "benevolence", "integrity"]).sum())
+    settings = {} if draws is None else {"draws": draws, "tune": tune}
+    start = time.perf_counter()
+    if config == "pymc_default":
+        import pymc as pm
+
+        model = build_baseline_model(long)
+        with model:
+            idata = pm.sample(nuts_sampler="pymc", random_seed=SEED, cores=2, chains=4,
+                              progressbar=False, **settings)
+    else:
+        from trustmodels.models.ordinal import build_ordinal_model
+        from trustmodels.sampling import fit
+
+        model = build_ordinal_model(long)
+        lax = GateThresholds(rhat_max=np.inf, ess_min=0.0, bfmi_min=0.0,
+                             max_divergences=10**9)
+        sampler = {} if config == "ours" else {"sampler": config.removeprefix("ours_")}
+        idata = fit(model, thresholds=lax, label=config, **sampler, **settings)
+    wall = time.perf_counter() - start
+
+    free = [rv.name for rv in model.free_RVs]
+    post = idata["posterior"].to_dataset()
+    import arviz as az
+
+    ess = az.ess(post[free], method="bulk")
+    min_ess = float(min(float(ess[name].min()) for name in free))
+    try:
+        check_fit(idata, var_names=free, label=config)
+        gate = "passed"
+    except FitDiagnosticsError as err:
+        gate = "failed: " + "; ".join(err.failures)
+    stats = idata["sample_stats"].to_dataset()
+    depth = stats["tree_depth"] if "tree_depth" in stats else None
+    steps = stats["n_steps"] if "n_steps" in stats else None
+    return {
+        "config": config,
+        "n_respondents": int(long["respondent"].nunique()),
+        "n_responses": n_obs,
+        "draws": int(post.sizes["draw"]),
+        "chains": int(post.sizes["chain"]),
+        "wall_s": round(wall, 2),
+        "min_ess_bulk": round(min_ess, 1),
+        "ess_per_s": round(min_ess / wall, 3),
+        "trace_mb": round(_trace_mb(idata), 2),
+        "trace_groups": sorted(node.name for node in idata.children.values()),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "divergences": int(stats["diverging"].sum()) if "diverging" in stats else None,
+        "mean_tree_depth": None if depth is None else round(float(depth.mean()), 2),
+        "mean_leapfrog_steps": None if steps is None else round(float(steps.mean()), 1),
+        "gate": gate,
+    }
+
+
+def spawn(config: str, n_per_cell: int, draws: int | None, tune: int | None,
+          timeout: float) -> dict:
+    """Run one configuration in a fresh Python process and return its figures."""
+    command = [sys.executable, __file__, "--worker", config, "--n-per-cell", str(n_per_cell)]
+    if draws is not None:
+        command += ["--draws", str(draws), "--tune", str(tune)]
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                              cwd=ROOT, check=False)
+    except subprocess.TimeoutExpired:
+        return {"config": config, "n_per_cell": n_per_cell,
+                "error": f"timed out after {timeout:.0f} s", "wall_s": None}
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"config": config, "n_per_cell": n_per_cell, "error": tail,
+                "wall_s": round(time.perf_counter() - started, 1)}
+    return json.loads(lines[-1])
+
+
+# ---------------------------------------------------------------------------------------------
+# report
+# ---------------------------------------------------------------------------------------------
+def machine() -> dict:
+    """Describe the machine: CPU model, cores, load."""
+    model = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
+            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]}
+
+
+def _row(result: dict) -> str:
+    if "error" in result:
+        return f"| {result['config']} | - | - | - | - | - | error: {result['error'][:80]} |"
+    return (f"| {result['config']} | {result['n_responses']} | {result['wall_s']:.1f} | "
+            f"{result['min_ess_bulk']:.0f} | {result['ess_per_s']:.2f} | "
+            f"{result['trace_mb']:.1f} | {result['gate'][:60]} |")
+
+
+def main(argv=None) -> int:
+    """Run the benchmark and print a Markdown table and the speedup line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="small survey (150 respondents), 500 tune + 500 draws")
+    parser.add_argument("--scaling", action="store_true",
+                        help="also run ours at about 1k, 10k and 100k responses")
+    parser.add_argument("--scaling-baseline", action="store_true",
+                        help="run the PyMC default at the scaling sizes too (slow)")
+    parser.add_argument("--samplers", default="numpyro,nutpie,pymc",
+                        help="other NUTS implementations on our model, comma separated "
+                             "('' for none)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the PyMC default")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds per configuration")
+    parser.add_argument("--json", type=Path, help="also write all figures to this JSON file")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--n-per-cell", type=int, default=150, help=argparse.SUPPRESS)
+    parser.add_argument("--draws", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--tune", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        print(json.dumps(run_one(args.worker, args.n_per_cell, args.draws, args.tune)))
+        return 0
+
+    n_per_cell = 25 if args.quick else 150
+    draws, tune = (500, 500) if args.quick else (None, None)
+    print(f"machine: {json.dumps(machine())}", flush=True)
+    simulated_long(n_per_cell)
+    results = []
+    configs = ([] if args.no_baseline else ["pymc_default"]) + ["ours"]
+    configs += [f"ours_{name}" for name in args.samplers.split(",") if name]
+    print("| config | responses | wall s | min bulk ESS | ESS/s | trace MB | gate |")
+    print("|---|---|---|---|---|---|---|", flush=True)
+    for config in configs:
+        result = spawn(config, n_per_cell, draws, tune, args.timeout)
+        result["size"] = "main"
+        results.append(result)
+        print(_row(result), flush=True)
+
+    if args.scaling:
+        print("\nscaling (responses ~ 11 x respondents):")
+        print("| config | responses | wall s | min bulk ESS | ESS/s | trace MB | gate |")
+        print("|---|---|---|---|---|---|---|", flush=True)
+        scaling_configs = ["ours"] + (["pymc_default"] if args.scaling_baseline else [])
+        for cells in (15, 150, 1500):
+            simulated_long(cells)
+            for config in scaling_configs:
+                result = spawn(config, cells, draws, tune, args.timeout)
+                result["size"] = f"scaling_{cells}"
+                results.append(result)
+                print(_row(result), flush=True)
+
+    if args.json:
+        args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=1))
+    main_runs = {r["config"]: r for r in results if r["size"] == "main" and "error" not in r}
+    if "ours" in main_runs and "pymc_default" in main_runs:
+        speedup = main_runs["ours"]["ess_per_s"] / main_runs["pymc_default"]["ess_per_s"]
+        print(f"speedup_vs_pymc_default: {speedup:.2f}")
+    else:
+        print("speedup_vs_pymc_default: nan")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
