@@ -15,7 +15,7 @@ from trustmodels.models.priors import FixedPriors
 SETTINGS = {"draws": 500, "tune": 500, "chains": 4, "random_seed": 1, "sampler": "numpyro"}
 
 
-def _model(y=(1, 2, 3, 3, 2), priors=FixedPriors()):
+def _model(y=(1, 2, 3, 3, 2), priors=None):
     x = pd.DataFrame({"x": np.linspace(-1, 1, len(y))})
     return build_fixed_model_from_arrays(list(y), x, 3, priors)
 
