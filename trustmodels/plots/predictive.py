@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -30,7 +32,7 @@ def plot_category_counts(table: pd.DataFrame, *, simulated: bool, labels=None,
     simulated : bool
         Whether the data are simulated (said in the title).
     labels : sequence of str, optional
-        Category labels for the x axis (default the category codes).
+        Category labels for the x axis, wrapped to short lines (default the category codes).
     ylabel : str
         Label of the y axis.
 
@@ -53,7 +55,7 @@ def plot_category_counts(table: pd.DataFrame, *, simulated: bool, labels=None,
         raise ValueError("the table of category counts is empty")
     groups = list(dict.fromkeys(table["group"]))
     with style():
-        fig, axes = plt.subplots(1, len(groups), figsize=(3.6 * len(groups) + 0.6, 3.4),
+        fig, axes = plt.subplots(1, len(groups), figsize=(max(3.6 * len(groups) + 0.6, 6.0), 3.6),
                                  sharey=False, squeeze=False)
         for ax, group in zip(axes[0], groups, strict=True):
             rows = table[table["group"] == group].sort_values("category")
@@ -67,14 +69,16 @@ def plot_category_counts(table: pd.DataFrame, *, simulated: bool, labels=None,
             ax.plot(x, rows["observed"].to_numpy(float), "o", color="black", ms=5,
                     label="observed")
             ax.set_xticks(x)
-            ax.set_xticklabels(list(labels) if labels is not None else
-                               [str(c) for c in rows["category"]])
+            ax.set_xticklabels([textwrap.fill(str(label), 11) for label in labels]
+                               if labels is not None else [str(c) for c in rows["category"]])
             ax.set_xlabel("answer category")
             ax.set_title(_GROUP_TITLES.get(group, str(group)))
         axes[0][0].set_ylabel(ylabel)
-        axes[0][-1].legend(loc="upper left", fontsize=8)
+        handles, names = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="lower center", ncol=3, fontsize=8,
+                   bbox_to_anchor=(0.5, 0.0))
         fig.suptitle("Answers per category: observed and predicted" + _suffix(simulated))
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
 
