@@ -21,6 +21,8 @@
 
 from __future__ import annotations
 
+import json
+
 import arviz as az
 import numpy as np
 import pandas as pd
@@ -108,12 +110,10 @@ def category_counts(idata, *, group: str = "posterior_predictive", var_name: str
     predicted = predicted.reshape(-1, observed.size)
     categories = np.arange(1, max(observed.max(), predicted.max()) + 1)
     if by_item:
-        constant = _dataset(idata["constant_data"])
-        item_index = np.asarray(constant["obs_item"].values)
-        labels = constant["obs_item"].coords.get("obs")
-        names = idata["posterior"]["lambda"]["item"].values if "posterior" in idata.children \
-            else np.unique(item_index)
-        del labels
+        item_index = np.asarray(_dataset(idata["constant_data"])["obs_item"].values)
+        raw = idata.attrs.get("trustmodels_spec")
+        names = (json.loads(raw)["items"] if isinstance(raw, str)
+                 else [str(j) for j in range(item_index.max() + 1)])
         groups = [(str(names[j]), item_index == j) for j in range(len(names))]
     else:
         groups = [("all", np.ones(observed.size, bool))]
