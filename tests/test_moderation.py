@@ -89,7 +89,7 @@ def test_floodlight_figure_marks_regions_and_truth():
     draws = _linear_band_draws(1.2, -0.3, grid, spread=0.1)
     fig = plot_floodlight({"competence": draws, "integrity": draws - 0.3}, grid,
                           truth={"competence": 1.2 - 0.3 * grid}, rope=0.5)
-    labels = {t.get_text() for ax in fig.axes for t in ax.get_legend().get_texts()}
+    labels = {t.get_text() for t in fig.legends[0].get_texts()}
     assert {"credibly positive", "credibly negative", "simulation truth"} <= labels
     assert [ax.get_title() for ax in fig.axes] == ["competence", "integrity"]
 

@@ -60,8 +60,8 @@ def plot_floodlight(panels: Mapping[str, np.ndarray], log10_fans, *, prob: float
     >>> draws = 0.6 - 0.2 * (grid - 2) + rng.normal(0, 0.1, size=(400, 1))
     >>> truth = {"competence": 0.6 - 0.2 * (grid - 2)}
     >>> fig = plot_floodlight({"competence": draws}, grid, truth=truth)
-    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()][-1]
-    'simulation truth'
+    >>> "simulation truth" in [t.get_text() for t in fig.legends[0].get_texts()]
+    True
     """
     grid = np.asarray(log10_fans, dtype=float)
     with style():
@@ -89,9 +89,12 @@ def plot_floodlight(panels: Mapping[str, np.ndarray], log10_fans, *, prob: float
             ax.set_xlim(grid[0], grid[-1])
             ax.set_xlabel("fan count (followers, log scale)")
             ax.set_title(title)
+        unique = {}
+        for ax in axes[0]:
             handles, labels = ax.get_legend_handles_labels()
-            unique = dict(zip(labels, handles, strict=True))
-            ax.legend(unique.values(), unique.keys(), fontsize=7, loc="best")
+            unique.update({label: handle for label, handle in zip(labels, handles, strict=True)
+                           if label not in unique})
         axes[0][0].set_ylabel(ylabel)
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0.12, 1, 1))
+        fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=4, fontsize=8)
     return fig
