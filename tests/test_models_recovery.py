@@ -28,7 +28,7 @@ def _long(seed, n_per_cell):
 def test_true_effects_fall_in_their_90_percent_intervals_at_the_nominal_rate():
     covered, total, errors = 0, 0, []
     for seed in (101, 202, 303):
-        long, true_beta = _long(seed, n_per_cell=40)
+        long, true_beta = _long(seed, n_per_cell=30)
         model = build_ordinal_model(long)
         idata = fit(model, draws=400, tune=600, chains=4, cores=2, random_seed=seed,
                     log_likelihood=False, label=f"recovery seed {seed}")
