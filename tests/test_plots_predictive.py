@@ -71,6 +71,6 @@ def test_contrasts_panels_rows_and_truth_markers():
 def test_contrasts_without_truth_and_several_constructs():
     table = pd.concat([contrasts(False).assign(construct=c) for c in ("competence", "integrity")])
     fig = plot_contrasts_vs_truth(table, simulated=False, xlabel="x", show_rope=False)
-    names = fig.axes[-1].get_legend_handles_labels()[1]
+    names = [text.get_text() for text in fig.legends[0].get_texts()]
     assert "true value" not in names and {"competence", "integrity"} <= set(names)
     plt.close(fig)

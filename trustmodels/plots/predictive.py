@@ -152,7 +152,8 @@ def plot_contrasts_vs_truth(table: pd.DataFrame, *, simulated: bool, xlabel: str
             ax.set_xlabel(xlabel)
         handles, names = axes[0][-1].get_legend_handles_labels()
         unique = dict(zip(names, handles, strict=True))
-        axes[0][-1].legend(unique.values(), unique.keys(), fontsize=8, loc="best")
+        fig.legend(unique.values(), unique.keys(), fontsize=8, loc="lower center",
+                   ncol=len(unique), bbox_to_anchor=(0.5, 0.0))
         fig.suptitle(f"Response contrasts, mean and {hdi_prob:.0%} HDI" + _suffix(simulated))
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
