@@ -1,0 +1,245 @@
+"""The ordinal structural equation model: data, building, effects, simulation, recovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from trustmodels.models.likelihood import category_probabilities
+from trustmodels.models.sem import (
+    FULL_PATHS,
+    LATENTS,
+    NO_PRIVACY_PATHS,
+    SEMInputError,
+    SEMParameters,
+    build_sem,
+    fit_semopy,
+    interval_table,
+    path_name,
+    predictive_frequencies,
+    sem_data,
+    simulate_sem,
+)
+from trustmodels.realdata import CONSTRUCTS, ITEM_CATEGORIES
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+#: True values for simulations, of the size the real data suggest (standardized paths about
+#: -0.15 .. 0.55); thresholds are locations on the latent scale.
+TRUTH = SEMParameters(
+    latents=LATENTS,
+    paths={("privacy_concern", "trust"): -0.15, ("privacy_concern", "risk"): 0.45,
+           ("trust", "risk"): -0.35, ("privacy_concern", "intention"): -0.05,
+           ("trust", "intention"): 0.8, ("risk", "intention"): -0.3},
+    constructs=CONSTRUCTS,
+    loadings={"privcon1": 3.0, "privcon2": 2.6, "privcon3": 1.7, "privcon4": 2.8,
+              "trust1": 4.0, "trust2": 2.5, "risk1": 2.2, "risk2": 2.0, "risk3": 2.4,
+              "intent1": 3.0, "intent2": 2.0},
+    thresholds={item: tuple(np.linspace(-1.6, 1.2, k - 1) + 0.1 * j)
+                for j, (item, k) in enumerate(ITEM_CATEGORIES.items())},
+)
+
+
+@pytest.fixture(scope="module")
+def small_long():
+    return simulate_sem(TRUTH, n_respondents=60, seed=3)
+
+
+def test_sem_data_orders_items_by_construct_and_indexes_answers(small_long):
+    shuffled = small_long.sample(frac=1.0, random_state=1)
+    shuffled["item"] = pd.Categorical(shuffled["item"], categories=list(ITEM_CATEGORIES))
+    data = sem_data(shuffled)
+    assert data.latents == LATENTS
+    assert data.items == tuple(ITEM_CATEGORIES)
+    assert data.item_categories == tuple(ITEM_CATEGORIES.values())
+    assert data.n_respondents == 60
+    rebuilt = pd.DataFrame({"respondent": np.asarray(data.respondents)[data.respondent_index],
+                            "item": np.asarray(data.items)[data.item_index],
+                            "response": data.response})
+    merged = rebuilt.merge(shuffled.astype({"item": str}), on=["respondent", "item"],
+                           suffixes=("", "_in"))
+    assert len(merged) == len(shuffled)
+    assert (merged["response"] == merged["response_in"]).all()
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d.drop(columns="n_categories"), "columns n_categories missing"),
+    (lambda d: d.assign(response=d["response"].where(d.index != 5, 9)),
+     r"column 'response', row 5 \(item \w+\): 9 outside 1\.\.\d"),
+    (lambda d: d.assign(response=d["response"].astype(float).where(d.index != 2, 2.5)),
+     "column 'response', row 2: .*not a whole number"),
+    (lambda d: d.assign(construct=d["construct"].replace("risk", "riskk")),
+     "riskk not among the model's latents"),
+    (lambda d: d[d["construct"] != "risk"], "construct 'risk' has no items"),
+])
+def test_sem_data_rejects_bad_input_with_one_line(small_long, change, message):
+    with pytest.raises(SEMInputError, match=message) as error:
+        sem_data(change(small_long.reset_index(drop=True)))
+    assert "\n" not in str(error.value)
+
+
+def test_build_sem_coords_and_dims(small_long):
+    model = build_sem(small_long)
+    dims = model.named_vars_to_dims
+    assert dims["paths"] == ("path",)
+    assert model.coords["path"] == tuple(path_name(p, o) for p, o in FULL_PATHS)
+    assert dims["scores"] == ("respondent", "latent")
+    assert len(model.coords["respondent"]) == 60
+    assert dims["thresholds_k5"] == ("item_k5", "cut_k5")
+    assert model.coords["item_k5"] == CONSTRUCTS["privacy_concern"]
+    assert len(model.coords["cut_k7"]) == 6
+    assert model.coords["effect"] == ("direct", "via trust", "via risk", "via trust and risk",
+                                      "total")
+    assert dims["response"] == ("answer",)
+    reduced = build_sem(small_long, paths=NO_PRIVACY_PATHS, parameterization="noncentered")
+    assert "effects" not in reduced.named_vars and "z" in reduced.named_vars
+    assert len(reduced.coords["path"]) == 3
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"paths": [("intention", "trust")]}, "predictor must come before the outcome"),
+    ({"paths": [("privacy", "trust")]}, "'privacy' is not a latent"),
+    ({"parameterization": "sideways"}, "expected 'centered' or 'noncentered'"),
+])
+def test_build_sem_rejects_bad_specification(small_long, kwargs, message):
+    with pytest.raises(SEMInputError, match=message):
+        build_sem(small_long, **kwargs)
+
+
+def test_build_sem_rejects_a_wide_table_with_a_clear_message():
+    wide = pd.DataFrame({"respondent_id": ["a"], "trust1": [3]})
+    with pytest.raises(SEMInputError, match="columns .*respondent.* missing"):
+        build_sem(wide)
+    with pytest.raises(SEMInputError, match="expected SEMData or the long table"):
+        build_sem(np.zeros((3, 11)))
+
+
+def test_likelihood_matches_a_direct_computation(small_long):
+    data = sem_data(small_long)
+    model = build_sem(data)
+    point = model.initial_point()
+    rng = np.random.default_rng(0)
+    point["paths"] = rng.normal(0, 0.5, size=6)
+    point["loadings_log__"] = rng.normal(1.0, 0.3, size=11)
+    point["scores"] = rng.normal(size=(60, 4))
+    logp = model.compile_fn(model.logp(vars=[model["response"]], sum=False)[0],
+                            inputs=model.value_vars, on_unused_input="ignore")(point)
+    constrained = {name: model.compile_fn(model[name], inputs=model.value_vars,
+                                               on_unused_input="ignore")(point)
+                   for name in ("loadings", "thresholds_k5", "thresholds_k7", "scores")}
+    expected = np.empty(data.response.size)
+    k5_items = list(CONSTRUCTS["privacy_concern"])
+    for n in range(data.response.size):
+        j, i = data.item_index[n], data.respondent_index[n]
+        item = data.items[j]
+        kappa = (constrained["thresholds_k5"][k5_items.index(item)] if item in k5_items else
+                 constrained["thresholds_k7"][j - 4])
+        lam = constrained["loadings"][j]
+        score = constrained["scores"][i, LATENTS.index(data.item_construct[j])]
+        probs = category_probabilities(lam * score, lam * kappa)
+        expected[n] = np.log(probs[data.response[n] - 1])
+    np.testing.assert_allclose(logp, expected, rtol=1e-8, atol=1e-10)
+
+
+def test_effects_decompose_the_total_effect(small_long):
+    model = build_sem(small_long)
+    point = model.initial_point()
+    point["paths"] = np.array([-0.3, 0.5, -0.4, 0.1, 0.7, -0.2])
+    effects = model.compile_fn(model["effects"], inputs=model.value_vars,
+                               on_unused_input="ignore")(point)
+    direct, via_trust, via_risk, via_both, total = effects
+    assert via_trust == pytest.approx(-0.3 * 0.7)
+    assert via_risk == pytest.approx(0.5 * -0.2)
+    assert via_both == pytest.approx(-0.3 * -0.4 * -0.2)
+    assert total == pytest.approx(direct + via_trust + via_risk + via_both)
+    r2 = model.compile_fn(model["r2"], inputs=model.value_vars, on_unused_input="ignore")(point)
+    assert r2[0] == pytest.approx(0.09 / 1.09)  # trust: var = 0.3^2 + 1
+
+
+def test_simulate_sem_shape_and_ranges():
+    sim = simulate_sem(TRUTH, n_respondents=1090, seed=1)
+    assert len(sim) == 1090 * 11
+    for item, k in ITEM_CATEGORIES.items():
+        answers = sim.loc[sim["item"] == item, "response"]
+        assert answers.between(1, k).all() and answers.nunique() == k
+    wide = sim.pivot(index="respondent", columns="item", values="response")
+    trust = wide[["trust1", "trust2"]].mean(axis=1)
+    intention = wide[["intent1", "intent2"]].mean(axis=1)
+    privacy = wide[list(CONSTRUCTS["privacy_concern"])].mean(axis=1)
+    risk = wide[list(CONSTRUCTS["risk"])].mean(axis=1)
+    assert np.corrcoef(trust, intention)[0, 1] > 0.3
+    assert np.corrcoef(privacy, risk)[0, 1] > 0.2
+
+
+def _fake_posterior(params: SEMParameters, data, n_draws=4):
+    """A posterior whose every draw equals the given parameters."""
+    labels = [path_name(p, o) for p, o in params.paths]
+    post = {"paths": (("chain", "draw", "path"),
+                      np.tile(list(params.paths.values()), (1, n_draws, 1)))}
+    post["loadings"] = (("chain", "draw", "item"),
+                        np.tile([params.loadings[i] for i in data.items], (1, n_draws, 1)))
+    coords = {"path": labels, "item": list(data.items)}
+    for k in (5, 7):
+        items = [i for i in data.items if ITEM_CATEGORIES[i] == k]
+        post[f"thresholds_k{k}"] = (("chain", "draw", f"item_k{k}", f"cut_k{k}"),
+                                    np.tile([params.thresholds[i] for i in items],
+                                            (1, n_draws, 1, 1)))
+        coords[f"item_k{k}"] = items
+    return xr.DataTree.from_dict({"posterior": xr.Dataset(post, coords=coords)})
+
+
+def test_predictive_frequencies_agree_with_data_from_the_same_parameters():
+    data = sem_data(simulate_sem(TRUTH, n_respondents=1090, seed=11))
+    table = predictive_frequencies(_fake_posterior(TRUTH, data), data, n_draws=4, seed=5)
+    assert len(table) == 4 * 5 + 7 * 7
+    assert np.allclose(table.groupby("item")["predicted"].sum(), 1.0)
+    assert (table["observed"] - table["predicted"]).abs().max() < 0.06
+    wrong = SEMParameters(TRUTH.latents, TRUTH.paths, TRUTH.constructs, TRUTH.loadings,
+                          {i: tuple(np.asarray(t) + 1.5) for i, t in TRUTH.thresholds.items()})
+    shifted = predictive_frequencies(_fake_posterior(wrong, data), data, n_draws=4, seed=5)
+    assert (shifted["observed"] - shifted["predicted"]).abs().max() > 0.1
+
+
+def test_interval_table_reports_coverage():
+    rng = np.random.default_rng(2)
+    post = xr.Dataset({"paths": (("chain", "draw", "path"), rng.normal(size=(2, 500, 2)))},
+                      coords={"path": ["a -> b", "b -> c"]})
+    tree = xr.DataTree.from_dict({"posterior": post})
+    table = interval_table(tree, "paths", prob=0.9, truth={"a -> b": 0.0, "b -> c": 5.0})
+    assert table.loc["a -> b", "covered"] and not table.loc["b -> c", "covered"]
+    assert table.loc["a -> b", "lower"] == pytest.approx(-1.645, abs=0.2)
+
+
+def test_fit_semopy_on_the_real_data():
+    from trustmodels.realdata import load_lancelot_miltgen
+
+    survey = load_lancelot_miltgen(data_dir=SHARED_DATA, cache=_tmp_cache())
+    table = fit_semopy(survey.wide, CONSTRUCTS)
+    paths = table[table["kind"] == "path"]
+    assert set(paths.index) == {path_name(p, o) for p, o in FULL_PATHS}
+    assert (table[table["kind"] == "loading"]["estimate_std"].between(0.3, 1.0)).all()
+    assert paths["estimate_std"].abs().max() < 1
+
+
+def _tmp_cache():
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="trustmodels-test-")
+
+
+@pytest.mark.slow
+def test_recovery_of_paths_on_simulated_data_of_the_real_shape():
+    from trustmodels.sampling import fit
+
+    data = sem_data(simulate_sem(TRUTH, n_respondents=1090, seed=2026))
+    idata = fit(build_sem(data), draws=500, tune=500, chains=4, cores=2, random_seed=7,
+                log_likelihood=False, label="SEM recovery (SIMULATED)")
+    truth = {path_name(p, o): v for (p, o), v in TRUTH.paths.items()}
+    table = interval_table(idata, "paths", prob=0.99, truth=truth)
+    assert table["covered"].all(), table
+    z = (table["mean"] - table["truth"]).abs() / table["sd"]
+    assert (z < 3).all(), table

@@ -1,0 +1,805 @@
+r"""A Bayesian structural equation model with ordinal (Likert) indicators.
+
+Every respondent :math:`i` has one latent score per construct. The constructs are listed in a
+causal order (by default privacy concern, trust, perceived risk, intention) and each is a linear
+function of earlier ones plus a disturbance,
+
+.. math::
+
+    \ell_i = B\,\ell_i + \zeta_i, \qquad \zeta_i \sim \mathcal N(0, I),
+
+where :math:`B` holds the path coefficients (strictly lower triangular in the causal order). The
+latent scores are sampled *centered*, :math:`\ell_i \sim \mathcal N(0, AA^\top)` with
+:math:`A = (I - B)^{-1}` (unit lower triangular, hence the Cholesky factor); a *non-centered*
+version (sample :math:`\zeta_i`, compute :math:`\ell_i = A\zeta_i`) is available but mixes far
+worse here, because 11 items pin every respondent's scores (see :func:`build_sem`).
+
+**Identification.** The exogenous construct has variance 1 and every endogenous construct has
+residual (disturbance) variance 1, so a path is "latent-SD units of the outcome's disturbance
+per unit of the predictor". The *standardized* paths (``paths_std``), the standardized indirect
+and total effects (``effects_std``) and the standardized loadings (``loadings_std``) divide by the
+model-implied standard deviations, as standardized SEM output does; they are the numbers to
+compare across methods. Loadings are positive, which fixes the sign of every construct (all
+items are keyed in the direction of their construct's name).
+
+**Measurement.** Item :math:`j` of construct :math:`c(j)` has loading :math:`\lambda_j > 0` and
+ordered thresholds :math:`\kappa_j` located on the latent scale; its answer follows a cumulative
+logit model,
+:math:`P(y_{ij} \le k) = \operatorname{logit}^{-1}(\lambda_j(\kappa_{jk} - \ell_{i,c(j)}))`,
+i.e. logit cutpoints :math:`\tau_{jk} = \lambda_j \kappa_{jk}` (the item-response-theory
+parameterization: with a few very strong items, :math:`\kappa` stays well identified while the
+loading grows, which removes the loading-threshold ridge that slows sampling in the
+:math:`\tau` parameterization). The log-likelihood is the two-CDF-term one of
+:func:`trustmodels.models.likelihood.ordinal_logp`. Items may
+have different numbers of categories (here 5 and 7); thresholds are grouped by K into the
+variables ``thresholds_k5``, ``thresholds_k7``, ...
+
+**Effects.** For the privacy-concern -> intention relation the model records, as
+Deterministics, the direct path, the indirect effects via trust, via risk and via trust then
+risk, and the total effect (their sum, equal to the ``(intention, privacy_concern)`` entry of
+:math:`(I - B)^{-1} - I`).
+
+The same generative model is implemented in NumPy by :func:`simulate_sem` (for recovery
+studies and posterior predictive checks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytensor.tensor as pt
+
+from trustmodels.models.likelihood import draw_ordinal, ordinal_logp
+
+__all__ = [
+    "EFFECT_CHAINS",
+    "FULL_PATHS",
+    "LATENTS",
+    "NO_PRIVACY_PATHS",
+    "SEMData",
+    "SEMInputError",
+    "SEMParameters",
+    "SEMPriors",
+    "build_sem",
+    "effects_from_paths",
+    "interval_table",
+    "path_name",
+    "posterior_mean_parameters",
+    "predictive_frequencies",
+    "sem_data",
+    "semopy_description",
+    "fit_semopy",
+    "simulate_sem",
+]
+
+#: The constructs in causal order (earlier constructs may predict later ones).
+LATENTS = ("privacy_concern", "trust", "risk", "intention")
+#: The structural paths (predictor, outcome) of Lancelot-Miltgen et al. (2016).
+FULL_PATHS = (
+    ("privacy_concern", "trust"),
+    ("privacy_concern", "risk"),
+    ("trust", "risk"),
+    ("privacy_concern", "intention"),
+    ("trust", "intention"),
+    ("risk", "intention"),
+)
+#: The comparison model: the same paths without any from privacy concern.
+NO_PRIVACY_PATHS = tuple(p for p in FULL_PATHS if p[0] != "privacy_concern")
+#: Decomposition of the effect of privacy concern on intention: name -> chain of constructs.
+EFFECT_CHAINS = {
+    "direct": ("privacy_concern", "intention"),
+    "via trust": ("privacy_concern", "trust", "intention"),
+    "via risk": ("privacy_concern", "risk", "intention"),
+    "via trust and risk": ("privacy_concern", "trust", "risk", "intention"),
+}
+_LONG_COLUMNS = ("respondent", "item", "construct", "response", "n_categories")
+
+
+class SEMInputError(ValueError):
+    """The data or the path specification given to the model are unusable (one line)."""
+
+
+def path_name(predictor: str, outcome: str) -> str:
+    """Return the coordinate label of a path.
+
+    Examples
+    --------
+    >>> path_name("privacy_concern", "trust")
+    'privacy_concern -> trust'
+    """
+    return f"{predictor} -> {outcome}"
+
+
+@dataclass(frozen=True)
+class SEMPriors:
+    """Prior scales of the structural equation model.
+
+    Parameters
+    ----------
+    path_sigma : float
+        SD of the Normal(0, sd) prior of every path (latent-SD units; 1 keeps standardized
+        paths mostly within -0.7..0.7 a priori while allowing strong effects).
+    loading_sigma : float
+        Scale of the HalfNormal prior of the loadings (logit units per unit of the latent;
+        an item with standardized loading 0.94 has a loading near 5).
+    threshold_sigma : float
+        SD of the Normal(0, sd) prior of the (ordered) thresholds, which are locations on the
+        latent scale (latent-SD units), not logit cutpoints.
+    """
+
+    path_sigma: float = 1.0
+    loading_sigma: float = 4.0
+    threshold_sigma: float = 2.0
+
+
+@dataclass(frozen=True)
+class SEMData:
+    """The answers in index form, ready for :func:`build_sem`.
+
+    Parameters
+    ----------
+    respondents : tuple of str
+        Respondent ids (coordinate ``respondent``).
+    items : tuple of str
+        Items (coordinate ``item``), grouped by construct in ``latents`` order; within a
+        construct in the order of the ``item`` categories (codebook order) or, for a plain
+        text column, in order of first appearance.
+    item_construct : tuple of str
+        Construct of each item.
+    item_categories : tuple of int
+        K of each item.
+    latents : tuple of str
+        Constructs in causal order (coordinate ``latent``).
+    respondent_index, item_index, response : numpy.ndarray of int
+        One entry per observed answer (coordinate ``answer``); responses are coded ``1..K``.
+    """
+
+    respondents: tuple[str, ...]
+    items: tuple[str, ...]
+    item_construct: tuple[str, ...]
+    item_categories: tuple[int, ...]
+    latents: tuple[str, ...]
+    respondent_index: np.ndarray = field(repr=False)
+    item_index: np.ndarray = field(repr=False)
+    response: np.ndarray = field(repr=False)
+
+    @property
+    def n_respondents(self) -> int:
+        """Number of respondents."""
+        return len(self.respondents)
+
+    @property
+    def constructs(self) -> dict[str, tuple[str, ...]]:
+        """Items of each construct, in ``latents`` order."""
+        return {c: tuple(i for i, ic in zip(self.items, self.item_construct, strict=True)
+                         if ic == c) for c in self.latents}
+
+    def observed_frequencies(self) -> pd.DataFrame:
+        """Return the observed share of each answer category of each item.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``item``, ``category``, ``observed`` (share of the item's answers).
+        """
+        rows = []
+        for j, item in enumerate(self.items):
+            answers = self.response[self.item_index == j]
+            counts = np.bincount(answers, minlength=self.item_categories[j] + 1)[1:]
+            for k, count in enumerate(counts, start=1):
+                rows.append((item, k, count / max(answers.size, 1)))
+        return pd.DataFrame(rows, columns=["item", "category", "observed"])
+
+
+def sem_data(long: pd.DataFrame, latents: Sequence[str] = LATENTS) -> SEMData:
+    """Turn the tidy long table of a survey into :class:`SEMData`.
+
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        One row per observed answer with columns ``respondent``, ``item``, ``construct``,
+        ``response`` (1..K) and ``n_categories`` (``Survey.long`` of :mod:`trustmodels.survey`).
+    latents : sequence of str
+        Constructs to model, in causal order; every one must have items in ``long``.
+
+    Returns
+    -------
+    SEMData
+
+    Raises
+    ------
+    SEMInputError
+        Missing columns, a construct without items, an item with two constructs or answers
+        outside ``1..K`` (one line naming the column, item and row).
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"respondent": ["a", "a", "b", "b"], "item": ["x1", "y1"] * 2,
+    ...     "construct": ["x", "y"] * 2, "response": [1, 3, 2, 1], "n_categories": [5, 7] * 2})
+    >>> data = sem_data(long, latents=("x", "y"))
+    >>> data.items, data.item_categories, data.response.tolist()
+    (('x1', 'y1'), (5, 7), [1, 3, 2, 1])
+    """
+    missing = [c for c in _LONG_COLUMNS if c not in long.columns]
+    if missing:
+        raise SEMInputError(f"long table: columns {', '.join(missing)} missing; expected "
+                            f"{', '.join(_LONG_COLUMNS)} (Survey.long)")
+    latents = tuple(latents)
+    if len(set(latents)) != len(latents) or len(latents) < 2:
+        raise SEMInputError(f"latents {latents}: expected at least two distinct constructs")
+    frame = long.loc[:, list(_LONG_COLUMNS)].copy()
+    item_order = (list(map(str, long["item"].cat.categories))
+                  if isinstance(long["item"].dtype, pd.CategoricalDtype) else None)
+    for column in ("respondent", "item", "construct"):
+        frame[column] = frame[column].astype(str)
+    unknown = sorted(set(frame["construct"]) - set(latents))
+    if unknown:
+        raise SEMInputError(f"long table, column 'construct': {', '.join(unknown)} not among the "
+                            f"model's latents {', '.join(latents)}")
+    for column in ("response", "n_categories"):
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() | (values != np.round(values))
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise SEMInputError(f"long table, column {column!r}, row {row}: "
+                                f"{frame[column].iloc[row]!r} is not a whole number")
+        frame[column] = values.astype(np.int64)
+    out_of_range = (frame["response"] < 1) | (frame["response"] > frame["n_categories"])
+    if out_of_range.any():
+        row = int(np.flatnonzero(out_of_range.to_numpy())[0])
+        raise SEMInputError(
+            f"long table, column 'response', row {row} (item {frame['item'].iloc[row]}): "
+            f"{frame['response'].iloc[row]} outside 1..{frame['n_categories'].iloc[row]}")
+    per_item = frame.groupby("item", sort=False)[["construct", "n_categories"]].nunique()
+    ambiguous = per_item[(per_item > 1).any(axis=1)].index.tolist()
+    if ambiguous:
+        raise SEMInputError(f"long table: items {', '.join(ambiguous)} have more than one "
+                            "construct or number of categories")
+    if (frame["n_categories"] < 2).any():
+        raise SEMInputError("long table, column 'n_categories': every item needs K >= 2")
+    item_info = frame.drop_duplicates("item").set_index("item")
+    if item_order is not None:  # codebook order (Survey.long); else order of appearance
+        item_info = item_info.loc[[i for i in item_order if i in item_info.index]]
+    items: list[str] = []
+    for construct in latents:
+        members = [i for i in item_info.index if item_info.loc[i, "construct"] == construct]
+        if not members:
+            raise SEMInputError(f"long table: construct {construct!r} has no items")
+        items += members
+    respondents = tuple(pd.unique(frame["respondent"]))
+    respondent_pos = {r: n for n, r in enumerate(respondents)}
+    item_pos = {i: n for n, i in enumerate(items)}
+    return SEMData(
+        respondents=respondents,
+        items=tuple(items),
+        item_construct=tuple(str(item_info.loc[i, "construct"]) for i in items),
+        item_categories=tuple(int(item_info.loc[i, "n_categories"]) for i in items),
+        latents=latents,
+        respondent_index=frame["respondent"].map(respondent_pos).to_numpy(np.int64),
+        item_index=frame["item"].map(item_pos).to_numpy(np.int64),
+        response=frame["response"].to_numpy(np.int64),
+    )
+
+
+def _check_paths(paths, latents) -> tuple[tuple[str, str], ...]:
+    paths = tuple((str(p), str(o)) for p, o in paths)
+    for predictor, outcome in paths:
+        for name in (predictor, outcome):
+            if name not in latents:
+                raise SEMInputError(f"path {path_name(predictor, outcome)}: {name!r} is not a "
+                                    f"latent ({', '.join(latents)})")
+        if latents.index(predictor) >= latents.index(outcome):
+            raise SEMInputError(f"path {path_name(predictor, outcome)}: the predictor must come "
+                                f"before the outcome in the causal order {', '.join(latents)}")
+    if len(set(paths)) != len(paths):
+        raise SEMInputError("paths: a path is listed twice")
+    return paths
+
+
+def effects_from_paths(paths: Sequence[tuple[str, str]],
+                       chains: Mapping[str, Sequence[str]] = EFFECT_CHAINS) -> dict:
+    """Return the effect chains that the given paths support, plus ``"total"`` when any does.
+
+    Parameters
+    ----------
+    paths : sequence of (predictor, outcome)
+        The model's paths.
+    chains : mapping of str to sequence of str
+        Candidate chains (default :data:`EFFECT_CHAINS`).
+
+    Returns
+    -------
+    dict of str to tuple of str
+        The chains whose every link is a path, in the order given.
+
+    Examples
+    --------
+    >>> list(effects_from_paths(FULL_PATHS))
+    ['direct', 'via trust', 'via risk', 'via trust and risk', 'total']
+    >>> effects_from_paths(NO_PRIVACY_PATHS)
+    {}
+    """
+    present = set(map(tuple, paths))
+    usable = {name: tuple(chain) for name, chain in chains.items()
+              if all((a, b) in present for a, b in zip(chain[:-1], chain[1:], strict=True))}
+    if usable:
+        ends = {(chain[0], chain[-1]) for chain in usable.values()}
+        if len(ends) == 1:
+            usable["total"] = (*next(iter(ends)),)
+    return usable
+
+
+def build_sem(
+    data: SEMData | pd.DataFrame,
+    paths: Sequence[tuple[str, str]] = FULL_PATHS,
+    priors: SEMPriors = SEMPriors(),
+    latents: Sequence[str] = LATENTS,
+    parameterization: str = "centered",
+) -> pm.Model:
+    """Build the ordinal structural equation model (see the module docstring).
+
+    Parameters
+    ----------
+    data : SEMData or pandas.DataFrame
+        The answers (a long table is passed through :func:`sem_data` with ``latents``).
+    paths : sequence of (predictor, outcome)
+        Structural paths; each predictor must precede its outcome in ``data.latents``.
+        :data:`FULL_PATHS` is the published model, :data:`NO_PRIVACY_PATHS` the comparison.
+    priors : SEMPriors
+        Prior scales.
+    latents : sequence of str
+        Constructs in causal order (used only when ``data`` is a long table).
+    parameterization : {"centered", "noncentered"}
+        ``"centered"`` samples the latent scores (``scores``) from their multivariate normal
+        prior; ``"noncentered"`` samples the disturbances (``z``) and computes the scores. With
+        many informative items per respondent (here 11) the centered form samples far better:
+        the data pin every score, and the non-centered disturbances then depend on the paths,
+        which couples every respondent to every path (tree depth 10 in tests on these data).
+
+    Returns
+    -------
+    pymc.Model
+        Free variables ``paths`` (dim ``path``), ``loadings`` (``item``), ``thresholds_k<K>``
+        (``item_k<K>``, ``cut_k<K>``) and ``scores`` (or ``z`` when non-centered; dims
+        ``respondent``, ``latent``); observed
+        ``response`` (``answer``); Deterministics ``paths_std``, ``loadings_std``, ``r2``
+        (``endogenous``) and, when the paths support them, ``effects`` and ``effects_std``
+        (dim ``effect``).
+
+    Raises
+    ------
+    SEMInputError
+        Unusable data or paths (one line).
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"respondent": np.repeat(["a", "b", "c"], 2),
+    ...     "item": ["x1", "y1"] * 3, "construct": ["x", "y"] * 3,
+    ...     "response": [1, 2, 3, 1, 2, 3], "n_categories": [3, 3] * 3})
+    >>> model = build_sem(long, paths=[("x", "y")], latents=("x", "y"))
+    >>> model.coords["path"], model.coords["latent"]
+    (('x -> y',), ('x', 'y'))
+    >>> build_sem(long, paths=[("y", "x")], latents=("x", "y"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    trustmodels.models.sem.SEMInputError: path y -> x: the predictor must come before ...
+    """
+    if parameterization not in ("centered", "noncentered"):
+        raise SEMInputError(f"parameterization {parameterization!r}: expected 'centered' or "
+                            "'noncentered'")
+    if not isinstance(data, SEMData):
+        if not isinstance(data, pd.DataFrame):
+            raise SEMInputError(f"data: got {type(data).__name__}; expected SEMData or the "
+                                "long table of a survey (pandas.DataFrame)")
+        data = sem_data(data, latents)
+    latents = data.latents
+    paths = _check_paths(paths, latents)
+    n_latent = len(latents)
+    endogenous = tuple(c for c in latents if any(o == c for _, o in paths))
+    chains = effects_from_paths(paths)
+    groups = sorted(set(data.item_categories))
+    max_cuts = max(groups) - 1
+    coords = {
+        "respondent": data.respondents,
+        "latent": latents,
+        "item": data.items,
+        "path": tuple(path_name(p, o) for p, o in paths),
+        "answer": np.arange(data.response.size),
+    }
+    if endogenous:
+        coords["endogenous"] = endogenous
+    if chains:
+        coords["effect"] = tuple(chains)
+    for k in groups:
+        coords[f"item_k{k}"] = tuple(i for i, kk in zip(data.items, data.item_categories,
+                                                        strict=True) if kk == k)
+        coords[f"cut_k{k}"] = tuple(range(1, k))
+    item_latent = np.array([latents.index(c) for c in data.item_construct])
+    answer_latent = item_latent[data.item_index]
+    answer_categories = np.asarray(data.item_categories)[data.item_index]
+
+    with pm.Model(coords=coords) as model:
+        path = pm.Normal("paths", 0.0, priors.path_sigma, dims="path")
+        loadings = pm.HalfNormal("loadings", priors.loading_sigma, dims="item")
+        threshold_rows = []
+        order = []
+        for k in groups:
+            n_items_k = len(coords[f"item_k{k}"])
+            tau = pm.Normal(
+                f"thresholds_k{k}", 0.0, priors.threshold_sigma,
+                transform=pm.distributions.transforms.ordered,
+                initval=np.tile(np.linspace(-1.5, 1.5, k - 1), (n_items_k, 1)),
+                dims=(f"item_k{k}", f"cut_k{k}"),
+            )
+            padding = pt.zeros((n_items_k, max_cuts - (k - 1)))
+            threshold_rows.append(pt.concatenate([tau, padding], axis=1))
+            order += [data.items.index(i) for i in coords[f"item_k{k}"]]
+        stacked = pt.concatenate(threshold_rows, axis=0)
+        # thresholds are item locations on the latent scale; logit cutpoints = loading * location
+        cutpoints = loadings[:, None] * stacked[np.argsort(order)]  # rows back in item order
+
+        # B[outcome, predictor] = path; A = (I - B)^-1 = I + B + ... + B^(L-1) (B nilpotent)
+        b_matrix = pt.zeros((n_latent, n_latent))
+        if paths:
+            outcome_idx = [latents.index(o) for _, o in paths]
+            predictor_idx = [latents.index(p) for p, _ in paths]
+            b_matrix = pt.set_subtensor(b_matrix[outcome_idx, predictor_idx], path)
+        total = pt.eye(n_latent)
+        power = pt.eye(n_latent)
+        for _ in range(n_latent - 1):
+            power = pt.dot(b_matrix, power)
+            total = total + power
+        latent_sd = pt.sqrt(pt.sum(pt.square(total), axis=1))  # Cov = A A^T (unit disturbances)
+
+        if parameterization == "centered":
+            # (I - B)^-1 is unit lower triangular in the causal order: it is the Cholesky factor
+            scores = pm.MvNormal("scores", mu=np.zeros(n_latent), chol=total,
+                                 dims=("respondent", "latent"))
+        else:
+            z = pm.Normal("z", 0.0, 1.0, dims=("respondent", "latent"))
+            scores = pt.dot(z, total.T)
+        eta = loadings[data.item_index] * scores[data.respondent_index, answer_latent]
+
+        if paths:
+            pm.Deterministic(
+                "paths_std",
+                path * latent_sd[predictor_idx] / latent_sd[outcome_idx], dims="path")
+        item_sd = latent_sd[item_latent]
+        pm.Deterministic(
+            "loadings_std",
+            loadings * item_sd / pt.sqrt(pt.square(loadings * item_sd) + np.pi**2 / 3),
+            dims="item")
+        if endogenous:
+            endo_idx = [latents.index(c) for c in endogenous]
+            pm.Deterministic("r2", 1.0 - 1.0 / pt.square(latent_sd[endo_idx]), dims="endogenous")
+        if chains:
+            effects = []
+            for name, chain in chains.items():
+                if name == "total":
+                    start, end = latents.index(chain[0]), latents.index(chain[-1])
+                    effects.append(total[end, start])
+                    continue
+                value = 1.0
+                for a, b in zip(chain[:-1], chain[1:], strict=True):
+                    value = value * b_matrix[latents.index(b), latents.index(a)]
+                effects.append(value)
+            effect = pm.Deterministic("effects", pt.stack(effects), dims="effect")
+            first = next(iter(chains.values()))
+            scale = latent_sd[latents.index(first[0])] / latent_sd[latents.index(first[-1])]
+            pm.Deterministic("effects_std", effect * scale, dims="effect")
+
+        answer_cuts = cutpoints[data.item_index]
+        pm.CustomDist(
+            "response",
+            eta,
+            answer_cuts,
+            pt.as_tensor_variable(answer_categories),
+            logp=_answer_logp,
+            signature="(),(c),()->()",
+            dtype="int64",
+            observed=data.response,
+            dims="answer",
+        )
+    return model
+
+
+def _answer_logp(value, eta, cuts, n_categories):
+    rows = pt.arange(value.shape[0])
+    return ordinal_logp(value, eta, cuts, rows, n_categories)
+
+
+# ---- parameters, simulation, posterior summaries ---------------------------------------------
+@dataclass(frozen=True)
+class SEMParameters:
+    """Parameters of the generative model (used by :func:`simulate_sem`).
+
+    Parameters
+    ----------
+    latents : tuple of str
+        Constructs in causal order.
+    paths : dict of (predictor, outcome) to float
+        Path coefficients (unit disturbance variances).
+    constructs : dict of str to tuple of str
+        Items of each construct.
+    loadings : dict of str to float
+        Loading of each item.
+    thresholds : dict of str to tuple of float
+        Ordered thresholds of each item (K - 1 values) as locations on the latent scale (the
+        logit cutpoints are ``loading * threshold``).
+    """
+
+    latents: tuple[str, ...]
+    paths: dict[tuple[str, str], float]
+    constructs: dict[str, tuple[str, ...]]
+    loadings: dict[str, float]
+    thresholds: dict[str, tuple[float, ...]]
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        """All items in construct order."""
+        return tuple(i for c in self.latents for i in self.constructs.get(c, ()))
+
+
+def simulate_sem(parameters: SEMParameters, n_respondents: int, seed: int = 0,
+                 respondent_prefix: str = "S") -> pd.DataFrame:
+    """Simulate answers from the generative model (SIMULATED data).
+
+    Parameters
+    ----------
+    parameters : SEMParameters
+        True values.
+    n_respondents : int
+        Number of simulated respondents.
+    seed : int
+        Seed of the random number generator.
+    respondent_prefix : str
+        Prefix of the simulated respondent ids.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The long table (``respondent``, ``item``, ``construct``, ``response``,
+        ``n_categories``), one row per respondent and item, ready for :func:`sem_data`.
+
+    Examples
+    --------
+    >>> truth = SEMParameters(latents=("x", "y"), paths={("x", "y"): 0.5},
+    ...     constructs={"x": ("x1",), "y": ("y1",)}, loadings={"x1": 1.0, "y1": 1.0},
+    ...     thresholds={"x1": (-1.0, 1.0), "y1": (0.0,)})
+    >>> sim = simulate_sem(truth, n_respondents=4, seed=1)
+    >>> sim.shape, sorted(sim["n_categories"].unique().tolist())
+    ((8, 5), [2, 3])
+    """
+    rng = np.random.default_rng(seed)
+    latents = tuple(parameters.latents)
+    n_latent = len(latents)
+    b_matrix = np.zeros((n_latent, n_latent))
+    for (predictor, outcome), value in parameters.paths.items():
+        b_matrix[latents.index(outcome), latents.index(predictor)] = value
+    total = np.linalg.inv(np.eye(n_latent) - b_matrix)
+    scores = rng.standard_normal((n_respondents, n_latent)) @ total.T
+    items = parameters.items
+    item_construct = [c for c in latents for _ in parameters.constructs.get(c, ())]
+    n_categories = np.array([len(parameters.thresholds[i]) + 1 for i in items])
+    cutpoints = np.zeros((len(items), n_categories.max() - 1))
+    for j, item in enumerate(items):
+        cutpoints[j, : n_categories[j] - 1] = (parameters.loadings[item]
+                                               * np.asarray(parameters.thresholds[item]))
+    item_index = np.tile(np.arange(len(items)), n_respondents)
+    respondent = np.repeat(np.arange(n_respondents), len(items))
+    latent_of_item = np.array([latents.index(c) for c in item_construct])
+    loading = np.array([parameters.loadings[i] for i in items])
+    eta = loading[item_index] * scores[respondent, latent_of_item[item_index]]
+    answers = draw_ordinal(eta, cutpoints, item_index, n_categories[item_index], rng=rng)
+    width = len(str(n_respondents))
+    return pd.DataFrame({
+        "respondent": [f"{respondent_prefix}{r + 1:0{width}d}" for r in respondent],
+        "item": np.asarray(items, dtype=object)[item_index],
+        "construct": np.asarray(item_construct, dtype=object)[item_index],
+        "response": answers.astype(np.int64),
+        "n_categories": n_categories[item_index].astype(np.int64),
+    })
+
+
+def _posterior(idata):
+    post = idata["posterior"]
+    return post.to_dataset() if hasattr(post, "to_dataset") else post
+
+
+def _parameters_at(post, data: SEMData, paths, select) -> SEMParameters:
+    path_values = select(post["paths"]) if paths else np.array([])
+    loadings = select(post["loadings"])
+    thresholds = {}
+    for k in sorted(set(data.item_categories)):
+        tau = select(post[f"thresholds_k{k}"])
+        for row, item in enumerate(post[f"thresholds_k{k}"][f"item_k{k}"].values):
+            thresholds[str(item)] = tuple(float(t) for t in tau[row])
+    return SEMParameters(
+        latents=data.latents,
+        paths={p: float(v) for p, v in zip(paths, path_values, strict=True)},
+        constructs=data.constructs,
+        loadings={str(i): float(v) for i, v in zip(post["item"].values, loadings, strict=True)},
+        thresholds=thresholds,
+    )
+
+
+def _paths_of(post) -> tuple[tuple[str, str], ...]:
+    if "paths" not in post:
+        return ()
+    return tuple(tuple(str(label).split(" -> ")) for label in post["path"].values)
+
+
+def posterior_mean_parameters(idata, data: SEMData) -> SEMParameters:
+    """Return the posterior means as :class:`SEMParameters` (to simulate from the fitted model).
+
+    Parameters
+    ----------
+    idata : xarray.DataTree
+        A fit of :func:`build_sem`.
+    data : SEMData
+        The data it was fitted to.
+
+    Returns
+    -------
+    SEMParameters
+    """
+    post = _posterior(idata)
+    return _parameters_at(post, data, _paths_of(post),
+                          lambda da: da.mean(("chain", "draw")).values)
+
+
+def predictive_frequencies(idata, data: SEMData, n_draws: int = 200, seed: int = 0,
+                           prob: float = 0.9) -> pd.DataFrame:
+    """Posterior predictive check of every item's answer distribution for new respondents.
+
+    For ``n_draws`` posterior draws the model simulates as many new respondents as the data hold
+    (new latent scores from the structural model, new answers) and counts the share of each
+    answer category of each item.
+
+    Parameters
+    ----------
+    idata : xarray.DataTree
+        A fit of :func:`build_sem`.
+    data : SEMData
+        The data it was fitted to.
+    n_draws : int
+        Posterior draws used (spread evenly over the chains).
+    seed : int
+        Seed of the simulations.
+    prob : float
+        Probability of the equal-tailed predictive interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``item``, ``category``, ``observed``, ``predicted`` (mean share), ``lower``,
+        ``upper`` and ``inside`` (observed share within the interval).
+    """
+    post = _posterior(idata).stack(sample=("chain", "draw"))
+    n_total = post.sizes["sample"]
+    picks = np.linspace(0, n_total - 1, min(n_draws, n_total)).astype(int)
+    paths = _paths_of(post)
+    shares = []
+    for n, pick in enumerate(picks):
+        params = _parameters_at(post, data, paths,
+                                lambda da, pick=pick: da.isel(sample=pick).values)
+        sim = simulate_sem(params, data.n_respondents, seed=seed + n)
+        sim_data = sem_data(sim, data.latents)
+        freq = sim_data.observed_frequencies().set_index(["item", "category"])["observed"]
+        shares.append(freq)
+    table = pd.concat(shares, axis=1).fillna(0.0)
+    observed = data.observed_frequencies().set_index(["item", "category"])["observed"]
+    low, high = (1 - prob) / 2, 1 - (1 - prob) / 2
+    out = pd.DataFrame({
+        "observed": observed,
+        "predicted": table.mean(axis=1).reindex(observed.index),
+        "lower": table.quantile(low, axis=1).reindex(observed.index),
+        "upper": table.quantile(high, axis=1).reindex(observed.index),
+    })
+    out["inside"] = (out["observed"] >= out["lower"]) & (out["observed"] <= out["upper"])
+    return out.reset_index()
+
+
+def interval_table(idata, var_name: str = "paths", prob: float = 0.9,
+                   truth: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Return posterior mean, SD and equal-tailed interval of a vector variable.
+
+    Parameters
+    ----------
+    idata : xarray.DataTree
+        A fit of :func:`build_sem`.
+    var_name : str
+        A variable with one dimension besides ``chain`` and ``draw`` (``paths``, ``paths_std``,
+        ``effects``, ``effects_std``, ``loadings_std``, ``r2``).
+    prob : float
+        Probability of the interval.
+    truth : mapping of str to float, optional
+        True values by coordinate label (simulation studies): adds ``truth`` and ``covered``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the coordinate labels; columns ``mean``, ``sd``, ``lower``, ``upper``
+        (and ``prob_positive``: posterior probability that the value is above 0).
+    """
+    draws = _posterior(idata)[var_name]
+    dim = next(d for d in draws.dims if d not in ("chain", "draw"))
+    flat = draws.stack(sample=("chain", "draw")).transpose(dim, "sample").values
+    low, high = (1 - prob) / 2, 1 - (1 - prob) / 2
+    table = pd.DataFrame({
+        "mean": flat.mean(axis=1),
+        "sd": flat.std(axis=1, ddof=1),
+        "lower": np.quantile(flat, low, axis=1),
+        "upper": np.quantile(flat, high, axis=1),
+        "prob_positive": (flat > 0).mean(axis=1),
+    }, index=pd.Index([str(v) for v in draws[dim].values], name=dim))
+    if truth is not None:
+        table["truth"] = [truth[label] for label in table.index]
+        table["covered"] = (table["lower"] <= table["truth"]) & (table["truth"] <= table["upper"])
+    return table
+
+
+# ---- the published method's kind of estimate, with an established package --------------------
+def semopy_description(constructs: Mapping[str, Sequence[str]],
+                       paths: Sequence[tuple[str, str]] = FULL_PATHS) -> str:
+    """Return the lavaan-style model description that :mod:`semopy` fits.
+
+    Examples
+    --------
+    >>> print(semopy_description({"x": ["x1", "x2"], "y": ["y1", "y2"]}, [("x", "y")]))
+    x =~ x1 + x2
+    y =~ y1 + y2
+    y ~ x
+    """
+    lines = [f"{c} =~ {' + '.join(items)}" for c, items in constructs.items()]
+    outcomes = dict.fromkeys(o for _, o in paths)
+    for outcome in outcomes:
+        predictors = [p for p, o in paths if o == outcome]
+        lines.append(f"{outcome} ~ {' + '.join(predictors)}")
+    return "\n".join(lines)
+
+
+def fit_semopy(wide: pd.DataFrame, constructs: Mapping[str, Sequence[str]],
+               paths: Sequence[tuple[str, str]] = FULL_PATHS) -> pd.DataFrame:
+    """Fit the same model by maximum likelihood with :mod:`semopy`, items treated as metric.
+
+    This is the kind of estimate the published analysis reports (a covariance-based SEM on the
+    item scores, standardized): every answer is a number, the latent variables are normal and
+    the residuals of the items are normal.
+
+    Parameters
+    ----------
+    wide : pandas.DataFrame
+        One row per respondent, one column per item.
+    constructs : mapping of str to sequence of str
+        Items of each construct.
+    paths : sequence of (predictor, outcome)
+        Structural paths.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per path (labels as in :func:`path_name`) and per loading (``"<construct> ->
+        <item>"``): ``estimate`` (unstandardized), ``estimate_std``, ``se``, ``p_value``, ``kind``.
+    """
+    import semopy
+
+    items = [i for c in constructs.values() for i in c]
+    model = semopy.Model(semopy_description(constructs, paths))
+    model.fit(wide[items].astype(float))
+    table = model.inspect(std_est=True)
+    structural = table[(table["op"] == "~") & table["rval"].isin(list(constructs))]
+    rows = []
+    for _, row in structural.iterrows():
+        kind = "loading" if row["lval"] in items else "path"
+        label = path_name(row["rval"], row["lval"])
+        se = pd.to_numeric(row["Std. Err"], errors="coerce")
+        p_value = pd.to_numeric(row["p-value"], errors="coerce")
+        rows.append((label, kind, float(row["Estimate"]), float(row["Est. Std"]),
+                     float(se), float(p_value)))
+    return pd.DataFrame(rows, columns=["label", "kind", "estimate", "estimate_std", "se",
+                                       "p_value"]).set_index("label")
