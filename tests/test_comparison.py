@@ -1,0 +1,77 @@
+"""Tests of trustmodels.comparison: metric contrasts in rating points and the added log-prior."""
+
+import json
+
+import numpy as np
+import pymc as pm
+import pytest
+import xarray as xr
+from scipy import stats
+
+from trustmodels.comparison import add_log_prior, metric_contrasts
+from trustmodels.design import EFFECT_NAMES
+
+
+def _tree(beta_draws, model="metric"):
+    tree = xr.DataTree.from_dict({"posterior": xr.Dataset(
+        {"beta": (("chain", "draw", "effect"), beta_draws)},
+        coords={"effect": list(EFFECT_NAMES)})})
+    tree.attrs["trustmodels_spec"] = json.dumps({"model": model, "effects": list(EFFECT_NAMES)})
+    return tree
+
+
+def _row(table, violation, contrast):
+    return table[(table.violation == violation) & (table.contrast == contrast)].iloc[0]
+
+
+def test_metric_contrasts_follow_the_design_coding():
+    rng = np.random.default_rng(3)
+    beta = np.zeros((2, 300, len(EFFECT_NAMES)))
+    beta[..., EFFECT_NAMES.index("apology")] = rng.normal(0.8, 0.05, (2, 300))
+    beta[..., EFFECT_NAMES.index("denial")] = rng.normal(0.3, 0.05, (2, 300))
+    table = metric_contrasts(_tree(beta), fan_counts=(10_000,))
+    assert len(table) == 6 and set(table["scale"]) == {"rating"}
+    # no interaction effects: the contrasts are the same for both violation types
+    for violation in ("competence", "integrity"):
+        assert _row(table, violation, "apology - none")["mean"] == pytest.approx(0.8, abs=0.02)
+        assert _row(table, violation, "apology - denial")["mean"] == pytest.approx(0.5, abs=0.02)
+        assert _row(table, violation, "denial - none")["mean"] == pytest.approx(0.3, abs=0.02)
+
+
+def test_metric_contrasts_use_the_interactions():
+    beta = np.zeros((1, 200, len(EFFECT_NAMES)))
+    interaction = [name for name in EFFECT_NAMES if "apology" in name and "integrity" in name
+                   and "fans" not in name]
+    assert interaction, EFFECT_NAMES
+    beta[..., EFFECT_NAMES.index(interaction[0])] = 0.4
+    table = metric_contrasts(_tree(beta))
+    assert _row(table, "competence", "apology - none")["mean"] == pytest.approx(0.0)
+    assert _row(table, "integrity", "apology - none")["mean"] == pytest.approx(0.4)
+
+
+def test_metric_contrasts_refuse_an_ordinal_fit():
+    beta = np.zeros((1, 10, len(EFFECT_NAMES)))
+    with pytest.raises(ValueError, match="needs a metric model fit, got 'ordinal'"):
+        metric_contrasts(_tree(beta, model="ordinal"))
+
+
+def _small_model():
+    with pm.Model() as model:
+        pm.Normal("mu", 0.0, 2.0)
+        pm.Normal("y", model["mu"], 1.0, observed=[0.3, -0.1])
+    return model
+
+
+def test_add_log_prior_evaluates_each_prior_at_the_draws():
+    draws = np.random.default_rng(0).normal(0.0, 1.0, (2, 50))
+    tree = xr.DataTree.from_dict({"posterior": xr.Dataset({"mu": (("chain", "draw"), draws)})})
+    out = add_log_prior(_small_model(), tree)
+    np.testing.assert_allclose(out["log_prior"]["mu"].values, stats.norm(0, 2).logpdf(draws),
+                               rtol=1e-6)
+
+
+def test_add_log_prior_refuses_a_fit_of_another_model():
+    tree = xr.DataTree.from_dict({"posterior": xr.Dataset(
+        {"sigma": (("chain", "draw"), np.ones((1, 5)))})})
+    with pytest.raises(ValueError, match=r"no posterior draws of \['mu'\]"):
+        add_log_prior(_small_model(), tree)
