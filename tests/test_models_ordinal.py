@@ -43,8 +43,10 @@ def test_main_model_has_the_design_coordinates_and_variables():
     assert list(model.coords["item"]) == ["comp1", "comp2", "benev1", "integ1", "integ2"]
     assert list(model.coords["construct"]) == ["competence", "benevolence", "integrity"]
     assert len(model.coords["cutpoint"]) == 6
-    assert {rv.name for rv in model.free_RVs} == {"beta", "beta_disp", "u", "lambda",
+    assert {rv.name for rv in model.free_RVs} == {"beta", "beta_disp", "theta", "lambda",
                                                   "cutpoints"}
+    noncentered = build_ordinal_model(tiny_long(), parameterization="noncentered")
+    assert "u" in {rv.name for rv in noncentered.free_RVs}
     assert model["y"].eval().shape == (60 * 5,)
 
 
@@ -66,14 +68,12 @@ def test_likelihood_matches_a_direct_computation_at_a_random_point():
     # recompute by hand
     beta = point["beta"]
     lam = np.exp(point["lambda_log__"])
-    u = point["u"]
+    trust = point["theta"]  # centered: theta_i = X_i mean_c(beta_c) + beta_disp d_i + u_i
     cut = np.cumsum(np.c_[point["cutpoints_ordered__"][:, :1],
                           np.exp(point["cutpoints_ordered__"][:, 1:])], axis=1)
     respondents = pd.unique(long["respondent"])
     design = long.drop_duplicates("respondent").set_index("respondent").loc[respondents]
     x = design_matrix(design["seller_response"], design["violation"], design["fan_count"])
-    disp_raw = long[long["construct"] == "disposition"].groupby("respondent")["response"].mean()
-    disp = ((disp_raw - disp_raw.mean()) / disp_raw.std(ddof=0)).loc[respondents].to_numpy()
     constructs = ["competence", "benevolence", "integrity"]
     items = ["comp1", "comp2", "benev1", "integ1", "integ2"]
     outcome = long[long["construct"].isin(constructs)]
@@ -82,7 +82,7 @@ def test_likelihood_matches_a_direct_computation_at_a_random_point():
         i = list(respondents).index(row["respondent"])
         j = items.index(row["item"])
         c = constructs.index(row["construct"])
-        theta = x.to_numpy()[i] @ beta[c] + point["beta_disp"] * disp[i] + u[i]
+        theta = trust[i] + x.to_numpy()[i] @ (beta[c] - beta.mean(axis=0))
         cdf = np.r_[0.0, special.expit(cut[j] - lam[j] * theta), 1.0]
         total += np.log(cdf[row["response"]] - cdf[row["response"] - 1])
     assert np.isclose(logp, total)
