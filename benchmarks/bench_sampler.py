@@ -26,7 +26,9 @@ Configurations:
   ``random_seed``, ``cores=2`` and ``chains=4``;
 * ``ours``: :func:`trustmodels.models.ordinal.build_ordinal_model` sampled by
   :func:`trustmodels.sampling.fit` with its defaults;
-* ``ours_<sampler>``: our model with another NUTS implementation (for the record).
+* ``ours_<sampler>``: our model with another NUTS implementation (for the record);
+* ``ours_parallel4`` / ``ours_vectorized``: ours with 4 XLA host devices (numpyro runs the 4
+  chains in parallel instead of one after the other) / with numpyro's vectorized chains.
 
 The last line printed is ``speedup_vs_pymc_default: X.XX``, the ratio of minimum bulk ESS per
 second (wall time including compilation), ours over the PyMC default, from the same run.
@@ -141,8 +143,13 @@ def run_one(config: str, n_per_cell: int, draws: int | None, tune: int | None) -
         model = build_ordinal_model(long)
         lax = GateThresholds(rhat_max=np.inf, ess_min=0.0, bfmi_min=0.0,
                              max_divergences=10**9)
-        sampler = {} if config == "ours" else {"sampler": config.removeprefix("ours_")}
-        idata = fit(model, thresholds=lax, label=config, **sampler, **settings)
+        if config in ("ours", "ours_parallel4"):
+            options = {}
+        elif config == "ours_vectorized":
+            options = {"sampler_kwargs": {"chain_method": "vectorized"}}
+        else:
+            options = {"sampler": config.removeprefix("ours_")}
+        idata = fit(model, thresholds=lax, label=config, **options, **settings)
     wall = time.perf_counter() - start
 
     free = [rv.name for rv in model.free_RVs]
@@ -184,10 +191,13 @@ def spawn(config: str, n_per_cell: int, draws: int | None, tune: int | None,
     command = [sys.executable, __file__, "--worker", config, "--n-per-cell", str(n_per_cell)]
     if draws is not None:
         command += ["--draws", str(draws), "--tune", str(tune)]
+    env = dict(os.environ)
+    if config == "ours_parallel4":  # one XLA device per chain: numpyro runs chains in parallel
+        env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
     started = time.perf_counter()
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                              cwd=ROOT, check=False)
+                              cwd=ROOT, check=False, env=env)
     except subprocess.TimeoutExpired:
         return {"config": config, "n_per_cell": n_per_cell,
                 "error": f"timed out after {timeout:.0f} s", "wall_s": None}
@@ -235,6 +245,8 @@ def main(argv=None) -> int:
     parser.add_argument("--samplers", default="numpyro,nutpie,pymc",
                         help="other NUTS implementations on our model, comma separated "
                              "('' for none)")
+    parser.add_argument("--variants", default="",
+                        help="chain-method variants of ours: parallel4,vectorized")
     parser.add_argument("--no-baseline", action="store_true", help="skip the PyMC default")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per configuration")
     parser.add_argument("--json", type=Path, help="also write all figures to this JSON file")
@@ -255,6 +267,7 @@ def main(argv=None) -> int:
     results = []
     configs = ([] if args.no_baseline else ["pymc_default"]) + ["ours"]
     configs += [f"ours_{name}" for name in args.samplers.split(",") if name]
+    configs += [f"ours_{name}" for name in args.variants.split(",") if name]
     print("| config | responses | wall s | min bulk ESS | ESS/s | trace MB | gate |")
     print("|---|---|---|---|---|---|---|", flush=True)
     for config in configs:
