@@ -8,7 +8,7 @@ import pytest
 import xarray as xr
 from scipy import stats
 
-from trustmodels.comparison import add_log_prior, metric_contrasts
+from trustmodels.comparison import add_log_prior, category_counts_by_item, metric_contrasts
 from trustmodels.design import EFFECT_NAMES
 
 
@@ -75,3 +75,33 @@ def test_add_log_prior_refuses_a_fit_of_another_model():
         {"sigma": (("chain", "draw"), np.ones((1, 5)))})})
     with pytest.raises(ValueError, match=r"no posterior draws of \['mu'\]"):
         add_log_prior(_small_model(), tree)
+
+
+def _predictive_tree(observed, predicted, item_index=None):
+    groups = {"observed_data": xr.Dataset({"y": (("obs",), observed)}),
+              "posterior_predictive": xr.Dataset({"y": (("chain", "draw", "obs"), predicted)})}
+    if item_index is not None:
+        groups["constant_data"] = xr.Dataset({"obs_item": (("obs",), item_index)})
+    tree = xr.DataTree.from_dict(groups)
+    if item_index is not None:
+        tree.attrs["trustmodels_spec"] = json.dumps({"items": ["a", "b"]})
+    return tree
+
+
+def test_category_counts_by_item_borrows_the_item_index():
+    observed = np.array([1, 2, 2, 3])
+    predicted = np.tile(np.array([1, 2, 3, 3]), (1, 10, 1))
+    reference = _predictive_tree(observed, predicted, item_index=np.array([0, 0, 1, 1]))
+    table = category_counts_by_item(_predictive_tree(observed, predicted), reference)
+    item_a = table[table["item"] == "a"].set_index("category")
+    item_b = table[table["item"] == "b"].set_index("category")
+    assert item_a.loc[2, "observed"] == 1 and item_a.loc[2, "predicted_mean"] == 1.0
+    assert item_b.loc[3, "observed"] == 1 and item_b.loc[3, "predicted_mean"] == 2.0
+    assert not item_b.loc[3, "inside"]
+
+
+def test_category_counts_by_item_refuses_other_answers():
+    predicted = np.ones((1, 5, 3), int)
+    reference = _predictive_tree(np.array([1, 2, 3]), predicted, item_index=np.array([0, 1, 1]))
+    with pytest.raises(ValueError, match="observed different answers"):
+        category_counts_by_item(_predictive_tree(np.array([1, 1, 3]), predicted), reference)

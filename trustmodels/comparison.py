@@ -8,6 +8,9 @@ r"""Side-by-side helpers for the model-checks chapter: metric contrasts and the 
   normal metric model the contrast :math:`(x_a - x_b)\beta` *is* the difference in expected
   rating; for the discretized metric model it is the difference in the mean of the latent
   normal, which equals the difference in expected rating only away from the scale ends.
+* :func:`category_counts_by_item` tabulates predicted against observed answers per item for a
+  fit whose model stores no item index (the discretized metric model), taking the item index
+  from a fit of the same answers (the ordinal model).
 * :func:`add_log_prior` adds the pointwise log-prior of every free variable to an existing fit,
   so that power-scaling sensitivity (:func:`trustmodels.checks.prior_sensitivity`) can reuse a
   cached fit instead of sampling again (``fit(..., log_prior=True)`` has a different cache key).
@@ -20,11 +23,13 @@ import json
 import numpy as np
 import pandas as pd
 import pymc as pm
+import xarray as xr
 
+from trustmodels.checks import category_counts
 from trustmodels.design import VIOLATION_LEVELS, design_matrix
 from trustmodels.effects import CONTRASTS, DEFAULT_HDI_PROB, DEFAULT_ROPES, summarize_draws
 
-__all__ = ["add_log_prior", "metric_contrasts"]
+__all__ = ["add_log_prior", "category_counts_by_item", "metric_contrasts"]
 
 
 def _metric_spec(idata) -> dict:
@@ -137,3 +142,39 @@ def add_log_prior(model: pm.Model, idata):
                          "was fitted")
     return pm.stats.compute_log_prior(idata, model=model, extend_inferencedata=True,
                                       progressbar=False)
+
+
+def category_counts_by_item(idata, reference, **kwargs) -> pd.DataFrame:
+    """Return per-item category counts of ``idata`` using the item index of ``reference``.
+
+    Parameters
+    ----------
+    idata : xarray.DataTree
+        Fit with ``observed_data`` and a predictive group, whose model stores no ``obs_item``
+        (e.g. the discretized metric model).
+    reference : xarray.DataTree
+        Fit of the same answers, in the same order, that stores ``constant_data.obs_item`` and a
+        ``trustmodels_spec`` with the item names (the ordinal model).
+    **kwargs
+        Passed to :func:`trustmodels.checks.category_counts` (``group``, ``var_name``, ``prob``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`trustmodels.checks.category_counts` with ``by_item=True``.
+
+    Raises
+    ------
+    ValueError
+        When the two fits observed different answers.
+    """
+    var_name = kwargs.get("var_name", "y")
+    own = np.asarray(idata["observed_data"][var_name].values)
+    other = np.asarray(reference["observed_data"][var_name].values)
+    if own.shape != other.shape or not np.array_equal(own, other):
+        raise ValueError("the two fits observed different answers; the item index of the "
+                         "reference does not apply")
+    tree = idata.copy()
+    tree["constant_data"] = xr.DataTree(reference["constant_data"].to_dataset()[["obs_item"]])
+    tree.attrs = {**idata.attrs, "trustmodels_spec": reference.attrs["trustmodels_spec"]}
+    return category_counts(tree, by_item=True, **kwargs)
