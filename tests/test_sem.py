@@ -118,6 +118,12 @@ def test_build_sem_rejects_a_wide_table_with_a_clear_message():
         build_sem(np.zeros((3, 11)))
 
 
+def _evaluate(model, name, point):
+    """Value of a model variable at a point of the (transformed) value variables."""
+    [graph] = model.replace_rvs_by_values([model[name]])
+    return model.compile_fn(graph, inputs=model.value_vars, on_unused_input="ignore")(point)
+
+
 def test_likelihood_matches_a_direct_computation(small_long):
     data = sem_data(small_long)
     model = build_sem(data)
@@ -128,8 +134,7 @@ def test_likelihood_matches_a_direct_computation(small_long):
     point["scores"] = rng.normal(size=(60, 4))
     logp = model.compile_fn(model.logp(vars=[model["response"]], sum=False)[0],
                             inputs=model.value_vars, on_unused_input="ignore")(point)
-    constrained = {name: model.compile_fn(model[name], inputs=model.value_vars,
-                                               on_unused_input="ignore")(point)
+    constrained = {name: _evaluate(model, name, point)
                    for name in ("loadings", "thresholds_k5", "thresholds_k7", "scores")}
     expected = np.empty(data.response.size)
     k5_items = list(CONSTRUCTS["privacy_concern"])
@@ -149,14 +154,13 @@ def test_effects_decompose_the_total_effect(small_long):
     model = build_sem(small_long)
     point = model.initial_point()
     point["paths"] = np.array([-0.3, 0.5, -0.4, 0.1, 0.7, -0.2])
-    effects = model.compile_fn(model["effects"], inputs=model.value_vars,
-                               on_unused_input="ignore")(point)
+    effects = _evaluate(model, "effects", point)
     direct, via_trust, via_risk, via_both, total = effects
     assert via_trust == pytest.approx(-0.3 * 0.7)
     assert via_risk == pytest.approx(0.5 * -0.2)
     assert via_both == pytest.approx(-0.3 * -0.4 * -0.2)
     assert total == pytest.approx(direct + via_trust + via_risk + via_both)
-    r2 = model.compile_fn(model["r2"], inputs=model.value_vars, on_unused_input="ignore")(point)
+    r2 = _evaluate(model, "r2", point)
     assert r2[0] == pytest.approx(0.09 / 1.09)  # trust: var = 0.3^2 + 1
 
 
@@ -243,3 +247,19 @@ def test_recovery_of_paths_on_simulated_data_of_the_real_shape():
     assert table["covered"].all(), table
     z = (table["mean"] - table["truth"]).abs() / table["sd"]
     assert (z < 3).all(), table
+
+
+def test_path_diagram_draws_every_path_and_rejects_unknown_constructs():
+    from trustmodels.plots.paths import plot_path_diagram
+
+    table = pd.DataFrame({"mean": [-0.13, 0.38, 0.57], "lower": [-0.19, 0.33, 0.52],
+                          "upper": [-0.07, 0.43, 0.62]},
+                         index=["privacy_concern -> trust", "privacy_concern -> risk",
+                                "trust -> intention"])
+    fig = plot_path_diagram(table, comparison={"privacy_concern -> trust": -0.13})
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any("-0.13\n[-0.19, -0.07]\nML: -0.13" == t for t in texts)
+    assert sum("\n[" in t for t in texts) == 3
+    bad = table.rename(index={"trust -> intention": "trust -> loyalty"})
+    with pytest.raises(ValueError, match="trust -> loyalty"):
+        plot_path_diagram(bad)
