@@ -206,7 +206,8 @@ def build_trust_covariate_model(
         Link of the covariate's cumulative model.
     **ordinal_options
         Passed to :func:`~trustmodels.models.ordinal.build_ordinal_model` (``outcomes``,
-        ``link``, ``disposition``, ...).
+        ``link``, ``disposition``, ...); the parameterization is non-centered, so that the
+        individual variation ``u`` is a model variable.
 
     Returns
     -------
@@ -235,6 +236,11 @@ def build_trust_covariate_model(
     if not slope_sd > 0:
         raise ValueError(f"slope_sd must be positive, got {slope_sd!r}")
     priors = OrdinalPriors() if priors is None else priors
+    # the covariate needs the individual variation u_i as a variable of its own
+    ordinal_options.setdefault("parameterization", "noncentered")
+    if ordinal_options["parameterization"] != "noncentered":
+        raise ValueError("the covariate model links the covariate to u_i and needs "
+                         "parameterization='noncentered'")
     model = build_ordinal_model(long, priors, **ordinal_options)
     answers = respondent_covariate(long, covariate, n_categories)
     respondents = pd.Index(model.coords["respondent"])
