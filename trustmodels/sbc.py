@@ -490,8 +490,10 @@ def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
                      settings=settings, seconds=round(time.perf_counter() - started, 1))
 
 
-#: Settings of the run shown in the book: 60 respondents per simulated survey (10 per cell),
-#: 40 simulations, ranks among 99 thinned draws; about 5 minutes on 2 cores.
+#: Settings of the book's run: 60 respondents per simulated survey (10 per cell), 40
+#: simulations, 4 vectorized chains x (300 + 250), ranks among 99 thinned draws. Sized for about
+#: 5 minutes on an idle 2-core machine (a few seconds of compilation and sampling per fit); not
+#: yet timed there: on the shared, heavily loaded build machine one such fit took over 3 minutes.
 MAIN_MODEL_SBC = SBCSettings()
 
 
