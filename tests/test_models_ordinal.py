@@ -38,14 +38,14 @@ def tiny_long(n=60, seed=0, k=7, k_of=None):
 
 
 def test_main_model_has_the_design_coordinates_and_variables():
-    model = build_ordinal_model(tiny_long())
+    model = build_ordinal_model(tiny_long(), parameterization="centered")
     assert list(model.coords["effect"]) == list(EFFECT_NAMES)
     assert list(model.coords["item"]) == ["comp1", "comp2", "benev1", "integ1", "integ2"]
     assert list(model.coords["construct"]) == ["competence", "benevolence", "integrity"]
     assert len(model.coords["cutpoint"]) == 6
     assert {rv.name for rv in model.free_RVs} == {"beta", "beta_disp", "theta", "lambda",
                                                   "cutpoints"}
-    noncentered = build_ordinal_model(tiny_long(), parameterization="noncentered")
+    noncentered = build_ordinal_model(tiny_long())  # the default
     assert "u" in {rv.name for rv in noncentered.free_RVs}
     assert model["y"].eval().shape == (60 * 5,)
 
@@ -59,7 +59,7 @@ def test_initial_point_gives_uniform_category_probabilities():
 
 def test_likelihood_matches_a_direct_computation_at_a_random_point():
     long = tiny_long(n=30, seed=4)
-    model = build_ordinal_model(long, effects_by_construct=True)
+    model = build_ordinal_model(long, effects_by_construct=True, parameterization="centered")
     rng = np.random.default_rng(1)
     point = {name: rng.normal(size=value.shape) * 0.5
              for name, value in model.initial_point().items()}

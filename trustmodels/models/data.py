@@ -129,7 +129,7 @@ def _check_design(design: pd.DataFrame) -> None:
     if bad.any():
         who = design.index[bad][0]
         raise ValueError(f"column 'fan_count' of respondent {who!r} is "
-                         f"{design['fan_count'].iloc[np.argmax(bad)]!r}; models take its log10 "
+                         f"{design["fan_count"].iloc[np.argmax(bad)]}; models take its log10 "
                          "and need a finite count >= 1")
     for column, allowed in (("seller_response", RESPONSE_LEVELS), ("violation", VIOLATION_LEVELS)):
         values = design[column].astype(str)
@@ -225,7 +225,7 @@ def prepare_ordinal_data(
     bad = ~np.isfinite(response) | (response < 1) | (response > n_cat) | (response % 1 != 0)
     if bad.any():
         row = table.index[np.argmax(bad)]
-        raise ValueError(f"column 'response' row {row} is {table['response'].loc[row]!r}; "
+        raise ValueError(f"column 'response' row {row} is {table['response'].loc[row]}; "
                          f"expected an integer in 1..{int(n_cat[np.argmax(bad)])}")
     if (item_categories < 2).any():
         raise ValueError("an item has fewer than 2 categories; expected K >= 2")
