@@ -80,9 +80,12 @@ def log_cdf(x, link: str = "logit"):
     z = -x / np.sqrt(2.0)
     safe_z = pt.maximum(z, 5.0 / np.sqrt(2.0))
     tail = pt.log(pt.erfcx(safe_z)) - pt.square(safe_z) - np.log(2.0)
-    safe_x = pt.maximum(x, -5.0)
+    safe_x = pt.clip(x, -5.0, 5.0)
     body = pt.log(pt.erfc(-safe_x / np.sqrt(2.0))) - np.log(2.0)
-    return pt.switch(x < -5.0, tail, body)
+    # upper tail: log Phi(x) = log1p(-Phi(-x)) keeps the tiny negative value instead of 0
+    safe_upper = pt.maximum(x, 5.0)
+    upper = pt.log1p(-0.5 * pt.erfc(safe_upper / np.sqrt(2.0)))
+    return pt.switch(x < -5.0, tail, pt.switch(x > 5.0, upper, body))
 
 
 def ordinal_logp(y, eta, cutpoints, item_index, n_categories, link: str = "logit"):
@@ -133,9 +136,19 @@ def ordinal_logp(y, eta, cutpoints, item_index, n_categories, link: str = "logit
     log_f_upper = log_cdf(tau_upper - eta, link)
     log_f_lower = log_cdf(tau_lower - eta, link)
     log_survival_lower = log_cdf(eta - tau_lower, link)
+    log_survival_upper = log_cdf(eta - tau_upper, link)
     is_middle = ~(is_first | is_last)
-    gap = pt.switch(is_middle, log_f_lower - log_f_upper, -1.0)
-    middle = log_f_upper + pt.log1mexp(gap)
+    # A middle category has P = F(tau_k - eta) - F(tau_{k-1} - eta) = S(tau_{k-1} - eta) -
+    # S(tau_k - eta). Take the difference of the smaller pair (the CDFs below the answer's
+    # interval, the survival functions above it), so neither rounds to 1 in the far tails; the
+    # unused branch gets a harmless dummy gap so its gradient stays finite.
+    use_survival = is_middle & (tau_lower - eta > 0)
+    use_cdf = is_middle & ~use_survival
+    gap_cdf = pt.switch(use_cdf, log_f_lower - log_f_upper, -1.0)
+    gap_survival = pt.switch(use_survival, log_survival_upper - log_survival_lower, -1.0)
+    middle = pt.switch(use_survival,
+                       log_survival_lower + pt.log1mexp(gap_survival),
+                       log_f_upper + pt.log1mexp(gap_cdf))
     return pt.switch(is_first, log_f_upper, pt.switch(is_last, log_survival_lower, middle))
 
 
