@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from scipy import stats
 
 from trustmodels.models.likelihood import category_probabilities
 from trustmodels.models.sem import (
@@ -130,24 +131,60 @@ def test_likelihood_matches_a_direct_computation(small_long):
     point = model.initial_point()
     rng = np.random.default_rng(0)
     point["paths"] = rng.normal(0, 0.5, size=6)
-    point["loadings_log__"] = rng.normal(1.0, 0.3, size=11)
+    point["loadings_std_logodds__"] = rng.normal(1.0, 0.5, size=11)
     point["scores"] = rng.normal(size=(60, 4))
     logp = model.compile_fn(model.logp(vars=[model["response"]], sum=False)[0],
                             inputs=model.value_vars, on_unused_input="ignore")(point)
-    constrained = {name: _evaluate(model, name, point)
-                   for name in ("loadings", "thresholds_k5", "thresholds_k7", "scores")}
+    names = ("loadings_std", "loadings", "thresholds_std_k5", "thresholds_std_k7",
+             "thresholds_k5", "thresholds_k7", "scores", "paths")
+    graphs = model.replace_rvs_by_values([model[name] for name in names])
+    values = model.compile_fn(graphs, inputs=model.value_vars, on_unused_input="ignore")(point)
+    constrained = dict(zip(names, values, strict=True))
+    # standardized loading s <-> logit loading per latent SD: s = l / sqrt(l^2 + pi^2 / 3)
+    s = constrained["loadings_std"]
+    per_sd = s / np.sqrt(1 - s**2) * np.pi / np.sqrt(3)
     expected = np.empty(data.response.size)
     k5_items = list(CONSTRUCTS["privacy_concern"])
     for n in range(data.response.size):
         j, i = data.item_index[n], data.respondent_index[n]
         item = data.items[j]
-        kappa = (constrained["thresholds_k5"][k5_items.index(item)] if item in k5_items else
-                 constrained["thresholds_k7"][j - 4])
-        lam = constrained["loadings"][j]
+        in_k5 = item in k5_items
+        kappa = (constrained["thresholds_std_k5"][k5_items.index(item)] if in_k5 else
+                 constrained["thresholds_std_k7"][j - 4])
         score = constrained["scores"][i, LATENTS.index(data.item_construct[j])]
-        probs = category_probabilities(lam * score, lam * kappa)
+        probs = category_probabilities(per_sd[j] * score, per_sd[j] * kappa)
         expected[n] = np.log(probs[data.response[n] - 1])
+        # the unstandardized loadings and thresholds (what simulate_sem uses) give the same
+        # logit cutpoints
+        kappa_raw = (constrained["thresholds_k5"][k5_items.index(item)] if in_k5 else
+                     constrained["thresholds_k7"][j - 4])
+        np.testing.assert_allclose(constrained["loadings"][j] * kappa_raw, per_sd[j] * kappa)
     np.testing.assert_allclose(logp, expected, rtol=1e-8, atol=1e-10)
+    # loadings per unit of the unstandardized latent = per-SD loading / model-implied latent SD
+    b_matrix = np.zeros((4, 4))
+    for (predictor, outcome), value in zip(FULL_PATHS, constrained["paths"], strict=True):
+        b_matrix[LATENTS.index(outcome), LATENTS.index(predictor)] = value
+    a_matrix = np.linalg.inv(np.eye(4) - b_matrix)
+    latent_sd = np.sqrt(np.diag(a_matrix @ a_matrix.T))
+    item_sd = latent_sd[[LATENTS.index(c) for c in data.item_construct]]
+    np.testing.assert_allclose(constrained["loadings"], per_sd / item_sd)
+
+
+def test_scores_are_standardized_with_the_model_implied_correlations(small_long):
+    model = build_sem(small_long)
+    point = model.initial_point()
+    point["paths"] = np.array([-0.3, 0.5, -0.4, 0.1, 0.7, -0.2])
+    point["scores"] = np.random.default_rng(2).normal(size=(60, 4))
+    logp = model.compile_fn(model.logp(vars=[model["scores"]], sum=False)[0],
+                            inputs=model.value_vars, on_unused_input="ignore")(point)
+    b_matrix = np.zeros((4, 4))
+    for (predictor, outcome), value in zip(FULL_PATHS, point["paths"], strict=True):
+        b_matrix[LATENTS.index(outcome), LATENTS.index(predictor)] = value
+    a_matrix = np.linalg.inv(np.eye(4) - b_matrix)
+    cov = a_matrix @ a_matrix.T
+    corr = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
+    expected = stats.multivariate_normal(np.zeros(4), corr).logpdf(point["scores"])
+    np.testing.assert_allclose(logp, expected, rtol=1e-8)
 
 
 def test_effects_decompose_the_total_effect(small_long):

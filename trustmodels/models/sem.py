@@ -8,31 +8,50 @@ function of earlier ones plus a disturbance,
 
     \ell_i = B\,\ell_i + \zeta_i, \qquad \zeta_i \sim \mathcal N(0, I),
 
-where :math:`B` holds the path coefficients (strictly lower triangular in the causal order). The
-latent scores are sampled *centered* by default, :math:`\ell_i \sim \mathcal N(0, AA^\top)`
-with :math:`A = (I - B)^{-1}` (unit lower triangular, hence the Cholesky factor); a
-*non-centered* version (sample :math:`\zeta_i`, compute :math:`\ell_i = A\zeta_i`) is
-available (see :func:`build_sem` for why centered is the default with 11 items per respondent).
+where :math:`B` holds the path coefficients (strictly lower triangular in the causal order). With
+:math:`A = (I - B)^{-1}` (unit lower triangular) the latent covariance is :math:`AA^\top` and
+:math:`D = \operatorname{diag}(AA^\top)^{1/2}` holds the model-implied latent standard
+deviations. The model samples the *standardized* scores :math:`\ell^*_i = D^{-1}\ell_i`,
+*centered* by default, :math:`\ell^*_i \sim \mathcal N(0, R)` with the model-implied
+correlation matrix :math:`R = D^{-1}AA^\top D^{-1}` (Cholesky factor :math:`D^{-1}A`); a
+*non-centered* version (sample :math:`\zeta_i`, compute :math:`\ell^*_i = D^{-1}A\zeta_i`)
+is available (see :func:`build_sem`).
 
 **Identification.** The exogenous construct has variance 1 and every endogenous construct has
-residual (disturbance) variance 1, so a path is "latent-SD units of the outcome's disturbance
-per unit of the predictor". The *standardized* paths (``paths_std``), the standardized indirect
-and total effects (``effects_std``) and the standardized loadings (``loadings_std``) divide by the
-model-implied standard deviations, as standardized SEM output does; they are the numbers to
-compare across methods. Loadings are positive, which fixes the sign of every construct (all
-items are keyed in the direction of their construct's name).
+residual (disturbance) variance 1, so a path (``paths``) is "latent-SD units of the outcome's
+disturbance per unit of the predictor". The measurement part is written on the standardized
+latent scale (unit variance for every construct, no marker item), so loadings and thresholds do
+not move when the paths change the latent variances. The *standardized* paths (``paths_std``)
+and the standardized indirect and total effects (``effects_std``) divide by the model-implied
+standard deviations, as standardized SEM output does; they are the numbers to compare across
+methods. Loadings are positive, which fixes the sign of every construct (all items are keyed in
+the direction of their construct's name).
 
-**Measurement.** Item :math:`j` of construct :math:`c(j)` has loading :math:`\lambda_j > 0` and
-ordered thresholds :math:`\kappa_j` located on the latent scale; its answer follows a cumulative
+**Measurement.** Item :math:`j` of construct :math:`c(j)` has a *standardized loading*
+:math:`s_j \in (0, 1)` (``loadings_std``, the correlation of the item's logistic latent
+response with its construct) and ordered thresholds :math:`\kappa^*_j` located on the
+standardized latent scale (``thresholds_std_k<K>``); with the logit loading per latent SD
+:math:`\lambda^*_j = s_j (\pi/\sqrt3) / \sqrt{1 - s_j^2}` its answer follows a cumulative
 logit model,
-:math:`P(y_{ij} \le k) = \operatorname{logit}^{-1}(\lambda_j(\kappa_{jk} - \ell_{i,c(j)}))`,
-i.e. logit cutpoints :math:`\tau_{jk} = \lambda_j \kappa_{jk}` (the item-response-theory
-parameterization: with a few very strong items, :math:`\kappa` stays well identified while the
-loading grows, which removes the loading-threshold ridge that slows sampling in the
-:math:`\tau` parameterization). The log-likelihood is the two-CDF-term one of
-:func:`trustmodels.models.likelihood.ordinal_logp`. Items may
-have different numbers of categories (here 5 and 7); thresholds are grouped by K into the
-variables ``thresholds_k5``, ``thresholds_k7``, ...
+:math:`P(y_{ij} \le k) = \operatorname{logit}^{-1}(\lambda^*_j(\kappa^*_{jk} -
+\ell^*_{i,c(j)}))`,
+i.e. logit cutpoints :math:`\tau_{jk} = \lambda^*_j \kappa^*_{jk}` (the item-response-theory
+parameterization, which removes the loading-threshold ridge of the :math:`\tau`
+parameterization). The loadings and thresholds on the unstandardized latent scale,
+:math:`\lambda_j = \lambda^*_j / D_{c(j)}` and :math:`\kappa_j = D_{c(j)} \kappa^*_j`, are
+recorded as ``loadings`` and ``thresholds_k<K>`` (they define the same answer probabilities and
+are what :func:`simulate_sem` takes). The log-likelihood is the two-CDF-term one of
+:func:`trustmodels.models.likelihood.ordinal_logp`. Items may have different numbers of
+categories (here 5 and 7); thresholds are grouped by K.
+
+**Why a prior on the standardized loading.** Two-item constructs (trust, intention) whose items
+nearly always agree push a standardized loading towards 1 (a Heywood case). There the
+likelihood is flat in the loading (every score is pinned between two thresholds whatever the
+loading), so a prior on the unstandardized loading (formerly HalfNormal(4)) leaves a long flat
+ridge: a non-centered run on the real data gave standardized loadings near 0.98 for ``trust1``
+and ``intent1``, R-hat 1.14 for the ``intent1`` loading and E-BFMI 0.25. The Beta prior of
+:class:`SEMPriors` (default Beta(5, 2)) has density falling to zero at 1, which makes the
+posterior proper and well shaped on the sampler's log-odds scale.
 
 **Effects.** For the privacy-concern -> intention relation the model records, as
 Deterministics, the direct path, the indirect effects via trust, via risk and via trust then
@@ -97,6 +116,7 @@ EFFECT_CHAINS = {
     "via trust and risk": ("privacy_concern", "trust", "risk", "intention"),
 }
 _LONG_COLUMNS = ("respondent", "item", "construct", "response", "n_categories")
+_LOGISTIC_SD = np.pi / np.sqrt(3.0)  # SD of the standard logistic distribution
 
 
 class SEMInputError(ValueError):
@@ -123,16 +143,20 @@ class SEMPriors:
     path_sigma : float
         SD of the Normal(0, sd) prior of every path (latent-SD units; 1 keeps standardized
         paths mostly within -0.7..0.7 a priori while allowing strong effects).
-    loading_sigma : float
-        Scale of the HalfNormal prior of the loadings (logit units per unit of the latent;
-        an item with standardized loading 0.94 has a loading near 5).
+    loading_alpha, loading_beta : float
+        Shape parameters of the Beta prior of the standardized loadings (the correlation of an
+        item's logistic latent response with its construct). Beta(5, 2) has median 0.74 and
+        95% of its mass in 0.36..0.96; its density falls to zero at 1, which keeps a construct
+        measured by two near-redundant items away from a Heywood case (standardized loading 1,
+        where the likelihood is flat in the loading and NUTS mixes badly).
     threshold_sigma : float
         SD of the Normal(0, sd) prior of the (ordered) thresholds, which are locations on the
-        latent scale (latent-SD units), not logit cutpoints.
+        standardized latent scale (latent-SD units), not logit cutpoints.
     """
 
     path_sigma: float = 1.0
-    loading_sigma: float = 4.0
+    loading_alpha: float = 5.0
+    loading_beta: float = 2.0
     threshold_sigma: float = 2.0
 
 
@@ -354,24 +378,21 @@ def build_sem(
     latents : sequence of str
         Constructs in causal order (used only when ``data`` is a long table).
     parameterization : {"centered", "noncentered"}
-        ``"centered"`` samples the latent scores (``scores``) from their multivariate normal
-        prior; ``"noncentered"`` samples the disturbances (``z``) and computes the scores. With
-        many informative items per respondent (here 11) the data pin every score, and the
-        non-centered disturbances then depend on the paths, which couples every respondent to
-        every path; on the real data a short non-centered run (2 chains, 300 warm-up) left
-        R-hat 1.14 for the loading of ``intent1`` and E-BFMI 0.25. Which form passes the gate
-        faster on the full data has not been measured yet (both use ~63 leapfrog steps per
-        draw on a 200-respondent subset).
+        ``"centered"`` (default) samples the standardized latent scores (``scores``) from their
+        multivariate normal prior; ``"noncentered"`` samples the disturbances (``z``) and
+        computes the scores. With many informative items per respondent (here 11) the data pin
+        every score, and the non-centered disturbances then depend on the paths, which couples
+        every respondent to every path; centered is the usual choice in that case.
 
     Returns
     -------
     pymc.Model
-        Free variables ``paths`` (dim ``path``), ``loadings`` (``item``), ``thresholds_k<K>``
-        (``item_k<K>``, ``cut_k<K>``) and ``scores`` (or ``z`` when non-centered; dims
-        ``respondent``, ``latent``); observed
-        ``response`` (``answer``); Deterministics ``paths_std``, ``loadings_std``, ``r2``
-        (``endogenous``) and, when the paths support them, ``effects`` and ``effects_std``
-        (dim ``effect``).
+        Free variables ``paths`` (dim ``path``), ``loadings_std`` (``item``),
+        ``thresholds_std_k<K>`` (``item_k<K>``, ``cut_k<K>``) and ``scores`` (or ``z`` when
+        non-centered; dims ``respondent``, ``latent``); observed ``response`` (``answer``);
+        Deterministics ``loadings``, ``thresholds_k<K>`` (unstandardized latent scale),
+        ``paths_std``, ``r2`` (``endogenous``) and, when the paths support them, ``effects``
+        and ``effects_std`` (dim ``effect``).
 
     Raises
     ------
@@ -427,24 +448,6 @@ def build_sem(
 
     with pm.Model(coords=coords) as model:
         path = pm.Normal("paths", 0.0, priors.path_sigma, dims="path")
-        loadings = pm.HalfNormal("loadings", priors.loading_sigma, dims="item")
-        threshold_rows = []
-        order = []
-        for k in groups:
-            n_items_k = len(coords[f"item_k{k}"])
-            tau = pm.Normal(
-                f"thresholds_k{k}", 0.0, priors.threshold_sigma,
-                transform=pm.distributions.transforms.ordered,
-                initval=np.tile(np.linspace(-1.5, 1.5, k - 1), (n_items_k, 1)),
-                dims=(f"item_k{k}", f"cut_k{k}"),
-            )
-            padding = pt.zeros((n_items_k, max_cuts - (k - 1)))
-            threshold_rows.append(pt.concatenate([tau, padding], axis=1))
-            order += [data.items.index(i) for i in coords[f"item_k{k}"]]
-        stacked = pt.concatenate(threshold_rows, axis=0)
-        # thresholds are item locations on the latent scale; logit cutpoints = loading * location
-        cutpoints = loadings[:, None] * stacked[np.argsort(order)]  # rows back in item order
-
         # B[outcome, predictor] = path; A = (I - B)^-1 = I + B + ... + B^(L-1) (B nilpotent)
         b_matrix = pt.zeros((n_latent, n_latent))
         if paths:
@@ -457,25 +460,48 @@ def build_sem(
             power = pt.dot(b_matrix, power)
             total = total + power
         latent_sd = pt.sqrt(pt.sum(pt.square(total), axis=1))  # Cov = A A^T (unit disturbances)
+        item_sd = latent_sd[item_latent]
 
+        loadings_std = pm.Beta("loadings_std", priors.loading_alpha, priors.loading_beta,
+                               dims="item")
+        # logit units per SD of the construct: standardized loading s = l / sqrt(l^2 + pi^2/3)
+        loading_per_sd = loadings_std / pt.sqrt(1.0 - pt.square(loadings_std)) * _LOGISTIC_SD
+        pm.Deterministic("loadings", loading_per_sd / item_sd, dims="item")
+        threshold_rows = []
+        order = []
+        for k in groups:
+            item_names = coords[f"item_k{k}"]
+            tau = pm.Normal(
+                f"thresholds_std_k{k}", 0.0, priors.threshold_sigma,
+                transform=pm.distributions.transforms.ordered,
+                initval=np.tile(np.linspace(-1.5, 1.5, k - 1), (len(item_names), 1)),
+                dims=(f"item_k{k}", f"cut_k{k}"),
+            )
+            rows_k = [data.items.index(i) for i in item_names]
+            pm.Deterministic(f"thresholds_k{k}", tau * item_sd[rows_k][:, None],
+                             dims=(f"item_k{k}", f"cut_k{k}"))
+            padding = pt.zeros((len(item_names), max_cuts - (k - 1)))
+            threshold_rows.append(pt.concatenate([tau, padding], axis=1))
+            order += rows_k
+        stacked = pt.concatenate(threshold_rows, axis=0)
+        # thresholds are item locations on the standardized latent scale; logit cutpoints =
+        # loading per latent SD * location
+        cutpoints = loading_per_sd[:, None] * stacked[np.argsort(order)]  # rows in item order
+
+        # standardized scores: Corr = D^-1 A A^T D^-1, Cholesky factor D^-1 A (lower triangular)
+        chol = total / latent_sd[:, None]
         if parameterization == "centered":
-            # (I - B)^-1 is unit lower triangular in the causal order: it is the Cholesky factor
-            scores = pm.MvNormal("scores", mu=np.zeros(n_latent), chol=total,
+            scores = pm.MvNormal("scores", mu=np.zeros(n_latent), chol=chol,
                                  dims=("respondent", "latent"))
         else:
             z = pm.Normal("z", 0.0, 1.0, dims=("respondent", "latent"))
-            scores = pt.dot(z, total.T)
-        eta = loadings[data.item_index] * scores[data.respondent_index, answer_latent]
+            scores = pt.dot(z, chol.T)
+        eta = loading_per_sd[data.item_index] * scores[data.respondent_index, answer_latent]
 
         if paths:
             pm.Deterministic(
                 "paths_std",
                 path * latent_sd[predictor_idx] / latent_sd[outcome_idx], dims="path")
-        item_sd = latent_sd[item_latent]
-        pm.Deterministic(
-            "loadings_std",
-            loadings * item_sd / pt.sqrt(pt.square(loadings * item_sd) + np.pi**2 / 3),
-            dims="item")
         if endogenous:
             endo_idx = [latents.index(c) for c in endogenous]
             pm.Deterministic("r2", 1.0 - 1.0 / pt.square(latent_sd[endo_idx]), dims="endogenous")
