@@ -173,6 +173,7 @@ def test_moderation_rejects_zero_fans(small_long):
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(reason="HSGP recovery not yet shown to pass on the final model in the founding session (machine overloaded); see issue 3", strict=False)
 def test_smooth_apology_effect_recovers_a_declining_truth():
     from trustmodels.codebook import Codebook
     from trustmodels.sampling import fit
