@@ -22,6 +22,12 @@ from trustmodels.models.moderation import (
 )
 from trustmodels.plots.floodlight import plot_floodlight
 
+# Quarantined: runs in CI, but a failure does not block landing until it is shown to pass.
+UNVERIFIED = (
+    "HSGP recovery not yet shown to pass on the final model in the founding session "
+    "(machine overloaded); see issue 3"
+)
+
 
 def _linear_band_draws(intercept, slope, grid, spread=0.2, n_draws=401):
     """Draws whose 2.5% / 97.5% quantiles are exactly intercept + slope * x -/+ 1.96 * spread.
@@ -173,7 +179,7 @@ def test_moderation_rejects_zero_fans(small_long):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="HSGP recovery not yet shown to pass on the final model in the founding session (machine overloaded); see issue 3", strict=False)
+@pytest.mark.xfail(reason=UNVERIFIED, strict=False)
 def test_smooth_apology_effect_recovers_a_declining_truth():
     from trustmodels.codebook import Codebook
     from trustmodels.sampling import fit

@@ -6,6 +6,12 @@ import pytest
 
 from trustmodels.sbc import ecdf_bands, rank_uniformity, sbc_rank, thin_draws
 
+# Quarantined: runs in CI, but a failure does not block landing until it is shown to pass.
+UNVERIFIED = (
+    "small SBC run not yet shown to pass on the final model in the founding session "
+    "(machine overloaded); see issue 3"
+)
+
 
 def _conjugate_ranks(fit_prior_sd, true_prior_sd=1.0, n_sims=200, n_draws=99, n_obs=1, seed=0):
     """Ranks from an exact normal-normal model whose fit may use a wrong prior scale.
@@ -114,7 +120,7 @@ def test_settings_need_enough_draws_to_rank():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="small SBC run not yet shown to pass on the final model in the founding session (machine overloaded); see issue 3", strict=False)
+@pytest.mark.xfail(reason=UNVERIFIED, strict=False)
 def test_small_sbc_run_of_the_main_model(tmp_path):
     from trustmodels.sbc import SBCSettings, main_model_sbc
 
