@@ -24,7 +24,6 @@ cached or converted.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -32,6 +31,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pooch
+
+from trustmodels.manifest import sha256_of
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -96,34 +97,6 @@ _HOW_TO_GET = (
 
 class RealDataError(RuntimeError):
     """The real data set cannot be found, fails its checksum or cannot be read (one line)."""
-
-
-def sha256_of(path) -> str:
-    """Return the hexadecimal SHA-256 of a file.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        The file.
-
-    Returns
-    -------
-    str
-        64 hexadecimal digits.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> file = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
-    >>> _ = file.write_bytes(b"abc")
-    >>> sha256_of(file)[:16]
-    'ba7816bf8f01cfea'
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def cache_dir(path=None) -> Path:
