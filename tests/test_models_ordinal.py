@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytensor
 import pytest
 from scipy import special
 
@@ -45,9 +46,59 @@ def test_main_model_has_the_design_coordinates_and_variables():
     assert len(model.coords["cutpoint"]) == 6
     assert {rv.name for rv in model.free_RVs} == {"beta", "beta_disp", "theta", "lambda",
                                                   "cutpoints"}
-    noncentered = build_ordinal_model(tiny_long())  # the default
+    noncentered = build_ordinal_model(tiny_long(), parameterization="noncentered")
     assert "u" in {rv.name for rv in noncentered.free_RVs}
+    projected = build_ordinal_model(tiny_long())  # the default
+    assert {rv.name for rv in projected.free_RVs} == {
+        "beta_in_sample", "beta_disp_in_sample", "u_design", "u_residual", "lambda",
+        "cutpoints"}
+    assert {v.name for v in projected.deterministics} == {"beta", "beta_disp"}
+    assert projected.trustmodels_spec["derived"] == ["beta", "beta_disp"]
+    assert list(projected.coords["design_term"]) == ["intercept", *EFFECT_NAMES, "disposition"]
     assert model["y"].eval().shape == (60 * 5,)
+
+
+@pytest.mark.parametrize("by_construct", [False, True])
+def test_projected_and_noncentered_forms_give_the_same_likelihood(by_construct):
+    # map a random point of the projected form to (beta, beta_disp, u) and evaluate the
+    # non-centered form there: the answers' log-likelihood must agree
+    long = tiny_long(n=30, seed=5)
+    projected = build_ordinal_model(long, effects_by_construct=by_construct)
+    noncentered = build_ordinal_model(long, effects_by_construct=by_construct,
+                                      parameterization="noncentered")
+    rng = np.random.default_rng(2)
+    point = {name: rng.normal(size=value.shape)
+             for name, value in projected.initial_point().items()}
+    outputs = projected.replace_rvs_by_values(
+        [projected["beta"], projected["beta_disp"], projected.respondent_variation])
+    values = pytensor.function(projected.value_vars, outputs, on_unused_input="ignore")(
+        *[point[v.name] for v in projected.value_vars])
+    mapped = {name: point[name] for name in ("lambda_log__", "cutpoints_ordered__")}
+    mapped.update(beta=values[0], beta_disp=values[1], u=values[2])
+    logp_projected = projected.compile_logp(vars=[projected["y"]])(point)
+    logp_noncentered = noncentered.compile_logp(vars=[noncentered["y"]])(mapped)
+    assert np.isclose(logp_projected, logp_noncentered)
+
+
+def test_projected_form_keeps_the_priors_of_u_and_beta():
+    # u = C L z + P_perp w must be Normal(0, I) and beta = beta_in_sample - L z Normal(0, sd)
+    import pymc as pm
+
+    model = build_ordinal_model(tiny_long(n=24, seed=6), OrdinalPriors(effect_sd=0.5))
+    with model:
+        pm.Deterministic("u_of_draw", model.respondent_variation)
+        prior = pm.sample_prior_predictive(draws=4000, random_seed=7, var_names=["u_of_draw",
+                                                                                  "beta"])
+    u = prior["prior"]["u_of_draw"].values.reshape(-1, 24)
+    assert np.abs(np.cov(u, rowvar=False) - np.eye(24)).max() < 0.12
+    beta = prior["prior"]["beta"].values.reshape(-1, len(EFFECT_NAMES))
+    assert np.allclose(beta.std(axis=0), 0.5, atol=0.03)
+    assert np.abs(beta.mean(axis=0)).max() < 0.03
+
+
+def test_projected_form_refuses_a_design_with_more_columns_than_respondents():
+    with pytest.raises(ValueError, match="collinear or outnumber the respondents"):
+        build_ordinal_model(tiny_long(n=12))
 
 
 def test_initial_point_gives_uniform_category_probabilities():

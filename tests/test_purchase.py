@@ -78,7 +78,8 @@ def test_respondent_covariate_missing_column():
 def test_joint_model_adds_covariate_part_to_main_model(small_long):
     model = build_trust_covariate_model(small_long, "purchase_freq", 5)
     free = {rv.name for rv in model.free_RVs}
-    assert {"beta", "u", "lambda", "cutpoints", SLOPE_VARIABLE, "covariate_cutpoints"} <= free
+    assert {"beta_in_sample", "u_residual", "lambda", "cutpoints", SLOPE_VARIABLE,
+            "covariate_cutpoints"} <= free
     answered = small_long.groupby("respondent", sort=False)["purchase_freq"].first().notna()
     assert len(model.coords["covariate_obs"]) == int(answered.sum())
     observed = model.rvs_to_values[model[COVARIATE_VARIABLE]]
@@ -92,7 +93,7 @@ def test_joint_model_logp_depends_on_slope_through_covariate(small_long):
     model = build_trust_covariate_model(small_long, "purchase_freq", 5)
     logp = model.compile_logp(vars=[model[COVARIATE_VARIABLE]])
     point = model.initial_point()
-    point["u"] = np.linspace(-2, 2, point["u"].size)
+    point["u_residual"] = np.linspace(-2, 2, point["u_residual"].size)
     values = []
     for gamma in (-1.0, 1.0):
         point[SLOPE_VARIABLE] = np.array(gamma)
@@ -113,7 +114,7 @@ def test_joint_model_prior_draws_stay_in_categories(small_long):
 def test_joint_model_refuses_bad_arguments(small_long):
     with pytest.raises(ValueError, match="slope_sd must be positive"):
         build_trust_covariate_model(small_long, slope_sd=0.0)
-    with pytest.raises(ValueError, match="needs parameterization='noncentered'"):
+    with pytest.raises(ValueError, match="needs parameterization='projected' or 'noncentered'"):
         build_trust_covariate_model(small_long, parameterization="centered")
     with pytest.raises(ValueError, match="no column 'shoe_size'"):
         build_trust_covariate_model(small_long, "shoe_size")

@@ -9,7 +9,7 @@ message that names the parameters at fault.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import arviz as az
 import numpy as np

@@ -206,8 +206,8 @@ def build_trust_covariate_model(
         Link of the covariate's cumulative model.
     **ordinal_options
         Passed to :func:`~trustmodels.models.ordinal.build_ordinal_model` (``outcomes``,
-        ``link``, ``disposition``, ...); the parameterization is non-centered, so that the
-        individual variation ``u`` is a model variable.
+        ``link``, ``disposition``, ``parameterization``, ...); the centered parameterization
+        is refused, because the covariate needs the individual variation :math:`u_i`.
 
     Returns
     -------
@@ -236,11 +236,10 @@ def build_trust_covariate_model(
     if not slope_sd > 0:
         raise ValueError(f"slope_sd must be positive, got {slope_sd!r}")
     priors = OrdinalPriors() if priors is None else priors
-    # the covariate needs the individual variation u_i as a variable of its own
-    ordinal_options.setdefault("parameterization", "noncentered")
-    if ordinal_options["parameterization"] != "noncentered":
+    # the covariate is linked to the individual variation u_i, which the centered form lacks
+    if ordinal_options.get("parameterization") == "centered":
         raise ValueError("the covariate model links the covariate to u_i and needs "
-                         "parameterization='noncentered'")
+                         "parameterization='projected' or 'noncentered'")
     model = build_ordinal_model(long, priors, **ordinal_options)
     answers = respondent_covariate(long, covariate, n_categories)
     respondents = pd.Index(model.coords["respondent"])
@@ -259,7 +258,7 @@ def build_trust_covariate_model(
             "covariate_cutpoints", n_categories, ("covariate_item", "covariate_cutpoint"),
             prior=priors.cutpoint_prior, concentration=priors.cutpoint_concentration,
             sd=priors.cutpoint_sd, link=covariate_link, n_rows=1)
-        u = model["u"]
+        u = model.respondent_variation
         zeros = np.zeros(who.size, dtype="int64")
         ordinal_answers(COVARIATE_VARIABLE, gamma * u[who], cutpoints, zeros,
                         np.full(who.size, n_categories, dtype="int64"), values, covariate_link,

@@ -6,23 +6,25 @@ cached fit with an identical model, data, priors, settings and package version, 
 log-prior (for power-scaling sensitivity, :func:`arviz.psense`), and passes the result through
 :func:`trustmodels.diagnostics.check_fit` before returning it.
 
-numpyro runs chains in parallel only on several XLA devices; this module asks XLA for as many
-host devices as there are CPUs (``XLA_FLAGS=--xla_force_host_platform_device_count``) when it is
-imported before JAX and the variable is not set already.
+numpyro runs chains in parallel only on as many XLA devices as chains; this module asks XLA for
+``max(CPUs, 4)`` host devices (``XLA_FLAGS=--xla_force_host_platform_device_count``; 4 is
+:func:`fit`'s default number of chains) when the variable is not set already (it takes effect
+if no JAX computation has run yet). With fewer devices than chains numpyro runs the chains one
+after the other; with 4 devices on 2 cores the 4 chains share the cores and give the same
+draws in about half the wall time (``benchmarks/README.md``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
 
-if "jax" not in sys.modules and "xla_force_host_platform_device_count" not in os.environ.get(
-    "XLA_FLAGS", ""
-):
+# XLA reads the flag when JAX first creates its CPU backend (the first computation), not at
+# import: setting it here works even when another library has imported JAX already.
+if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = (
         os.environ.get("XLA_FLAGS", "")
-        + f" --xla_force_host_platform_device_count={os.cpu_count() or 1}"
+        + f" --xla_force_host_platform_device_count={max(os.cpu_count() or 1, 4)}"
     ).strip()
 
 import pymc as pm  # noqa: E402
@@ -30,7 +32,7 @@ import pymc as pm  # noqa: E402
 from trustmodels import cache as fit_cache  # noqa: E402
 from trustmodels.diagnostics import DEFAULT_THRESHOLDS, GateThresholds, check_fit  # noqa: E402
 
-__all__ = ["DEFAULT_SAMPLER", "SAMPLERS", "fit"]
+__all__ = ["DEFAULT_SAMPLER", "SAMPLERS", "fit", "gated_variables"]
 
 #: The default NUTS implementation. numpyro had the highest ESS per second on a fixed-effects
 #: ordered logit on this machine (stack notes: 207 against 68 for PyMC's NUTS and 67-76 for
@@ -38,6 +40,33 @@ __all__ = ["DEFAULT_SAMPLER", "SAMPLERS", "fit"]
 DEFAULT_SAMPLER = "numpyro"
 #: NUTS implementations accepted by :func:`fit`.
 SAMPLERS = ("numpyro", "pymc", "nutpie", "blackjax")
+
+
+def gated_variables(model: pm.Model) -> list[str]:
+    """Return the names of the variables the gate checks by default.
+
+    Every free variable, plus the deterministic quantities a model reports in place of its free
+    variables (``trustmodels_spec["derived"]``, e.g. ``beta`` of the projected ordinal model).
+
+    Parameters
+    ----------
+    model : pymc.Model
+        A model built by :mod:`trustmodels.models`.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> import pymc as pm
+    >>> with pm.Model() as model:
+    ...     mu = pm.Normal("mu")
+    >>> gated_variables(model)
+    ['mu']
+    """
+    spec = getattr(model, "trustmodels_spec", None) or {}
+    return [rv.name for rv in model.free_RVs] + list(spec.get("derived", []))
 
 
 def _sample(model, *, draws, tune, chains, cores, random_seed, sampler, target_accept,
@@ -91,7 +120,8 @@ def fit(
     log_prior : bool
         Store the log-prior of every free variable (needed by :func:`arviz.psense`).
     check_vars : list of str, optional
-        Parameters the gate checks; by default every free parameter of the model.
+        Parameters the gate checks; by default :func:`gated_variables` (every free parameter and
+        the derived quantities the model reports).
     thresholds : GateThresholds
         The gate's limits.
     label : str
@@ -125,7 +155,7 @@ def fit(
     if not (isinstance(tune, int) and tune >= 0):
         raise ValueError(f"tune must be a non-negative integer, got {tune!r}")
     if check_vars is None:
-        check_vars = [rv.name for rv in model.free_RVs]
+        check_vars = gated_variables(model)
     settings = dict(draws=draws, tune=tune, chains=chains, random_seed=random_seed,
                     sampler=sampler, target_accept=target_accept, log_likelihood=log_likelihood,
                     log_prior=log_prior, sampler_kwargs=sampler_kwargs or {})

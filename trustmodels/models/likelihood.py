@@ -17,7 +17,17 @@ The log-probability is computed from two log-CDF terms per answer,
         + \log\bigl(1 - \exp[\log F(\tau_{k-1} - \eta) - \log F(\tau_k - \eta)]\bigr),
 
 and, for the extreme categories, :math:`\log F(\tau_1 - \eta)` and
-:math:`\log F(\eta - \tau_{K-1})` (both links are symmetric). No :math:`N \times K` probability
+:math:`\log F(\eta - \tau_{K-1})` (both links are symmetric). For the logit link the middle
+categories have a cheaper exact form, with :math:`a = \tau_k - \eta`, :math:`b = \tau_{k-1} - \eta`
+and :math:`\sigma` the logistic function,
+
+.. math::
+
+    \log\bigl(\sigma(a) - \sigma(b)\bigr) = \log \sigma(a) + \log \sigma(-b)
+        + \log\bigl(1 - e^{\tau_{k-1} - \tau_k}\bigr),
+
+two softplus terms per answer, stable in both tails because the last term does not involve
+:math:`\eta`. No :math:`N \times K` probability
 matrix is formed, unlike :class:`pymc.OrderedLogistic`, and the unused branch of each extreme
 category is fed a safe dummy value so that gradients stay finite.
 
@@ -133,6 +143,8 @@ def ordinal_logp(y, eta, cutpoints, item_index, n_categories, link: str = "logit
     lower_col = pt.clip(y - 2, 0, n_cols - 1)
     tau_upper = cutpoints[item_index, upper_col]
     tau_lower = cutpoints[item_index, lower_col]
+    if link == "logit":
+        return _logit_logp(tau_lower, tau_upper, eta, is_first, is_last)
     log_f_upper = log_cdf(tau_upper - eta, link)
     log_f_lower = log_cdf(tau_lower - eta, link)
     log_survival_lower = log_cdf(eta - tau_lower, link)
@@ -150,6 +162,16 @@ def ordinal_logp(y, eta, cutpoints, item_index, n_categories, link: str = "logit
                        log_survival_lower + pt.log1mexp(gap_survival),
                        log_f_upper + pt.log1mexp(gap_cdf))
     return pt.switch(is_first, log_f_upper, pt.switch(is_last, log_survival_lower, middle))
+
+
+def _logit_logp(tau_lower, tau_upper, eta, is_first, is_last):
+    """Log P(y = k) for the logit link: log sigma(a) + log sigma(-b) + log(1 - exp(b - a))."""
+    is_extreme = is_first | is_last
+    log_below_upper = pt.switch(is_last, 0.0, -pt.softplus(eta - tau_upper))
+    log_above_lower = pt.switch(is_first, 0.0, -pt.softplus(tau_lower - eta))
+    # tau_{k-1} - tau_k < 0 for a middle category; extremes get a harmless dummy gap
+    gap = pt.switch(is_extreme, -1.0, tau_lower - tau_upper)
+    return log_below_upper + log_above_lower + pt.switch(is_extreme, 0.0, pt.log1mexp(gap))
 
 
 def _cdf_numpy(x, link):

@@ -46,7 +46,17 @@ from trustmodels.models.data import (
 from trustmodels.models.likelihood import LINKS, draw_ordinal, ordinal_logp
 from trustmodels.models.priors import OrdinalPriors
 
-__all__ = ["build_ordinal_model", "ordinal_answers", "threshold_matrix"]
+__all__ = [
+    "PARAMETERIZATIONS",
+    "build_ordinal_model",
+    "design_columns",
+    "ordinal_answers",
+    "threshold_matrix",
+]
+
+#: Ways to sample the respondent terms; all give the same model (see
+#: :func:`build_ordinal_model`).
+PARAMETERIZATIONS = ("projected", "noncentered", "centered")
 
 
 def threshold_matrix(data_items: tuple[str, ...], item_categories: np.ndarray, priors, link: str):
@@ -146,7 +156,7 @@ def build_ordinal_model(
     effects_by_construct: bool = False,
     disposition: str | None = DISPOSITION_CONSTRUCT,
     effects: tuple[str, ...] = EFFECT_NAMES,
-    parameterization: str = "noncentered",
+    parameterization: str = "projected",
 ) -> pm.Model:
     r"""Build the multilevel cumulative-link model (equations in the module docstring).
 
@@ -166,22 +176,28 @@ def build_ordinal_model(
         Construct whose z-scored respondent mean enters as covariate; None leaves it out.
     effects : tuple of str
         Fixed effects.
-    parameterization : {"centered", "noncentered"}
-        ``"noncentered"`` (default) samples :math:`u_i` (variable ``u``); ``"centered"`` samples
-        the respondents' latent trust
+    parameterization : {"projected", "noncentered", "centered"}
+        How the respondent terms are sampled; the three give the same model.
+        ``"projected"`` (default) splits :math:`u` into its in-sample means along the design
+        columns and the rest (variables ``u_design``, ``u_residual``, ``beta_in_sample`` and
+        ``beta_disp_in_sample``; ``beta`` and ``beta_disp`` are deterministic, see
+        :func:`_projected_effects`). ``"noncentered"`` samples :math:`u_i` (variable ``u``);
+        ``"centered"`` samples the respondents' latent trust
         :math:`\theta_i \sim \mathrm{Normal}(X_i \beta + \beta_\text{disp} d_i, 1)` (variable
-        ``theta``). The models are the same. On the 845 screened simulated respondents with
-        4 x (1000 + 1000) draws the non-centered form passed the gate (worst R-hat 1.008,
-        smallest bulk ESS 760) and the centered form failed it (cutpoint R-hat up to 1.027,
-        bulk ESS down to 184); with only 4 x 500 draws the non-centered form fell short of
-        ESS 400 for :math:`\beta`.
+        ``theta``). On the 845 screened simulated respondents with 4 x (1000 + 1000) draws, the
+        centered form failed the gate (cutpoint R-hat up to 1.027, bulk ESS down to 184); the
+        non-centered one passed with 63 leapfrog steps per draw, because each effect is
+        correlated with the mean of :math:`u` in its design cells; the projected one removes
+        that correlation and needs 31 steps (``benchmarks/README.md``).
 
     Returns
     -------
     pymc.Model
         With coordinates ``respondent``, ``item``, ``construct``, ``effect``, ``cutpoint``,
-        ``obs``; free variables ``beta``, ``beta_disp`` (if disposition), ``u``, ``lambda``,
-        ``cutpoints``; observed ``y`` (``theta`` instead of ``u`` when centered).
+        ``obs`` (and ``design_term`` when projected); variables ``beta``, ``beta_disp`` (if
+        disposition), ``lambda``, ``cutpoints``, the respondent terms of the chosen
+        parameterization, and the observed ``y``. ``model.respondent_variation`` is the tensor
+        of :math:`u_i` (not for ``"centered"``).
         ``model.trustmodels_spec`` records the specification
         (used by effects, checks and the fit cache).
 
@@ -200,13 +216,83 @@ def build_ordinal_model(
     """
     if link not in LINKS:
         raise ValueError(f"unknown link {link!r}; expected one of {LINKS}")
-    if parameterization not in ("centered", "noncentered"):
-        raise ValueError(f"unknown parameterization {parameterization!r}; expected 'centered' "
-                         "or 'noncentered'")
+    if parameterization not in PARAMETERIZATIONS:
+        raise ValueError(f"unknown parameterization {parameterization!r}; expected one of "
+                         f"{PARAMETERIZATIONS}")
     priors = OrdinalPriors() if priors is None else priors
     data = prepare_ordinal_data(long, outcomes=outcomes, disposition=disposition, effects=effects)
     return _build(data, priors, link=link, effects_by_construct=effects_by_construct,
                   parameterization=parameterization)
+
+
+def design_columns(data: OrdinalData) -> np.ndarray:
+    """Return the columns that the projected parameterization separates from ``u``.
+
+    An intercept, the fixed-effects design and (when present) the disposition covariate, one
+    row per respondent.
+
+    Parameters
+    ----------
+    data : OrdinalData
+        Prepared model data.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_respondents, 1 + n_effects [+ 1])``.
+    """
+    columns = [np.ones(len(data.respondents)), data.design.to_numpy(float)]
+    if data.disposition is not None:
+        columns.append(np.asarray(data.disposition, dtype=float))
+    return np.column_stack(columns)
+
+
+def _projected_effects(data: OrdinalData, priors: OrdinalPriors, effect_dims):
+    r"""Add the projected parameterization's variables; return ``beta``, ``beta_disp``, ``u``.
+
+    With :math:`C` the design columns (:func:`design_columns`), :math:`L` the Cholesky factor
+    of :math:`(C^\top C)^{-1}` and :math:`P_\perp = I - C (C^\top C)^{-1} C^\top`,
+
+    .. math::
+
+        z \sim \mathrm{Normal}(0, I), \quad w \sim \mathrm{Normal}(0, I), \quad
+        \gamma = L z, \quad u = C \gamma + P_\perp w
+
+    gives exactly :math:`u \sim \mathrm{Normal}(0, I)`: :math:`\gamma` are the in-sample means of
+    :math:`u` along the design columns, which the data cannot tell apart from the effects.
+    The sampled effects are the in-sample ones,
+    :math:`\beta^{s} \sim \mathrm{Normal}(\gamma_X, \sigma_\beta)`, and the reported effects are
+    :math:`\beta = \beta^{s} - \gamma_X \sim \mathrm{Normal}(0, \sigma_\beta)` a priori, so the
+    joint distribution is the model's. The likelihood sees :math:`\beta^{s}` and :math:`w` only,
+    which the posterior leaves nearly uncorrelated.
+    """
+    columns = design_columns(data)
+    n_effects = len(data.effects)
+    gram = columns.T @ columns
+    if columns.shape[0] <= columns.shape[1] or np.linalg.cond(gram) > 1e10:
+        raise ValueError("the design columns (intercept, effects, disposition) are collinear "
+                         "or outnumber the respondents; expected a full-rank design, or use "
+                         "parameterization='noncentered'")
+    gram_inv = np.linalg.inv(gram)
+    chol = np.linalg.cholesky(gram_inv)
+    hat = gram_inv @ columns.T
+    model = pm.modelcontext(None)
+    terms = ["intercept", *data.effects] + (["disposition"] if data.disposition is not None
+                                            else [])
+    model.add_coord("design_term", terms)
+    z = pm.Normal("u_design", 0.0, 1.0, dims="design_term")
+    gamma = pt.dot(chol, z)
+    w = pm.Normal("u_residual", 0.0, 1.0, dims="respondent")
+    u = pt.dot(columns, gamma) + w - pt.dot(columns, pt.dot(hat, w))
+    gamma_effects = gamma[1:1 + n_effects]
+    beta_in_sample = pm.Normal("beta_in_sample", gamma_effects, priors.effect_sd,
+                               dims=effect_dims)
+    beta = pm.Deterministic("beta", beta_in_sample - gamma_effects, dims=effect_dims)
+    beta_disp = None
+    if data.disposition is not None:
+        disp_in_sample = pm.Normal("beta_disp_in_sample", gamma[-1], priors.disposition_sd)
+        beta_disp = pm.Deterministic("beta_disp", disp_in_sample - gamma[-1])
+    return beta, beta_disp, u
 
 
 def _build(data: OrdinalData, priors: OrdinalPriors, *, link: str,
@@ -222,24 +308,31 @@ def _build(data: OrdinalData, priors: OrdinalPriors, *, link: str,
         x = pm.Data("X", data.design.to_numpy(float), dims=("respondent", "effect"))
         pm.Data("obs_respondent", data.respondent_index, dims="obs")
         pm.Data("obs_item", data.item_index, dims="obs")
+        effect_dims = ("construct", "effect") if effects_by_construct else ("effect",)
+        d = (None if data.disposition is None
+             else pm.Data("disposition", data.disposition, dims="respondent"))
+        if parameterization == "projected":
+            beta, beta_disp, u = _projected_effects(data, priors, effect_dims)
+        else:
+            beta = pm.Normal("beta", 0.0, priors.effect_sd, dims=effect_dims)
+            beta_disp = (None if d is None
+                         else pm.Normal("beta_disp", 0.0, priors.disposition_sd))
         if effects_by_construct:
-            beta = pm.Normal("beta", 0.0, priors.effect_sd, dims=("construct", "effect"))
             beta_mean = beta.mean(axis=0)
             deviation = pt.dot(x, (beta - beta_mean).T)  # (respondent, construct)
         else:
-            beta = pm.Normal("beta", 0.0, priors.effect_sd, dims="effect")
             beta_mean = beta
             deviation = pt.zeros((len(data.respondents), 1))
         location = pt.dot(x, beta_mean)
-        if data.disposition is not None:
-            d = pm.Data("disposition", data.disposition, dims="respondent")
-            beta_disp = pm.Normal("beta_disp", 0.0, priors.disposition_sd)
+        if d is not None:
             location = location + beta_disp * d
         if parameterization == "centered":
             # theta_i ~ Normal(X_i beta + beta_disp d_i, 1), i.e. u_i = theta_i - location_i
             trust = pm.Normal("theta", location, 1.0, dims="respondent")
         else:
-            u = pm.Normal("u", 0.0, 1.0, dims="respondent")
+            if parameterization == "noncentered":
+                u = pm.Normal("u", 0.0, 1.0, dims="respondent")
+            model.respondent_variation = u
             trust = location + u
         theta = trust[:, None] + deviation
         lam = pm.LogNormal("lambda", 0.0, priors.discrimination_log_sd, dims="item")
@@ -259,6 +352,7 @@ def _build(data: OrdinalData, priors: OrdinalPriors, *, link: str,
         "item_categories": [int(k) for k in data.item_categories],
         "effects": list(data.effects),
         "parameterization": parameterization,
+        "derived": ["beta", "beta_disp"] if parameterization == "projected" else [],
         "priors": priors.__dict__.copy(),
     }
     return model
