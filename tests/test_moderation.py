@@ -144,7 +144,12 @@ def test_moderation_model_has_the_documented_structure(small_long):
     assert dims["effect_curve"] == ("response_effect", "violation", "fan_grid")
     assert dims["curve_level"] == ("response_effect", "violation")
     free = {rv.name for rv in model.free_RVs}
-    assert {"beta", "beta_disp", "u", "lambda", "gp_amplitude", "gp_lengthscale"} <= free
+    assert {"beta_in_sample", "beta_disp_in_sample", "u_design", "u_residual", "lambda",
+            "curve_level_in_sample", "curve_slope_in_sample", "gp_amplitude",
+            "gp_lengthscale"} <= free
+    assert len(model.coords["design_term"]) == 1 + 3 + 4 + 4 + 1
+    assert model.trustmodels_spec["derived"] == ["beta", "beta_disp", "curve_level",
+                                                 "curve_slope"]
     # 11 trust items per respondent are the outcomes
     assert len(model.coords["obs"]) == 24 * 11
     point = model.initial_point()

@@ -44,7 +44,11 @@ from trustmodels.design import (
 )
 from trustmodels.models.data import DEFAULT_OUTCOMES, DISPOSITION_CONSTRUCT, prepare_ordinal_data
 from trustmodels.models.likelihood import LINKS
-from trustmodels.models.ordinal import ordinal_answers, threshold_matrix
+from trustmodels.models.ordinal import (
+    ordinal_answers,
+    projected_respondent_terms,
+    threshold_matrix,
+)
 from trustmodels.models.priors import OrdinalPriors
 
 __all__ = [
@@ -209,10 +213,15 @@ def build_moderation_model(
     pymc.Model
         Coordinates ``respondent``, ``item``, ``effect`` (:data:`BASELINE_EFFECTS`),
         ``response_effect`` (apology, denial), ``violation``, ``basis``, ``fan_grid``, ``obs``
-        and the threshold coordinates; free variables ``beta``, ``beta_disp``, ``u``,
-        ``lambda``, ``cutpoints``, ``curve_level``, ``curve_slope``, ``gp_amplitude``,
-        ``gp_lengthscale``, ``gp_weights``; deterministic ``effect_curve`` with dims
-        ``(response_effect, violation, fan_grid)``; observed ``y``.
+        ``design_term`` and the threshold coordinates; free variables ``beta_in_sample``,
+        ``beta_disp_in_sample``, ``u_design``, ``u_residual`` (the projected respondent terms
+        of :func:`~trustmodels.models.ordinal.projected_respondent_terms`, whose design columns
+        here are the intercept, the baseline effects, the four curves' levels and slopes and
+        the disposition), ``lambda``, ``cutpoints``, ``curve_level_in_sample``,
+        ``curve_slope_in_sample``, ``gp_amplitude``, ``gp_lengthscale``, ``gp_weights``;
+        deterministic ``beta``, ``beta_disp``, ``curve_level``, ``curve_slope`` and
+        ``effect_curve`` with dims ``(response_effect, violation, fan_grid)``; observed ``y``.
+        ``model.respondent_variation`` is the tensor of :math:`u_i`.
 
     Examples
     --------
@@ -250,19 +259,43 @@ def build_moderation_model(
         "fan_grid": grid.tolist(),
         "obs": np.arange(data.response.size),
     }
+    # design columns of the projected respondent terms: intercept, baseline effects, the four
+    # curves' levels (cell indicators) and slopes, disposition
+    n_effects = len(data.effects)
+    cell_columns = cell.reshape(len(cell), -1)
+    columns = [np.ones(len(cell)), data.design.to_numpy(float), cell_columns,
+               cell_columns * x_respondent[:, None]]
+    cells = [f"{r}:{v}" for r in _TREATED for v in VIOLATION_LEVELS]
+    terms = (["intercept", *data.effects] + [f"level[{c}]" for c in cells]
+             + [f"slope[{c}]" for c in cells])
+    if data.disposition is not None:
+        columns.append(np.asarray(data.disposition, dtype=float)[:, None])
+        terms.append("disposition")
     with pm.Model(coords=coords) as model:
         x = pm.Data("X", data.design.to_numpy(float), dims=("respondent", "effect"))
-        beta = pm.Normal("beta", 0.0, priors.effect_sd, dims="effect")
+        u, gamma = projected_respondent_terms(np.column_stack(columns), terms)
+        n_cells = len(cells)
+        shape = (len(_TREATED), len(VIOLATION_LEVELS))
+        gamma_beta = gamma[1:1 + n_effects]
+        gamma_level = gamma[1 + n_effects:1 + n_effects + n_cells].reshape(shape)
+        gamma_slope = gamma[1 + n_effects + n_cells:1 + n_effects + 2 * n_cells].reshape(shape)
+        beta_in_sample = pm.Normal("beta_in_sample", gamma_beta, priors.effect_sd, dims="effect")
+        beta = pm.Deterministic("beta", beta_in_sample - gamma_beta, dims="effect")
         theta = pt.dot(x, beta)
         if data.disposition is not None:
             d = pm.Data("disposition", data.disposition, dims="respondent")
-            beta_disp = pm.Normal("beta_disp", 0.0, priors.disposition_sd)
+            disp_in_sample = pm.Normal("beta_disp_in_sample", gamma[-1], priors.disposition_sd)
+            beta_disp = pm.Deterministic("beta_disp", disp_in_sample - gamma[-1])
             theta = theta + beta_disp * d
 
-        level = pm.Normal("curve_level", 0.0, smooth.level_sd,
-                          dims=("response_effect", "violation"))
-        slope = pm.Normal("curve_slope", 0.0, smooth.slope_sd,
-                          dims=("response_effect", "violation"))
+        level_in_sample = pm.Normal("curve_level_in_sample", gamma_level, smooth.level_sd,
+                                    dims=("response_effect", "violation"))
+        level = pm.Deterministic("curve_level", level_in_sample - gamma_level,
+                                 dims=("response_effect", "violation"))
+        slope_in_sample = pm.Normal("curve_slope_in_sample", gamma_slope, smooth.slope_sd,
+                                    dims=("response_effect", "violation"))
+        slope = pm.Deterministic("curve_slope", slope_in_sample - gamma_slope,
+                                 dims=("response_effect", "violation"))
         amplitude = pm.HalfNormal("gp_amplitude", smooth.amplitude_sd)
         lengthscale = pm.InverseGamma("gp_lengthscale", smooth.lengthscale_alpha,
                                       smooth.lengthscale_beta)
@@ -280,7 +313,7 @@ def build_moderation_model(
                          dims=("response_effect", "violation", "fan_grid"))
         own_curve = pt.sum(pt.as_tensor(cell) * pt.transpose(curves[:, :, :n], (2, 0, 1)),
                            axis=(1, 2))
-        u = pm.Normal("u", 0.0, 1.0, dims="respondent")
+        model.respondent_variation = u
         theta = theta + own_curve + u
         lam = pm.LogNormal("lambda", 0.0, priors.discrimination_log_sd, dims="item")
         cutpoints = threshold_matrix(data.items, data.item_categories, priors, link)
@@ -296,6 +329,8 @@ def build_moderation_model(
         "priors": asdict(priors),
         "smooth": asdict(smooth),
         "log10_fans_grid": grid.tolist(),
+        "derived": ["beta", "beta_disp", "curve_level", "curve_slope"]
+        if data.disposition is not None else ["beta", "curve_level", "curve_slope"],
     }
     return model
 

@@ -51,6 +51,7 @@ __all__ = [
     "build_ordinal_model",
     "design_columns",
     "ordinal_answers",
+    "projected_respondent_terms",
     "threshold_matrix",
 ]
 
@@ -181,7 +182,7 @@ def build_ordinal_model(
         ``"projected"`` (default) splits :math:`u` into its in-sample means along the design
         columns and the rest (variables ``u_design``, ``u_residual``, ``beta_in_sample`` and
         ``beta_disp_in_sample``; ``beta`` and ``beta_disp`` are deterministic, see
-        :func:`_projected_effects`). ``"noncentered"`` samples :math:`u_i` (variable ``u``);
+        :func:`projected_respondent_terms`). ``"noncentered"`` samples :math:`u_i` (variable ``u``);
         ``"centered"`` samples the respondents' latent trust
         :math:`\theta_i \sim \mathrm{Normal}(X_i \beta + \beta_\text{disp} d_i, 1)` (variable
         ``theta``). On the 845 screened simulated respondents with 4 x (1000 + 1000) draws, the
@@ -247,27 +248,45 @@ def design_columns(data: OrdinalData) -> np.ndarray:
     return np.column_stack(columns)
 
 
-def _projected_effects(data: OrdinalData, priors: OrdinalPriors, effect_dims):
-    r"""Add the projected parameterization's variables; return ``beta``, ``beta_disp``, ``u``.
+def projected_respondent_terms(columns: np.ndarray, term_names: list[str]):
+    r"""Add :math:`u \sim \mathrm{Normal}(0, I)` split along design columns; return ``(u, gamma)``.
 
-    With :math:`C` the design columns (:func:`design_columns`), :math:`L` the Cholesky factor
-    of :math:`(C^\top C)^{-1}` and :math:`P_\perp = I - C (C^\top C)^{-1} C^\top`,
+    With :math:`C` the design columns, :math:`L` the Cholesky factor of
+    :math:`(C^\top C)^{-1}` and :math:`P_\perp = I - C (C^\top C)^{-1} C^\top`,
 
     .. math::
 
         z \sim \mathrm{Normal}(0, I), \quad w \sim \mathrm{Normal}(0, I), \quad
         \gamma = L z, \quad u = C \gamma + P_\perp w
 
-    gives exactly :math:`u \sim \mathrm{Normal}(0, I)`: :math:`\gamma` are the in-sample means of
-    :math:`u` along the design columns, which the data cannot tell apart from the effects.
-    The sampled effects are the in-sample ones,
-    :math:`\beta^{s} \sim \mathrm{Normal}(\gamma_X, \sigma_\beta)`, and the reported effects are
-    :math:`\beta = \beta^{s} - \gamma_X \sim \mathrm{Normal}(0, \sigma_\beta)` a priori, so the
-    joint distribution is the model's. The likelihood sees :math:`\beta^{s}` and :math:`w` only,
-    which the posterior leaves nearly uncorrelated.
+    gives exactly :math:`u \sim \mathrm{Normal}(0, I)` (free variables ``u_design`` = :math:`z`,
+    dims ``design_term``, and ``u_residual`` = :math:`w`, dims ``respondent``). :math:`\gamma` are
+    the in-sample means of :math:`u` along the design columns, which the data cannot tell apart
+    from the coefficients of those columns. A model therefore samples each coefficient
+    :math:`\beta` as its in-sample value :math:`\beta^{s} \sim \mathrm{Normal}(\gamma, \sigma)`
+    and reports :math:`\beta = \beta^{s} - \gamma`, which is :math:`\mathrm{Normal}(0, \sigma)` a
+    priori: the joint distribution is unchanged, while the likelihood sees only
+    :math:`\beta^{s}` and :math:`w`, which the posterior leaves nearly uncorrelated.
+
+    Parameters
+    ----------
+    columns : numpy.ndarray, shape (n_respondents, n_terms)
+        Design columns (intercept first), of full column rank.
+    term_names : list of str
+        Names of the columns (the ``design_term`` coordinate).
+
+    Returns
+    -------
+    u : pytensor.tensor.TensorVariable
+        Shape (n_respondents,).
+    gamma : pytensor.tensor.TensorVariable
+        Shape (n_terms,).
+
+    Raises
+    ------
+    ValueError
+        When the columns are collinear or not fewer than the respondents.
     """
-    columns = design_columns(data)
-    n_effects = len(data.effects)
     gram = columns.T @ columns
     if columns.shape[0] <= columns.shape[1] or np.linalg.cond(gram) > 1e10:
         raise ValueError("the design columns (intercept, effects, disposition) are collinear "
@@ -277,13 +296,23 @@ def _projected_effects(data: OrdinalData, priors: OrdinalPriors, effect_dims):
     chol = np.linalg.cholesky(gram_inv)
     hat = gram_inv @ columns.T
     model = pm.modelcontext(None)
-    terms = ["intercept", *data.effects] + (["disposition"] if data.disposition is not None
-                                            else [])
-    model.add_coord("design_term", terms)
+    model.add_coord("design_term", list(term_names))
     z = pm.Normal("u_design", 0.0, 1.0, dims="design_term")
     gamma = pt.dot(chol, z)
     w = pm.Normal("u_residual", 0.0, 1.0, dims="respondent")
     u = pt.dot(columns, gamma) + w - pt.dot(columns, pt.dot(hat, w))
+    return u, gamma
+
+
+def _projected_effects(data: OrdinalData, priors: OrdinalPriors, effect_dims):
+    """Add the projected form's variables; return ``beta``, ``beta_disp`` and ``u``.
+
+    See :func:`projected_respondent_terms`.
+    """
+    n_effects = len(data.effects)
+    terms = ["intercept", *data.effects] + (["disposition"] if data.disposition is not None
+                                            else [])
+    u, gamma = projected_respondent_terms(design_columns(data), terms)
     gamma_effects = gamma[1:1 + n_effects]
     beta_in_sample = pm.Normal("beta_in_sample", gamma_effects, priors.effect_sd,
                                dims=effect_dims)
