@@ -49,7 +49,7 @@ from trustmodels.models.ordinal import (
     projected_respondent_terms,
     threshold_matrix,
 )
-from trustmodels.models.priors import OrdinalPriors
+from trustmodels.models.priors import OrdinalPriors, _PositivePriors
 
 __all__ = [
     "BASELINE_EFFECTS",
@@ -85,7 +85,7 @@ FLOODLIGHT_KINDS = ("credibly positive", "credibly negative", "practically equiv
 
 
 @dataclass(frozen=True)
-class SmoothPriors:
+class SmoothPriors(_PositivePriors):
     """Priors and basis settings of the smooth response-effect curves.
 
     Parameters
@@ -124,9 +124,7 @@ class SmoothPriors:
     boundary_factor: float = 2.0
 
     def __post_init__(self):
-        for name, value in asdict(self).items():
-            if not value > 0:
-                raise ValueError(f"SmoothPriors.{name} must be positive, got {value!r}")
+        super().__post_init__()
         if self.boundary_factor <= 1:
             raise ValueError("SmoothPriors.boundary_factor must exceed 1")
 

@@ -26,17 +26,24 @@ __all__ = ["CUTPOINT_PRIORS", "FixedPriors", "MetricPriors", "OrdinalPriors"]
 CUTPOINT_PRIORS = ("induced_dirichlet", "normal")
 
 
-def _check_positive(obj) -> None:
-    for name, value in asdict(obj).items():
-        if isinstance(value, float | int) and not isinstance(value, bool) and not value > 0:
-            raise ValueError(f"{type(obj).__name__}.{name} must be positive, got {value!r}")
-    prior = getattr(obj, "cutpoint_prior", None)
-    if prior is not None and prior not in CUTPOINT_PRIORS:
-        raise ValueError(f"unknown cutpoint_prior {prior!r}; expected one of {CUTPOINT_PRIORS}")
+class _PositivePriors:
+    """Base of the prior dataclasses: checks the settings when an instance is created.
+
+    Every numeric setting must be positive and a ``cutpoint_prior`` must be one of
+    :data:`CUTPOINT_PRIORS`; otherwise ``ValueError`` names the class and the setting.
+    """
+
+    def __post_init__(self):
+        for name, value in asdict(self).items():
+            if isinstance(value, float | int) and not isinstance(value, bool) and not value > 0:
+                raise ValueError(f"{type(self).__name__}.{name} must be positive, got {value!r}")
+        prior = getattr(self, "cutpoint_prior", None)
+        if prior is not None and prior not in CUTPOINT_PRIORS:
+            raise ValueError(f"unknown cutpoint_prior {prior!r}; expected one of {CUTPOINT_PRIORS}")
 
 
 @dataclass(frozen=True)
-class OrdinalPriors:
+class OrdinalPriors(_PositivePriors):
     """Priors of the multilevel cumulative-link model (:mod:`trustmodels.models.ordinal`).
 
     Parameters
@@ -71,12 +78,9 @@ class OrdinalPriors:
     cutpoint_concentration: float = 1.0
     cutpoint_sd: float = 3.0
 
-    def __post_init__(self):
-        _check_positive(self)
-
 
 @dataclass(frozen=True)
-class FixedPriors:
+class FixedPriors(_PositivePriors):
     """Priors of the single-outcome fixed-effects ordinal model (:mod:`.fixed`).
 
     Parameters
@@ -101,12 +105,9 @@ class FixedPriors:
     cutpoint_concentration: float = 1.0
     cutpoint_sd: float = 3.0
 
-    def __post_init__(self):
-        _check_positive(self)
-
 
 @dataclass(frozen=True)
-class MetricPriors:
+class MetricPriors(_PositivePriors):
     """Priors of the metric (normal) comparison model (:mod:`.metric`), in rating points.
 
     Parameters
@@ -133,6 +134,3 @@ class MetricPriors:
     disposition_sd: float = 1.0
     respondent_sd_scale: float = 1.0
     residual_sd_scale: float = 2.0
-
-    def __post_init__(self):
-        _check_positive(self)
