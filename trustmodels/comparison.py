@@ -18,8 +18,6 @@ r"""Side-by-side helpers for the model-checks chapter: metric contrasts and the 
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pymc as pm
@@ -27,20 +25,15 @@ import xarray as xr
 
 from trustmodels.checks import category_counts
 from trustmodels.design import VIOLATION_LEVELS, design_matrix
-from trustmodels.effects import CONTRASTS, DEFAULT_HDI_PROB, DEFAULT_ROPES, summarize_draws
+from trustmodels.effects import (
+    CONTRASTS,
+    DEFAULT_HDI_PROB,
+    DEFAULT_ROPES,
+    _spec,
+    summarize_draws,
+)
 
 __all__ = ["add_log_prior", "category_counts_by_item", "metric_contrasts"]
-
-
-def _metric_spec(idata) -> dict:
-    raw = idata.attrs.get("trustmodels_spec")
-    if raw is None:
-        raise ValueError("the fit carries no trustmodels_spec; fit a trustmodels model with "
-                         "trustmodels.sampling.fit")
-    spec = json.loads(raw) if isinstance(raw, str) else dict(raw)
-    if spec.get("model") != "metric":
-        raise ValueError(f"metric_contrasts needs a metric model fit, got {spec.get('model')!r}")
-    return spec
 
 
 def metric_contrasts(idata, *, fan_counts=(10_000,), contrasts=CONTRASTS,
@@ -91,7 +84,7 @@ def metric_contrasts(idata, *, fan_counts=(10_000,), contrasts=CONTRASTS,
     >>> round(float(row["mean"].iloc[0]), 1), row["decision"].iloc[0]
     (0.5, 'different from zero')
     """
-    spec = _metric_spec(idata)
+    spec = _spec(idata, "metric", "metric_contrasts needs a metric model fit")
     effects = tuple(spec["effects"])
     rope = (-DEFAULT_ROPES["expected"], DEFAULT_ROPES["expected"]) if rope is None else rope
     beta = np.asarray(idata["posterior"]["beta"].transpose("chain", "draw", "effect").values)

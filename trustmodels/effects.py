@@ -130,14 +130,16 @@ def summarize_draws(draws, *, hdi_prob: float = DEFAULT_HDI_PROB,
             "decision": decision}
 
 
-def _spec(idata) -> dict:
+def _spec(idata, model: str = "ordinal",
+          requirement: str = "effects need an ordinal model fit") -> dict:
+    """Return a fit's model specification; raise ValueError(requirement) unless a model fit."""
     raw = idata.attrs.get("trustmodels_spec")
     if raw is None:
         raise ValueError("the fit carries no trustmodels_spec; fit a trustmodels model with "
                          "trustmodels.sampling.fit")
     spec = json.loads(raw) if isinstance(raw, str) else dict(raw)
-    if spec.get("model") != "ordinal":
-        raise ValueError(f"effects need an ordinal model fit, got {spec.get('model')!r}")
+    if spec.get("model") != model:
+        raise ValueError(f"{requirement}, got {spec.get('model')!r}")
     return spec
 
 
