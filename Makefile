@@ -40,8 +40,9 @@ lock: | check-python
 book: $(STAMP)
 	$(BIN)/python -m trustmodels.bookbuild
 
+# Runs the tests and the docstring examples of the package (naming the paths replaces testpaths).
 test: $(STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --doctest-modules tests trustmodels
 
 # The browser tests of the built site drive Debian's chromium (Playwright downloads nothing).
 # Installed here when missing and running as root; otherwise one line says how. Point
