@@ -9,7 +9,7 @@ import pytest
 from trustmodels.checks import loo_summary, prior_sensitivity
 from trustmodels.diagnostics import FitDiagnosticsError
 from trustmodels.models.fixed import build_fixed_model_from_arrays
-from trustmodels.sampling import fit
+from trustmodels.sampling import add_log_densities, fit
 
 
 def _small_model(n=300, seed=0):
@@ -23,15 +23,21 @@ def _small_model(n=300, seed=0):
 @pytest.mark.slow
 def test_fit_returns_gated_posterior_with_loo_and_prior_groups():
     idata = fit(_small_model(), draws=400, tune=400, chains=4, cores=2, log_prior=True,
-                random_seed=3)
+                log_likelihood=True, random_seed=3)
     assert {"posterior", "sample_stats", "log_likelihood", "log_prior",
             "observed_data"} <= set(idata.children)
     assert idata["log_likelihood"]["y"].shape == (4, 400, 300)
     assert json.loads(idata.attrs["trustmodels_spec"])["model"] == "fixed"
     assert loo_summary(idata)["n_data"] == 300
     assert "prior" in prior_sensitivity(idata).columns
-    again = fit(_small_model(), draws=400, tune=400, chains=4, cores=2, log_prior=True,
-                random_seed=3)
+    # by default neither log density is stored; add_log_densities adds them to the same draws
+    model = _small_model()
+    again = fit(model, draws=400, tune=400, chains=4, cores=2, random_seed=3)
+    assert not {"log_likelihood", "log_prior"} & set(again.children)
+    add_log_densities(again, model, log_prior=True)
+    np.testing.assert_allclose(again["log_likelihood"]["y"].values,
+                               idata["log_likelihood"]["y"].values)
+    assert "log_prior" in again.children
     np.testing.assert_array_equal(idata["posterior"]["beta"].values,
                                   again["posterior"]["beta"].values)
 
