@@ -27,8 +27,9 @@ Configurations:
 * ``ours``: :func:`trustmodels.models.ordinal.build_ordinal_model` sampled by
   :func:`trustmodels.sampling.fit` with its defaults;
 * ``ours_<sampler>``: our model with another NUTS implementation (for the record);
-* ``ours_parallel4`` / ``ours_vectorized``: ours with 4 XLA host devices (numpyro runs the 4
-  chains in parallel instead of one after the other) / with numpyro's vectorized chains.
+* ``ours_noncentered`` / ``ours_vectorized``: ours with the plain non-centered respondent
+  terms instead of the projected ones / with numpyro's vectorized chains instead of one XLA
+  device per chain.
 
 The last line printed is ``speedup_vs_pymc_default: X.XX``, the ratio of minimum bulk ESS per
 second (wall time including compilation), ours over the PyMC default, from the same run.
@@ -143,7 +144,9 @@ def run_one(config: str, n_per_cell: int, draws: int | None, tune: int | None) -
         model = build_ordinal_model(long)
         lax = GateThresholds(rhat_max=np.inf, ess_min=0.0, bfmi_min=0.0,
                              max_divergences=10**9)
-        if config in ("ours", "ours_parallel4"):
+        if config == "ours_noncentered":
+            model = build_ordinal_model(long, parameterization="noncentered")
+        if config in ("ours", "ours_noncentered"):
             options = {}
         elif config == "ours_vectorized":
             options = {"sampler_kwargs": {"chain_method": "vectorized"}}
@@ -192,8 +195,6 @@ def spawn(config: str, n_per_cell: int, draws: int | None, tune: int | None,
     if draws is not None:
         command += ["--draws", str(draws), "--tune", str(tune)]
     env = dict(os.environ)
-    if config == "ours_parallel4":  # one XLA device per chain: numpyro runs chains in parallel
-        env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
     started = time.perf_counter()
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
@@ -206,7 +207,9 @@ def spawn(config: str, n_per_cell: int, draws: int | None, tune: int | None,
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
         return {"config": config, "n_per_cell": n_per_cell, "error": tail,
                 "wall_s": round(time.perf_counter() - started, 1)}
-    return json.loads(lines[-1])
+    result = json.loads(lines[-1])
+    result["load_after"] = round(os.getloadavg()[0], 2)
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,7 +249,9 @@ def main(argv=None) -> int:
                         help="other NUTS implementations on our model, comma separated "
                              "('' for none)")
     parser.add_argument("--variants", default="",
-                        help="chain-method variants of ours: parallel4,vectorized")
+                        help="variants of ours: noncentered,vectorized")
+    parser.add_argument("--scaling-cells", default="15,150,1500",
+                        help="respondents per design cell of the scaling runs (6 cells)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the PyMC default")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per configuration")
     parser.add_argument("--json", type=Path, help="also write all figures to this JSON file")
@@ -281,7 +286,7 @@ def main(argv=None) -> int:
         print("| config | responses | wall s | min bulk ESS | ESS/s | trace MB | gate |")
         print("|---|---|---|---|---|---|---|", flush=True)
         scaling_configs = ["ours"] + (["pymc_default"] if args.scaling_baseline else [])
-        for cells in (15, 150, 1500):
+        for cells in (int(c) for c in args.scaling_cells.split(",") if c):
             simulated_long(cells)
             for config in scaling_configs:
                 result = spawn(config, cells, draws, tune, args.timeout)
