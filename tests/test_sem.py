@@ -193,6 +193,22 @@ def test_scores_are_standardized_with_the_model_implied_correlations(small_long)
     np.testing.assert_allclose(logp, expected, rtol=1e-8)
 
 
+def test_score_draws_have_the_model_implied_correlations():
+    from trustmodels.models.sem import _scores_random
+
+    b_matrix = np.zeros((4, 4))
+    for (predictor, outcome), value in zip(FULL_PATHS, [-0.3, 0.5, -0.4, 0.1, 0.7, -0.2],
+                                           strict=True):
+        b_matrix[LATENTS.index(outcome), LATENTS.index(predictor)] = value
+    a_matrix = np.linalg.inv(np.eye(4) - b_matrix)
+    latent_sd = np.sqrt(np.diag(a_matrix @ a_matrix.T))
+    draws = _scores_random(b_matrix, latent_sd, rng=np.random.default_rng(4), size=(20000,))
+    assert draws.shape == (20000, 4)
+    corr = a_matrix @ a_matrix.T / np.outer(latent_sd, latent_sd)
+    np.testing.assert_allclose(np.corrcoef(draws.T), corr, atol=0.03)
+    np.testing.assert_allclose(draws.std(axis=0), 1.0, atol=0.03)
+
+
 def test_effects_decompose_the_total_effect(small_long):
     model = build_sem(small_long)
     point = model.initial_point()

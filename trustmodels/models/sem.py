@@ -16,6 +16,10 @@ deviations. The model samples the *standardized* scores :math:`\ell^*_i = D^{-1}
 correlation matrix :math:`R = D^{-1}AA^\top D^{-1}` (Cholesky factor :math:`D^{-1}A`); a
 *non-centered* version (sample :math:`\zeta_i`, compute :math:`\ell^*_i = D^{-1}A\zeta_i`)
 is available (see :func:`build_sem`).
+The centered log-density is evaluated through the explicit inverse of the Cholesky factor,
+:math:`(D^{-1}A)^{-1} = (I - B)D`, with :math:`\log|D^{-1}A| = -\sum_c \log D_c`: no
+triangular solve (PyMC's ``MvNormal`` took about 10 ms per evaluation for 1,090 x 4 scores under
+JAX, which made a fit of the real data take hours).
 
 **Identification.** The exogenous construct has variance 1 and every endogenous construct has
 residual (disturbance) variance 1, so a path (``paths``) is "latent-SD units of the outcome's
@@ -491,8 +495,9 @@ def build_sem(
         # standardized scores: Corr = D^-1 A A^T D^-1, Cholesky factor D^-1 A (lower triangular)
         chol = total / latent_sd[:, None]
         if parameterization == "centered":
-            scores = pm.MvNormal("scores", mu=np.zeros(n_latent), chol=chol,
-                                 dims=("respondent", "latent"))
+            scores = pm.CustomDist("scores", b_matrix, latent_sd, logp=_scores_logp,
+                                   random=_scores_random, support_point=_scores_support,
+                                   signature="(l,l),(l)->(l)", dims=("respondent", "latent"))
         else:
             z = pm.Normal("z", 0.0, 1.0, dims=("respondent", "latent"))
             scores = pt.dot(z, chol.T)
@@ -534,6 +539,37 @@ def build_sem(
             dims="answer",
         )
     return model
+
+
+def _scores_logp(value, b_matrix, latent_sd):
+    """Log-density of standardized scores ``N(0, R)`` with ``R = D^-1 A A^T D^-1``, per row.
+
+    The Cholesky factor ``C = D^-1 A`` has the explicit inverse ``(I - B) D`` and
+    ``log|C| = -sum(log D)`` (``A`` is unit lower triangular), so no triangular solve is
+    needed: the disturbances are ``zeta = (I - B) D l*``. PyMC's ``MvNormal`` with ``chol`` took
+    about 10 ms per evaluation for 1,090 x 4 scores under JAX; this form takes microseconds.
+    The parameters arrive broadcast to the batch (rows) of ``value``.
+    """
+    n_latent = b_matrix.shape[-1]
+    inverse = pt.eye(n_latent) - b_matrix  # (..., l, l)
+    disturbances = pt.sum(inverse * (value * latent_sd)[..., None, :], axis=-1)
+    per_row = pt.sum(pm.logp(pm.Normal.dist(0.0, 1.0), disturbances), axis=-1)
+    return per_row + pt.sum(pt.log(latent_sd), axis=-1)
+
+
+def _scores_random(b_matrix, latent_sd, rng=None, size=None):
+    b_matrix = np.asarray(b_matrix, dtype=float)
+    latent_sd = np.asarray(latent_sd, dtype=float)
+    n_latent = latent_sd.shape[-1]
+    batch = (np.broadcast_shapes(b_matrix.shape[:-2], latent_sd.shape[:-1]) if size is None
+             else tuple(np.atleast_1d(size)))
+    chol = np.linalg.inv(np.eye(n_latent) - b_matrix) / latent_sd[..., :, None]
+    zeta = rng.standard_normal(batch + (n_latent,))
+    return np.einsum("...ij,...j->...i", chol, zeta)
+
+
+def _scores_support(rv, size, b_matrix, latent_sd):
+    return pt.zeros_like(rv)
 
 
 def _answer_logp(value, eta, cuts, n_categories):
