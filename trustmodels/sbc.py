@@ -35,6 +35,7 @@ from scipy import stats
 
 __all__ = [
     "MAIN_MODEL_SBC",
+    "MAIN_MODEL_SBC_N_PER_CELL",
     "RankUniformity",
     "SBCResult",
     "SBCSettings",
@@ -401,16 +402,72 @@ def _replace_answers(long: pd.DataFrame, outcome_rows: np.ndarray, answers) -> p
     return simulated
 
 
+def _fit_and_rank(build_model, long: pd.DataFrame, outcome_rows: np.ndarray, answers,
+                  truth: dict, s: int, settings: SBCSettings, cores: int) -> tuple[dict, dict]:
+    """Fit simulation ``s`` (answers simulated from the prior draw ``truth``) and rank the truth.
+
+    Returns the ranks ``{label: rank}`` and the fit's diagnostics (see :class:`SBCResult`).
+    Module level so that worker processes can run it.
+    """
+    from trustmodels.diagnostics import FitDiagnosticsError, GateThresholds, check_fit
+    from trustmodels.sampling import fit
+
+    started = time.perf_counter()
+    lax = GateThresholds(rhat_max=np.inf, ess_min=0.0, bfmi_min=0.0, max_divergences=10**9)
+    model = build_model(_replace_answers(long, outcome_rows, answers))
+    idata = fit(model, draws=settings.draws, tune=settings.tune, chains=settings.chains,
+                cores=cores, random_seed=settings.seed + 1 + s, sampler=settings.sampler,
+                sampler_kwargs=dict(settings.sampler_kwargs), log_likelihood=False,
+                thresholds=lax, label=f"SBC fit {s}")
+    draws = _flatten(idata["posterior"].to_dataset(), settings.var_names, ("chain", "draw"))
+    if set(draws) != set(truth):
+        raise ValueError(f"the posterior has the parameters {sorted(draws)} but the prior draw "
+                         f"{sorted(truth)}")
+    rng = np.random.default_rng(settings.seed + 1 + s)
+    ranks = {name: int(sbc_rank(truth[name], thin_draws(values, settings.rank_draws), rng))
+             for name, values in draws.items()}
+    try:
+        table = check_fit(idata, var_names=list(settings.var_names),
+                          thresholds=GateThresholds(ess_min=settings.ess_min))
+        gate, min_ess = "", float(table["ess_bulk"].min())
+    except FitDiagnosticsError as err:
+        gate, min_ess = "; ".join(err.failures), float("nan")
+    diagnostics = {"converged": gate == "", "gate": gate,
+                   "divergences": int(idata["sample_stats"]["diverging"].sum()),
+                   "min_ess_bulk": min_ess,
+                   "seconds": round(time.perf_counter() - started, 2)}
+    return ranks, diagnostics
+
+
+def _simulations(tasks: list[tuple], workers: int):
+    """Yield ``_fit_and_rank(*task)`` for every task, in order, in ``workers`` processes."""
+    if workers == 1:
+        for task in tasks:
+            yield _fit_and_rank(*task)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the parent may already run JAX's and PyTensor's threads
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(_fit_and_rank, *task) for task in tasks]
+        for future in futures:
+            yield future.result()
+
+
 def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
             settings: SBCSettings | None = None, *,
             outcomes: Sequence[str] = ("competence", "benevolence", "integrity"),
-            observed: str = "y", cores: int = 2, progress: Callable[[str], None] | None = None
-            ) -> SBCResult:
+            observed: str = "y", cores: int = 2, workers: int = 1,
+            progress: Callable[[str], None] | None = None) -> SBCResult:
     """Run simulation-based calibration of a model built from a long survey table.
 
     Parameters are drawn from the model's prior and answers from its likelihood with
-    :func:`pymc.sample_prior_predictive`; the answers replace the ``response`` column of the
-    outcome rows of ``long`` (the design and covariates are kept), the model is rebuilt and
+    :func:`pymc.sample_prior_predictive` (one joint forward draw: the answers of simulation
+    ``s`` come from the parameters of prior draw ``s``, including deterministic parameters such
+    as ``beta`` of the projected ordinal model); the answers replace the ``response`` column of
+    the outcome rows of ``long`` (the design and covariates are kept), the model is rebuilt and
     fitted with :func:`trustmodels.sampling.fit`, and every truth is ranked among
     ``settings.rank_draws`` thinned posterior draws.
 
@@ -419,6 +476,7 @@ def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
     build_model : callable
         ``build_model(long) -> pymc.Model``; the model's observed answers must be named
         ``observed`` and be the rows of ``long`` whose construct is in ``outcomes``, in order.
+        With ``workers > 1`` it must be importable (a module-level function).
     long : pandas.DataFrame
         The long table that fixes the design (its answers are replaced).
     settings : SBCSettings, optional
@@ -428,7 +486,13 @@ def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
     observed : str
         Name of the observed variable.
     cores : int
-        Cores for the sampler.
+        Cores for the sampler of each fit.
+    workers : int
+        Processes that fit simulations side by side (each fit's chains are vectorized on one
+        core by default, so ``workers=2`` uses two cores). Every fit has its own seed, so the
+        ranks do not depend on ``workers``. The workers are started with ``spawn``: a script
+        that calls this with ``workers > 1`` must guard its entry point with
+        ``if __name__ == "__main__":``.
     progress : callable, optional
         Called with a one-line message after each fit.
 
@@ -440,10 +504,9 @@ def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
     """
     import pymc as pm
 
-    from trustmodels.diagnostics import FitDiagnosticsError, GateThresholds, check_fit
-    from trustmodels.sampling import fit
-
     settings = SBCSettings() if settings is None else settings
+    if not (isinstance(workers, int) and workers >= 1):
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
     started = time.perf_counter()
     outcome_rows = np.flatnonzero(long["construct"].astype(str).isin(list(outcomes)).to_numpy())
     prior_model = build_model(long)
@@ -457,44 +520,28 @@ def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
         raise ValueError(f"the model has {answers.shape[1]} answers but long has "
                          f"{outcome_rows.size} rows of the outcomes {list(outcomes)}")
     truth = pd.DataFrame(_flatten(prior_params, settings.var_names, ("chain", "draw")))
-    lax = GateThresholds(rhat_max=np.inf, ess_min=0.0, bfmi_min=0.0, max_divergences=10**9)
-    sbc_gate = GateThresholds(ess_min=settings.ess_min)
+    tasks = [(build_model, long, outcome_rows, answers[s], truth.loc[s].to_dict(), s, settings,
+              cores) for s in range(settings.n_simulations)]
     ranks, fits = [], []
-    for s in range(settings.n_simulations):
-        fit_started = time.perf_counter()
-        model = build_model(_replace_answers(long, outcome_rows, answers[s]))
-        idata = fit(model, draws=settings.draws, tune=settings.tune, chains=settings.chains,
-                    cores=cores, random_seed=settings.seed + 1 + s, sampler=settings.sampler,
-                    sampler_kwargs=dict(settings.sampler_kwargs), log_likelihood=False,
-                    thresholds=lax, label=f"SBC fit {s}")
-        post = idata["posterior"].to_dataset()
-        draws = _flatten(post, settings.var_names, ("chain", "draw"))
-        rng = np.random.default_rng(settings.seed + 1 + s)
-        ranks.append({name: int(sbc_rank(truth.loc[s, name],
-                                         thin_draws(values, settings.rank_draws), rng))
-                      for name, values in draws.items()})
-        try:
-            table = check_fit(idata, var_names=list(settings.var_names), thresholds=sbc_gate)
-            gate, min_ess = "", float(table["ess_bulk"].min())
-        except FitDiagnosticsError as err:
-            gate, min_ess = "; ".join(err.failures), float("nan")
-        stats_ = idata["sample_stats"].to_dataset()
-        fits.append({"converged": gate == "", "gate": gate,
-                     "divergences": int(stats_["diverging"].sum()),
-                     "min_ess_bulk": min_ess,
-                     "seconds": round(time.perf_counter() - fit_started, 2)})
+    for s, (rank, diagnostics) in enumerate(_simulations(tasks, workers)):
+        ranks.append(rank)
+        fits.append(diagnostics)
         if progress is not None:
             progress(f"SBC fit {s + 1}/{settings.n_simulations}: "
-                     f"{fits[-1]['seconds']:.1f} s {'ok' if not gate else gate}")
-    return SBCResult(ranks=pd.DataFrame(ranks), truth=truth, fits=pd.DataFrame(fits),
-                     settings=settings, seconds=round(time.perf_counter() - started, 1))
+                     f"{diagnostics['seconds']:.1f} s {diagnostics['gate'] or 'ok'}")
+    return SBCResult(ranks=pd.DataFrame(ranks)[list(truth.columns)], truth=truth,
+                     fits=pd.DataFrame(fits), settings=settings,
+                     seconds=round(time.perf_counter() - started, 1))
 
 
-#: Settings of the book's run: 60 respondents per simulated survey (10 per cell), 40
-#: simulations, 4 vectorized chains x (300 + 250), ranks among 99 thinned draws. Sized for about
-#: 5 minutes on an idle 2-core machine (a few seconds of compilation and sampling per fit); not
-#: yet timed there: on the shared, heavily loaded build machine one such fit took over 3 minutes.
-MAIN_MODEL_SBC = SBCSettings()
+#: Settings of the book's run: 40 simulations, 4 vectorized chains x (250 tuning + 150) draws,
+#: ranks among 99 thinned draws. Every fit compiles the model anew (about 10 s of CPU time,
+#: more than the sampling itself), so the surveys are small (:data:`MAIN_MODEL_SBC_N_PER_CELL`)
+#: and the book runs the fits in two processes (``workers=2``).
+MAIN_MODEL_SBC = SBCSettings(n_simulations=40, rank_draws=99, draws=150, tune=250, chains=4)
+
+#: Respondents per design cell of the book's SBC surveys (6 cells: 30 respondents).
+MAIN_MODEL_SBC_N_PER_CELL = 5
 
 
 def _sbc_cache_path(payload: dict, folder: Path | None) -> Path:
@@ -504,9 +551,11 @@ def _sbc_cache_path(payload: dict, folder: Path | None) -> Path:
     return (cache_dir() if folder is None else Path(folder)) / "sbc" / f"{key[:32]}.json"
 
 
-def main_model_sbc(settings: SBCSettings = MAIN_MODEL_SBC, *, n_per_cell: int = 10,
-                   design_seed: int = 7, cores: int = 2, cache: bool = True,
-                   cache_folder: Path | None = None, progress=None) -> SBCResult:
+def main_model_sbc(settings: SBCSettings = MAIN_MODEL_SBC, *,
+                   n_per_cell: int = MAIN_MODEL_SBC_N_PER_CELL,
+                   design_seed: int = 7, cores: int = 2, workers: int = 1,
+                   cache: bool = True, cache_folder: Path | None = None,
+                   progress=None) -> SBCResult:
     """Run (or reload) the SBC of the main model that the book shows.
 
     The design (seller response, violation, fan count, disposition answers) comes from a small
@@ -523,10 +572,13 @@ def main_model_sbc(settings: SBCSettings = MAIN_MODEL_SBC, *, n_per_cell: int = 
     design_seed : int
         Seed of the design survey.
     cores : int
-        Cores for the sampler.
+        Cores for the sampler of each fit.
+    workers : int
+        Processes fitting simulations side by side (see :func:`run_sbc`; not part of the cache
+        key, since the ranks do not depend on it).
     cache : bool
-        Reuse a stored result with identical inputs (settings, design, package version) and
-        store new results, as JSON under the fit cache folder's ``sbc/``.
+        Reuse a stored result with identical inputs (settings, design, the model's fingerprint,
+        package version) and store new results, as JSON under the fit cache folder's ``sbc/``.
     cache_folder : pathlib.Path, optional
         Folder instead of :func:`trustmodels.cache.cache_dir`.
     progress : callable, optional
@@ -538,20 +590,24 @@ def main_model_sbc(settings: SBCSettings = MAIN_MODEL_SBC, *, n_per_cell: int = 
         The run.
     """
     import trustmodels
+    from trustmodels.cache import model_fingerprint
     from trustmodels.codebook import Codebook
     from trustmodels.models.ordinal import build_ordinal_model
     from trustmodels.simulate import simulate_main_model
     from trustmodels.survey import survey_from_frame
 
+    sim = simulate_main_model(n_per_cell=n_per_cell, seed=design_seed)
+    long = survey_from_frame(sim.wide, Codebook.from_dict(sim.codebook), "SIMULATED").long
+    # the model's fingerprint (structure, priors, design) is part of the key: a change of the
+    # model code reruns the SBC even when the package version is unchanged
     payload = {"settings": asdict(settings), "n_per_cell": n_per_cell, "seed": design_seed,
-               "model": "trustmodels.models.ordinal.build_ordinal_model (default priors)",
+               "model": model_fingerprint(build_ordinal_model(long)),
                "version": trustmodels.__version__}
     path = _sbc_cache_path(payload, cache_folder)
     if cache and path.is_file():
         return SBCResult.from_json(path.read_text())
-    sim = simulate_main_model(n_per_cell=n_per_cell, seed=design_seed)
-    long = survey_from_frame(sim.wide, Codebook.from_dict(sim.codebook), "SIMULATED").long
-    result = run_sbc(build_ordinal_model, long, settings, cores=cores, progress=progress)
+    result = run_sbc(build_ordinal_model, long, settings, cores=cores, workers=workers,
+                     progress=progress)
     result.extra = {"n_respondents": 6 * n_per_cell, "design_seed": design_seed}
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,8 @@ __all__ = ["plot_sbc_ecdf"]
 
 
 def plot_sbc_ecdf(ranks: pd.DataFrame, max_rank: int, *, prob: float = 0.95, n_columns: int = 4,
-                  n_points: int | None = 100):
+                  n_points: int | None = 100,
+                  title: str | None = "SBC ranks (SIMULATED data)"):
     r"""Plot, per parameter, the ECDF difference of SBC ranks with simultaneous bands.
 
     The curve is :math:`\hat F(z) - z` for the fractional rank :math:`z`; under calibration it
@@ -34,6 +35,9 @@ def plot_sbc_ecdf(ranks: pd.DataFrame, max_rank: int, *, prob: float = 0.95, n_c
         Panels per row.
     n_points : int, optional
         Grid points of the ECDF (see :func:`trustmodels.sbc.ecdf_bands`).
+    title : str, optional
+        Figure title (SBC data are always simulated, and the default says so); ``None`` for
+        none.
 
     Returns
     -------
@@ -71,5 +75,7 @@ def plot_sbc_ecdf(ranks: pd.DataFrame, max_rank: int, *, prob: float = 0.95, n_c
             ax.set_xlabel("fractional rank")
         for ax in axes[:, 0]:
             ax.set_ylabel("ECDF difference")
+        if title:
+            fig.suptitle(title)
         fig.tight_layout()
     return fig
