@@ -190,7 +190,8 @@ def compare_models(fits: dict, *, var_name: str = "y") -> pd.DataFrame:
     return az.compare(fits)
 
 
-def prior_sensitivity(idata, var_names: list[str] | None = None) -> pd.DataFrame:
+def prior_sensitivity(idata, var_names: list[str] | None = None, *,
+                      prior_var_names: list[str] | None = None) -> pd.DataFrame:
     """Return power-scaling prior and likelihood sensitivity (:func:`arviz.psense_summary`).
 
     Parameters
@@ -199,6 +200,11 @@ def prior_sensitivity(idata, var_names: list[str] | None = None) -> pd.DataFrame
         Fit with ``log_prior`` and ``log_likelihood`` groups (``fit(..., log_prior=True)``).
     var_names : list of str, optional
         Parameters to report (default ``["beta"]`` when present).
+    prior_var_names : list of str, optional
+        Free variables whose priors are power-scaled (default: all of them, the joint prior).
+        For example the effect priors alone of the projected ordinal model are
+        ``["beta_in_sample", "beta_disp_in_sample"]``: their log-density is exactly that of the
+        stated priors of ``beta`` and ``beta_disp``.
 
     Returns
     -------
@@ -216,4 +222,4 @@ def prior_sensitivity(idata, var_names: list[str] | None = None) -> pd.DataFrame
                          "log_prior=True and log_likelihood=True")
     if var_names is None and "beta" in idata["posterior"]:
         var_names = ["beta"]
-    return az.psense_summary(idata, var_names=var_names)
+    return az.psense_summary(idata, var_names=var_names, prior_var_names=prior_var_names)
