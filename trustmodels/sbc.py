@@ -534,11 +534,13 @@ def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
                      seconds=round(time.perf_counter() - started, 1))
 
 
-#: Settings of the book's run: 40 simulations, 4 vectorized chains x (250 tuning + 150) draws,
-#: ranks among 99 thinned draws. Every fit compiles the model anew (about 10 s of CPU time,
-#: more than the sampling itself), so the surveys are small (:data:`MAIN_MODEL_SBC_N_PER_CELL`)
-#: and the book runs the fits in two processes (``workers=2``).
-MAIN_MODEL_SBC = SBCSettings(n_simulations=40, rank_draws=99, draws=150, tune=250, chains=4)
+#: Settings of the book's run: 20 simulations, 4 vectorized chains x (250 tuning + 150) draws,
+#: ranks among 99 thinned draws. Every fit compiles the model anew, which costs more CPU time
+#: than the sampling: measured about 23 s of CPU time per fit on the 2-core build machine
+#: (under load), so 40 simulations would take about 8 minutes on two idle cores, the whole
+#: chapter's budget. Hence 20 small surveys (:data:`MAIN_MODEL_SBC_N_PER_CELL`), fitted in two
+#: processes (``workers=2``).
+MAIN_MODEL_SBC = SBCSettings(n_simulations=20, rank_draws=99, draws=150, tune=250, chains=4)
 
 #: Respondents per design cell of the book's SBC surveys (6 cells: 30 respondents).
 MAIN_MODEL_SBC_N_PER_CELL = 5
