@@ -29,8 +29,8 @@ from trustmodels.realdata import CONSTRUCTS, ITEM_CATEGORIES
 
 # Quarantined: runs in CI, but a failure does not block landing until it is shown to pass.
 UNVERIFIED = (
-    "SEM recovery never ran to the end in the founding session (machine overloaded); "
-    "see issue 5"
+    "SEM recovery not yet shown to pass: with 4 x 500 draws it failed the gate (thresholds of "
+    "the two-item constructs: R-hat up to 1.021, bulk ESS 262); 4 x 1000 not yet run; see issue 5"
 )
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -43,9 +43,10 @@ TRUTH = SEMParameters(
            ("trust", "risk"): -0.35, ("privacy_concern", "intention"): -0.05,
            ("trust", "intention"): 0.8, ("risk", "intention"): -0.3},
     constructs=CONSTRUCTS,
+    # the model gives the two items of a two-item construct one loading (trust, intention)
     loadings={"privcon1": 3.0, "privcon2": 2.6, "privcon3": 1.7, "privcon4": 2.8,
-              "trust1": 4.0, "trust2": 2.5, "risk1": 2.2, "risk2": 2.0, "risk3": 2.4,
-              "intent1": 3.0, "intent2": 2.0},
+              "trust1": 3.2, "trust2": 3.2, "risk1": 2.2, "risk2": 2.0, "risk3": 2.4,
+              "intent1": 2.6, "intent2": 2.6},
     thresholds={item: tuple(np.linspace(-1.6, 1.2, k - 1) + 0.1 * j)
                 for j, (item, k) in enumerate(ITEM_CATEGORIES.items())},
 )
@@ -102,6 +103,12 @@ def test_build_sem_coords_and_dims(small_long):
     assert model.coords["effect"] == ("direct", "via trust", "via risk", "via trust and risk",
                                       "total")
     assert dims["response"] == ("answer",)
+    # two-item constructs share one standardized loading; the others have one per item
+    assert model.coords["loading"] == (*CONSTRUCTS["privacy_concern"], "trust",
+                                       *CONSTRUCTS["risk"], "intention")
+    assert dims["loadings_std"] == ("item",)
+    free = build_sem(small_long, equal_two_item_loadings=False)
+    assert free.coords["loading"] == tuple(ITEM_CATEGORIES)
     reduced = build_sem(small_long, paths=NO_PRIVACY_PATHS, parameterization="noncentered")
     assert "effects" not in reduced.named_vars and "z" in reduced.named_vars
     assert len(reduced.coords["path"]) == 3
@@ -137,7 +144,7 @@ def test_likelihood_matches_a_direct_computation(small_long):
     point = model.initial_point()
     rng = np.random.default_rng(0)
     point["paths"] = rng.normal(0, 0.5, size=6)
-    point["loadings_std_logodds__"] = rng.normal(1.0, 0.5, size=11)
+    point["loadings_std_free_logodds__"] = rng.normal(1.0, 0.5, size=9)
     point["scores"] = rng.normal(size=(60, 4))
     logp = model.compile_fn(model.logp(vars=[model["response"]], sum=False)[0],
                             inputs=model.value_vars, on_unused_input="ignore")(point)
@@ -300,7 +307,7 @@ def test_recovery_of_paths_on_simulated_data_of_the_real_shape():
     from trustmodels.sampling import fit
 
     data = sem_data(simulate_sem(TRUTH, n_respondents=1090, seed=2026))
-    idata = fit(build_sem(data), draws=500, tune=500, chains=4, cores=2, random_seed=7,
+    idata = fit(build_sem(data), draws=1000, tune=1000, chains=4, cores=2, random_seed=7,
                 log_likelihood=False, label="SEM recovery (SIMULATED)")
     truth = {path_name(p, o): v for (p, o), v in TRUTH.paths.items()}
     table = interval_table(idata, "paths", prob=0.99, truth=truth)
