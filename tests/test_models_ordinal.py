@@ -97,7 +97,7 @@ def test_projected_form_keeps_the_priors_of_u_and_beta():
 
 
 def test_projected_form_refuses_a_design_with_more_columns_than_respondents():
-    with pytest.raises(ValueError, match="collinear or outnumber the respondents"):
+    with pytest.raises(ValueError, match="collinear or outnumber the 12 respondents"):
         build_ordinal_model(tiny_long(n=12))
 
 

@@ -289,9 +289,9 @@ def projected_respondent_terms(columns: np.ndarray, term_names: list[str]):
     """
     gram = columns.T @ columns
     if columns.shape[0] <= columns.shape[1] or np.linalg.cond(gram) > 1e10:
-        raise ValueError("the design columns (intercept, effects, disposition) are collinear "
-                         "or outnumber the respondents; expected a full-rank design, or use "
-                         "parameterization='noncentered'")
+        raise ValueError(f"the design columns ({', '.join(term_names)}) are collinear or "
+                         f"outnumber the {columns.shape[0]} respondents; expected a full-rank "
+                         "design with more respondents than columns")
     gram_inv = np.linalg.inv(gram)
     chol = np.linalg.cholesky(gram_inv)
     hat = gram_inv @ columns.T
