@@ -210,7 +210,8 @@ def test_metric_models_build_at_both_levels():
 
 def test_discretized_metric_probabilities_sum_to_one():
     long = tiny_long(n=6)
-    model = build_metric_model(long, level="item", likelihood="discretized", disposition=None)
+    model = build_metric_model(long, level="item", likelihood="discretized", disposition=None,
+                               parameterization="noncentered")
     point = model.initial_point()
     logp_fn = model.compile_logp(vars=[model["y"]], sum=False)
     from pymc.model.transform.conditioning import observe  # noqa: F401 (API presence)
@@ -220,7 +221,8 @@ def test_discretized_metric_probabilities_sum_to_one():
         fixed = long[long["construct"] != "disposition"].copy()
         fixed["response"] = category
         other = pd.concat([fixed, long[long["construct"] == "disposition"]])
-        m = build_metric_model(other, level="item", likelihood="discretized", disposition=None)
+        m = build_metric_model(other, level="item", likelihood="discretized", disposition=None,
+                               parameterization="noncentered")
         total += np.exp(m.compile_logp(vars=[m["y"]], sum=False)(point)[0])
     assert np.allclose(total, 1.0)
     assert logp_fn(point)[0].shape == (30,)
@@ -232,3 +234,52 @@ def test_fixed_model_of_one_item():
     assert model["y"].eval().shape == (60,)
     with pytest.raises(ValueError, match="item 'comp9' has no answers"):
         build_fixed_model(tiny_long(), "comp9")
+
+
+@pytest.mark.parametrize(("level", "likelihood"), [("item", "discretized"), ("item", "normal"),
+                                                   ("respondent_mean", "normal")])
+def test_projected_and_noncentered_metric_models_give_the_same_likelihood(level, likelihood):
+    # map a random point of the projected form to (alpha, beta, beta_disp, z) and evaluate the
+    # non-centered form there: the answers' log-likelihood must agree
+    long = tiny_long(n=30, seed=8)
+    projected = build_metric_model(long, level=level, likelihood=likelihood)
+    noncentered = build_metric_model(long, level=level, likelihood=likelihood,
+                                     parameterization="noncentered")
+    assert projected.trustmodels_spec["derived"] == ["alpha", "beta", "beta_disp"]
+    rng = np.random.default_rng(3)
+    point = {name: rng.normal(size=value.shape)
+             for name, value in projected.initial_point().items()}
+    # z = (C gamma + P_perp w): the projected model's u, rebuilt from its free variables
+    names = ["alpha", "beta", "beta_disp", "u_design", "u_residual"]
+    values = pytensor.function(projected.value_vars,
+                               projected.replace_rvs_by_values([projected[n] for n in names]),
+                               on_unused_input="ignore")(
+        *[point[v.name] for v in projected.value_vars])
+    from trustmodels.models.data import prepare_ordinal_data
+    from trustmodels.models.ordinal import design_columns
+
+    columns = design_columns(prepare_ordinal_data(long))
+    gram_inv = np.linalg.inv(columns.T @ columns)
+    gamma = np.linalg.cholesky(gram_inv) @ values[3]
+    w = values[4]
+    z = columns @ gamma + w - columns @ (gram_inv @ columns.T @ w)
+    mapped = {name: point[name] for name in ("sigma_u_log__", "sigma_log__")}
+    mapped.update(alpha=values[0], beta=values[1], beta_disp=values[2], z=z)
+    logp_projected = projected.compile_logp(vars=[projected["y"]])(point)
+    logp_noncentered = noncentered.compile_logp(vars=[noncentered["y"]])(mapped)
+    assert np.isclose(logp_projected, logp_noncentered)
+
+
+def test_projected_metric_model_keeps_the_priors_of_alpha_and_beta():
+    import pymc as pm
+
+    model = build_metric_model(tiny_long(n=24, seed=9), level="item", likelihood="discretized")
+    with model:
+        prior = pm.sample_prior_predictive(draws=4000, random_seed=10,
+                                           var_names=["alpha", "beta"])
+    alpha = prior["prior"]["alpha"].values.reshape(4000, -1)
+    assert np.allclose(alpha.mean(axis=0), 4.0, atol=0.1)  # midpoint of 1-7
+    assert np.allclose(alpha.std(axis=0), 2.0, atol=0.1)
+    beta = prior["prior"]["beta"].values.reshape(4000, -1)
+    assert np.allclose(beta.std(axis=0), 1.0, atol=0.05)
+    assert np.abs(beta.mean(axis=0)).max() < 0.05

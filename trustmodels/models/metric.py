@@ -31,6 +31,19 @@ Priors (:class:`~trustmodels.models.priors.MetricPriors`, rating points): interc
 :math:`\mathrm{Normal}((K+1)/2, 2)`, effects :math:`\mathrm{Normal}(0, 1)`, disposition slope
 :math:`\mathrm{Normal}(0, 1)`, :math:`\sigma_u \sim \mathrm{HalfNormal}(1)`, residual SDs
 :math:`\mathrm{HalfNormal}(2)`.
+
+**Sampling.** Wherever the model has respondent terms, they are sampled in the *projected* form
+of the main model (:func:`trustmodels.models.ordinal.projected_respondent_terms`) by default:
+:math:`z = C\gamma + P_\perp w` with :math:`C = [1, X, d]`, and the intercepts and effects are
+sampled as in-sample values, :math:`\alpha^{s}_j \sim \mathrm{Normal}(m_j + \sigma_u
+\gamma_0, 2)`, :math:`\beta^{s} \sim \mathrm{Normal}(\sigma_u \gamma_X, 1)`,
+:math:`\beta^{s}_\text{disp} \sim \mathrm{Normal}(\sigma_u \gamma_d, 1)`, with
+:math:`\alpha = \alpha^{s} - \sigma_u\gamma_0`, :math:`\beta = \beta^{s} - \sigma_u
+\gamma_X`, :math:`\beta_\text{disp} = \beta^{s}_\text{disp} - \sigma_u\gamma_d` recorded
+as deterministics. The joint prior is the one above; the likelihood sees
+:math:`\mu_{ij} = \alpha^{s}_j + X_i\beta^{s} + \beta^{s}_\text{disp} d_i + \sigma_u
+(P_\perp w)_i`, which removes the correlation between each effect and the mean respondent
+term of its design cells (``parameterization="noncentered"`` samples :math:`z` directly).
 """
 
 from __future__ import annotations
@@ -42,15 +55,17 @@ import pytensor.tensor as pt
 
 from trustmodels.design import EFFECT_NAMES
 from trustmodels.models.data import DEFAULT_OUTCOMES, DISPOSITION_CONSTRUCT, prepare_ordinal_data
-from trustmodels.models.ordinal import ordinal_answers
+from trustmodels.models.ordinal import design_columns, ordinal_answers, projected_respondent_terms
 from trustmodels.models.priors import MetricPriors
 
-__all__ = ["LEVELS", "METRIC_LIKELIHOODS", "build_metric_model"]
+__all__ = ["LEVELS", "METRIC_LIKELIHOODS", "METRIC_PARAMETERIZATIONS", "build_metric_model"]
 
 #: Data levels of the metric model.
 LEVELS = ("respondent_mean", "item")
 #: Likelihoods of the item-level metric model.
 METRIC_LIKELIHOODS = ("normal", "discretized")
+#: Ways to sample the respondent terms (the same model; see the module docstring).
+METRIC_PARAMETERIZATIONS = ("projected", "noncentered")
 
 
 def build_metric_model(
@@ -62,6 +77,7 @@ def build_metric_model(
     outcomes: tuple[str, ...] = DEFAULT_OUTCOMES,
     disposition: str | None = DISPOSITION_CONSTRUCT,
     effects: tuple[str, ...] = EFFECT_NAMES,
+    parameterization: str = "projected",
 ) -> pm.Model:
     """Build the metric comparison model (equations in the module docstring).
 
@@ -78,12 +94,19 @@ def build_metric_model(
         ordinal model). ``level="respondent_mean"`` needs ``"normal"``.
     outcomes, disposition, effects
         As in :func:`trustmodels.models.ordinal.build_ordinal_model`.
+    parameterization : {"projected", "noncentered"}
+        How the respondent terms are sampled (module docstring); no effect on a model without
+        respondent terms (one construct at ``level="respondent_mean"``).
 
     Returns
     -------
     pymc.Model
-        Free variables ``alpha``, ``beta``, ``beta_disp``, ``sigma_u`` and ``z`` (with several
-        constructs or at item level), ``sigma``; observed ``y``.
+        Variables ``alpha``, ``beta``, ``beta_disp`` (if disposition), ``sigma``, observed
+        ``y``; with respondent terms (several constructs or item level) also ``sigma_u`` and
+        either ``z`` (non-centered) or ``u_design``, ``u_residual`` and the in-sample
+        ``alpha_in_sample``, ``beta_in_sample``, ``beta_disp_in_sample`` (projected; ``alpha``,
+        ``beta``, ``beta_disp`` are then deterministic, listed in
+        ``model.trustmodels_spec["derived"]``).
 
     Raises
     ------
@@ -103,6 +126,9 @@ def build_metric_model(
         raise ValueError(f"unknown likelihood {likelihood!r}; expected {METRIC_LIKELIHOODS}")
     if level == "respondent_mean" and likelihood != "normal":
         raise ValueError("a discretized likelihood needs level='item' (means are not integers)")
+    if parameterization not in METRIC_PARAMETERIZATIONS:
+        raise ValueError(f"unknown parameterization {parameterization!r}; expected one of "
+                         f"{METRIC_PARAMETERIZATIONS}")
     priors = MetricPriors() if priors is None else priors
     data = prepare_ordinal_data(long, outcomes=outcomes, disposition=disposition, effects=effects)
     midpoint = (data.item_categories.astype(float) + 1.0) / 2.0
@@ -121,19 +147,30 @@ def build_metric_model(
         row_r, observed = data.respondent_index, data.response
         center, group_dim, group_index = midpoint, "item", data.item_index
     coords["obs"] = np.arange(len(observed))
+    respondent_terms = level == "item" or len(data.constructs) > 1
+    projected = respondent_terms and parameterization == "projected"
     with pm.Model(coords=coords) as model:
         x = pm.Data("X", data.design.to_numpy(float), dims=("respondent", "effect"))
-        alpha = pm.Normal("alpha", center, priors.intercept_sd, dims=group_dim)
-        beta = pm.Normal("beta", 0.0, priors.effect_sd, dims="effect")
-        mu_respondent = pt.dot(x, beta)
-        if data.disposition is not None:
-            d = pm.Data("disposition", data.disposition, dims="respondent")
-            beta_disp = pm.Normal("beta_disp", 0.0, priors.disposition_sd)
-            mu_respondent = mu_respondent + beta_disp * d
-        if level == "item" or len(data.constructs) > 1:
+        d = (None if data.disposition is None
+             else pm.Data("disposition", data.disposition, dims="respondent"))
+        if projected:
             sigma_u = pm.HalfNormal("sigma_u", priors.respondent_sd_scale)
-            z = pm.Normal("z", 0.0, 1.0, dims="respondent")
-            mu_respondent = mu_respondent + sigma_u * z
+            alpha, beta, beta_disp, variation = _projected_terms(data, priors, center, group_dim,
+                                                                 sigma_u)
+        else:
+            alpha = pm.Normal("alpha", center, priors.intercept_sd, dims=group_dim)
+            beta = pm.Normal("beta", 0.0, priors.effect_sd, dims="effect")
+            beta_disp = (None if d is None
+                         else pm.Normal("beta_disp", 0.0, priors.disposition_sd))
+            variation = None
+            if respondent_terms:
+                sigma_u = pm.HalfNormal("sigma_u", priors.respondent_sd_scale)
+                variation = sigma_u * pm.Normal("z", 0.0, 1.0, dims="respondent")
+        mu_respondent = pt.dot(x, beta)
+        if d is not None:
+            mu_respondent = mu_respondent + beta_disp * d
+        if variation is not None:
+            mu_respondent = mu_respondent + variation
         mu = alpha[group_index] + mu_respondent[row_r]
         sigma = pm.HalfNormal("sigma", priors.residual_sd_scale,
                               dims="item" if level == "item" else None)
@@ -151,6 +188,39 @@ def build_metric_model(
         "item_construct": [data.constructs[c] for c in data.item_construct],
         "item_categories": [int(k) for k in data.item_categories],
         "effects": list(data.effects), "disposition": data.disposition is not None,
+        "parameterization": parameterization if respondent_terms else "none",
+        "derived": ([name for name in ("alpha", "beta", "beta_disp") if name in model.named_vars]
+                    if projected else []),
         "priors": priors.__dict__.copy(),
     }
     return model
+
+
+def _projected_terms(data, priors: MetricPriors, center: np.ndarray, group_dim: str, sigma_u):
+    r"""Add the projected form's variables; return what the linear predictor needs.
+
+    Returns the in-sample intercepts :math:`\alpha^{s}`, effects :math:`\beta^{s}`,
+    disposition slope :math:`\beta^{s}_\text{disp}` (None without disposition) and the
+    respondent variation outside the design columns, :math:`\sigma_u P_\perp w`; their sum is
+    the model's :math:`\mu` (module docstring). The reported ``alpha``, ``beta`` and
+    ``beta_disp`` are added as deterministics.
+    """
+    n_effects = len(data.effects)
+    terms = ["intercept", *data.effects] + (["disposition"] if data.disposition is not None
+                                            else [])
+    columns = design_columns(data)
+    u, gamma = projected_respondent_terms(columns, terms)
+    shift = sigma_u * gamma  # in-sample means of sigma_u * z along the design columns
+    alpha_in_sample = pm.Normal("alpha_in_sample", center + shift[0], priors.intercept_sd,
+                                dims=group_dim)
+    pm.Deterministic("alpha", alpha_in_sample - shift[0], dims=group_dim)
+    beta_in_sample = pm.Normal("beta_in_sample", shift[1:1 + n_effects], priors.effect_sd,
+                               dims="effect")
+    pm.Deterministic("beta", beta_in_sample - shift[1:1 + n_effects], dims="effect")
+    disp_in_sample = None
+    if data.disposition is not None:
+        disp_in_sample = pm.Normal("beta_disp_in_sample", shift[-1], priors.disposition_sd)
+        pm.Deterministic("beta_disp", disp_in_sample - shift[-1])
+    # u - C gamma = P_perp w: the part of the respondent terms outside the design columns
+    variation = sigma_u * (u - pt.dot(columns, gamma))
+    return alpha_in_sample, beta_in_sample, disp_in_sample, variation
