@@ -55,6 +55,9 @@ def test_loo_summary_and_same_data_rule():
     assert summary["n_data"] == 50 and summary["elpd_loo"] == pytest.approx(-50, abs=1)
     table = compare_models({"good": good, "worse": worse})
     assert table.index[0] == "good"
+    # unrounded: elpd_diff is exactly the worse model's elpd minus the best one's
+    assert table.loc["worse", "elpd_diff"] == pytest.approx(
+        loo_summary(worse)["elpd_loo"] - summary["elpd_loo"], abs=1e-9)
     other = _fit(observed[::-1].copy(), predicted, rng.normal(-1, 0.05, (2, 200, 50)))
     if not np.array_equal(observed[::-1], observed):
         with pytest.raises(ValueError, match="models different data"):

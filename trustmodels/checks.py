@@ -169,7 +169,8 @@ def compare_models(fits: dict, *, var_name: str = "y") -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ArviZ's comparison table (rank, elpd, elpd_diff, dse, weight, ...).
+        ArviZ's comparison table (rank, elpd, elpd_diff, dse, weight, ...), unrounded (the
+        book glues and formats these numbers itself).
 
     Raises
     ------
@@ -187,7 +188,7 @@ def compare_models(fits: dict, *, var_name: str = "y") -> pd.DataFrame:
             raise ValueError(f"fit {name!r} models different data than {reference_name!r}; "
                              "PSIS-LOO compares models of the same answers only (use the "
                              "discretized metric model to compare with the ordinal model)")
-    return az.compare(fits)
+    return az.compare(fits, var_name=var_name, round_to="none")
 
 
 def prior_sensitivity(idata, var_names: list[str] | None = None, *,

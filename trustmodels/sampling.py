@@ -106,7 +106,7 @@ def _sample(model, *, draws, tune, chains, cores, random_seed, sampler, target_a
                   nuts_sampler=sampler, target_accept=target_accept, progressbar=progressbar,
                   compute_convergence_checks=False)
     if sampler_kwargs:
-        kwargs["nuts_sampler_kwargs"] = dict(sampler_kwargs)
+        kwargs["nuts"] = dict(sampler_kwargs)  # PyMC 6: `nuts_sampler_kwargs` is deprecated
     with model:
         return pm.sample(**kwargs)
 
@@ -164,8 +164,8 @@ def fit(
     cache : bool
         Reuse a stored fit with the same key and store new fits (:mod:`trustmodels.cache`).
     sampler_kwargs : dict, optional
-        Extra ``nuts_sampler_kwargs`` (e.g. ``{"chain_method": "vectorized"}`` for numpyro);
-        part of the cache key.
+        Extra keyword arguments of the NUTS implementation, passed as :func:`pymc.sample`'s
+        ``nuts`` (e.g. ``{"chain_method": "vectorized"}`` for numpyro); part of the cache key.
 
     Returns
     -------
