@@ -138,14 +138,42 @@ def _evaluate(model, name, point):
     return model.compile_fn(graph, inputs=model.value_vars, on_unused_input="ignore")(point)
 
 
+def _point(model, data, scores, thresholds, paths, loadings_logodds):
+    """Unconstrained point of the centered model at given scores and standardized thresholds.
+
+    ``thresholds`` maps ``k`` to the (items with k categories) x (k - 1) threshold matrix; the
+    model samples them as offsets from the mean score of the item's construct.
+    """
+    from pytensor import tensor as pt
+
+    point = {"paths": np.asarray(paths, dtype=float),
+             "loadings_std_free_logodds__": np.asarray(loadings_logodds, dtype=float)}
+    scores_rv = model["scores"]
+    point["scores_mean_split__"] = model.rvs_to_transforms[scores_rv].forward(
+        pt.as_tensor(scores)).eval()
+    mean = scores.mean(axis=0)
+    for k, kappa in thresholds.items():
+        items = model.coords[f"item_k{k}"]
+        latent = [LATENTS.index(data.item_construct[data.items.index(i)]) for i in items]
+        rv = model[f"threshold_offsets_k{k}"]
+        point[f"threshold_offsets_k{k}_ordered__"] = model.rvs_to_transforms[rv].forward(
+            pt.as_tensor(kappa - mean[latent][:, None])).eval()
+    assert set(point) == {v.name for v in model.value_vars}
+    return point
+
+
+def _random_thresholds(rng, data):
+    return {k: np.sort(rng.normal(0.0, 1.0, size=(sum(kk == k for kk in data.item_categories),
+                                                  k - 1)), axis=1)
+            for k in sorted(set(data.item_categories))}
+
+
 def test_likelihood_matches_a_direct_computation(small_long):
     data = sem_data(small_long)
     model = build_sem(data)
-    point = model.initial_point()
     rng = np.random.default_rng(0)
-    point["paths"] = rng.normal(0, 0.5, size=6)
-    point["loadings_std_free_logodds__"] = rng.normal(1.0, 0.5, size=9)
-    point["scores"] = rng.normal(size=(60, 4))
+    point = _point(model, data, rng.normal(size=(60, 4)) + 0.3, _random_thresholds(rng, data),
+                   rng.normal(0, 0.5, size=6), rng.normal(1.0, 0.5, size=9))
     logp = model.compile_fn(model.logp(vars=[model["response"]], sum=False)[0],
                             inputs=model.value_vars, on_unused_input="ignore")(point)
     names = ("loadings_std", "loadings", "thresholds_std_k5", "thresholds_std_k7",
@@ -184,10 +212,13 @@ def test_likelihood_matches_a_direct_computation(small_long):
 
 
 def test_scores_are_standardized_with_the_model_implied_correlations(small_long):
-    model = build_sem(small_long)
-    point = model.initial_point()
-    point["paths"] = np.array([-0.3, 0.5, -0.4, 0.1, 0.7, -0.2])
-    point["scores"] = np.random.default_rng(2).normal(size=(60, 4))
+    data = sem_data(small_long)
+    model = build_sem(data)
+    rng = np.random.default_rng(2)
+    scores = rng.normal(size=(60, 4))
+    point = _point(model, data, scores, _random_thresholds(rng, data),
+                   [-0.3, 0.5, -0.4, 0.1, 0.7, -0.2], np.zeros(9))
+    np.testing.assert_allclose(_evaluate(model, "scores", point), scores, atol=1e-12)
     logp = model.compile_fn(model.logp(vars=[model["scores"]], sum=False)[0],
                             inputs=model.value_vars, on_unused_input="ignore")(point)
     b_matrix = np.zeros((4, 4))
@@ -196,8 +227,54 @@ def test_scores_are_standardized_with_the_model_implied_correlations(small_long)
     a_matrix = np.linalg.inv(np.eye(4) - b_matrix)
     cov = a_matrix @ a_matrix.T
     corr = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
-    expected = stats.multivariate_normal(np.zeros(4), corr).logpdf(point["scores"])
+    expected = stats.multivariate_normal(np.zeros(4), corr).logpdf(scores)
     np.testing.assert_allclose(logp, expected, rtol=1e-8)
+
+
+def test_sampler_coordinates_leave_the_joint_density_unchanged(small_long):
+    """The centered model's coordinates (score means on their own axis, thresholds as offsets
+    from them) are a change of variables only: the joint density of paths, loadings,
+    thresholds and scores equals the model's definition term by term."""
+    data = sem_data(small_long)
+    model = build_sem(data)
+    rng = np.random.default_rng(5)
+    scores = rng.normal(size=(60, 4)) + np.array([0.4, -0.3, 0.2, 0.6])
+    thresholds = _random_thresholds(rng, data)
+    paths = rng.normal(0, 0.5, size=6)
+    logodds = rng.normal(1.0, 0.5, size=9)
+    point = _point(model, data, scores, thresholds, paths, logodds)
+    for k, kappa in thresholds.items():
+        np.testing.assert_allclose(_evaluate(model, f"thresholds_std_k{k}", point), kappa)
+    b_matrix = np.zeros((4, 4))
+    for (predictor, outcome), value in zip(FULL_PATHS, paths, strict=True):
+        b_matrix[LATENTS.index(outcome), LATENTS.index(predictor)] = value
+    a_matrix = np.linalg.inv(np.eye(4) - b_matrix)
+    cov = a_matrix @ a_matrix.T
+    corr = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
+    shared = 1 / (1 + np.exp(-logodds))
+    response = model.compile_fn(model.logp(vars=[model["response"]])
+                                , inputs=model.value_vars, on_unused_input="ignore")(point)
+    expected = (stats.norm(0, 1).logpdf(paths).sum()
+                + stats.beta(5, 2).logpdf(shared).sum()
+                + sum(stats.norm(0, 2).logpdf(kappa).sum() for kappa in thresholds.values())
+                + stats.multivariate_normal(np.zeros(4), corr).logpdf(scores).sum()
+                + response)
+    total = model.compile_logp(jacobian=False)(point)
+    np.testing.assert_allclose(total, expected, rtol=1e-9)  # transform round trips
+    # moving every score of a construct and its items' thresholds together leaves the answers'
+    # likelihood unchanged, and the model's coordinates move only the construct's mean axis
+    shifted = scores + np.array([0.0, 0.5, 0.0, 0.0])
+    moved = {k: kappa + 0.5 * np.array([[float(data.item_construct[data.items.index(i)] ==
+                                                "trust")] for i in model.coords[f"item_k{k}"]])
+             for k, kappa in thresholds.items()}
+    other = _point(model, data, shifted, moved, paths, logodds)
+    changed = {name for name in point if not np.allclose(point[name], other[name])}
+    assert changed == {"scores_mean_split__"}
+    difference = other["scores_mean_split__"] - point["scores_mean_split__"]
+    assert np.flatnonzero(np.abs(difference) > 1e-9).tolist() == [1]  # row 0, column trust
+    response_moved = model.compile_fn(model.logp(vars=[model["response"]]),
+                                      inputs=model.value_vars, on_unused_input="ignore")(other)
+    np.testing.assert_allclose(response_moved, response, rtol=1e-10)
 
 
 def test_score_draws_have_the_model_implied_correlations():

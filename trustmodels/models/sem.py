@@ -22,6 +22,19 @@ triangular solve (PyMC's ``MvNormal`` took about 10 ms per evaluation for 1,090 
 JAX; with it a fit of the real data had not reached 100 of 2,000 iterations per chain after
 14 minutes on the loaded 2-core machine).
 
+**Sampler coordinates (centered).** The data fix every score relative to its items' thresholds,
+but the common location of a construct's 1,090 scores and its thresholds only through the
+:math:`\mathcal N(0, R)` prior of the scores. In plain coordinates that common shift is spread
+over all scores (whitened posterior variance 7-12 along it on the real data, against 1 along a
+random direction) and it set the NUTS trajectory length (tree depth 6, 63 leapfrog steps per
+draw). The centered model therefore samples the scores through :class:`MeanSplitTransform`
+(an orthogonal change of coordinates whose first row is each construct's mean score) and the
+thresholds as offsets from that mean (``threshold_offsets_k<K>``, prior
+``Normal(-mean, threshold_sigma)``, so the thresholds ``thresholds_std_k<K>`` keep their
+``Normal(0, threshold_sigma)`` prior). Both maps have a constant Jacobian: the model, its
+density and its posterior are unchanged (``tests/test_sem.py`` checks the joint density term
+by term); only the geometry the sampler sees changes.
+
 **Identification.** The exogenous construct has variance 1 and every endogenous construct has
 residual (disturbance) variance 1, so a path (``paths``) is "latent-SD units of the outcome's
 disturbance per unit of the predictor". The measurement part is written on the standardized
@@ -83,13 +96,17 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
+from pymc.distributions.transforms import ZeroSumTransform
+from pymc.logprob.transforms import Transform
 
-from trustmodels.models.likelihood import draw_ordinal, ordinal_logp
+from trustmodels.models.likelihood import draw_ordinal
+from trustmodels.models.ordinal import ordinal_answers
 
 __all__ = [
     "EFFECT_CHAINS",
     "FULL_PATHS",
     "LATENTS",
+    "MeanSplitTransform",
     "NO_PRIVACY_PATHS",
     "SEMData",
     "SEMInputError",
@@ -409,13 +426,17 @@ def build_sem(
     -------
     pymc.Model
         Free variables ``paths`` (dim ``path``), ``loadings_std_free`` (``loading``: one per
-        item, or one per two-item construct when ``equal_two_item_loadings``),
-        ``thresholds_std_k<K>`` (``item_k<K>``, ``cut_k<K>``) and ``scores`` (or ``z`` when
-        non-centered; dims ``respondent``, ``latent``); observed ``response`` (``answer``);
-        Deterministics ``loadings_std`` (``item``), ``loadings``, ``thresholds_k<K>``
-        (unstandardized latent scale),
+        item, or one per two-item construct when ``equal_two_item_loadings``), ``scores``
+        (dims ``respondent``, ``latent``; sampled through :class:`MeanSplitTransform`) and
+        ``threshold_offsets_k<K>`` (``item_k<K>``, ``cut_k<K>``); when non-centered ``z`` and
+        ``thresholds_std_k<K>`` instead. Observed ``response`` (``answer``);
+        Deterministics ``thresholds_std_k<K>`` (centered), ``loadings_std`` (``item``),
+        ``loadings``, ``thresholds_k<K>`` (unstandardized latent scale),
         ``paths_std``, ``r2`` (``endogenous``) and, when the paths support them, ``effects``
-        and ``effects_std`` (dim ``effect``).
+        and ``effects_std`` (dim ``effect``). ``model.trustmodels_spec["derived"]`` names the
+        Deterministics the convergence gate checks besides the free variables (the
+        standardized thresholds, paths and effects; see
+        :func:`trustmodels.sampling.gated_variables`).
 
     Raises
     ------
@@ -493,17 +514,23 @@ def build_sem(
         # logit units per SD of the construct: standardized loading s = l / sqrt(l^2 + pi^2/3)
         loading_per_sd = loadings_std / pt.sqrt(1.0 - pt.square(loadings_std)) * _LOGISTIC_SD
         pm.Deterministic("loadings", loading_per_sd / item_sd, dims="item")
+        # standardized scores: Corr = D^-1 A A^T D^-1, Cholesky factor D^-1 A (lower triangular)
+        if parameterization == "centered":
+            scores = pm.CustomDist("scores", b_matrix, latent_sd, logp=_scores_logp,
+                                   random=_scores_random, support_point=_scores_support,
+                                   signature="(l,l),(l)->(l)", transform=MeanSplitTransform(),
+                                   dims=("respondent", "latent"))
+            score_mean = pt.mean(scores, axis=0)  # thresholds are sampled relative to it
+        else:
+            z = pm.Normal("z", 0.0, 1.0, dims=("respondent", "latent"))
+            scores = pt.dot(z, (total / latent_sd[:, None]).T)
+            score_mean = None
         threshold_rows = []
         order = []
         for k in groups:
             item_names = coords[f"item_k{k}"]
-            tau = pm.Normal(
-                f"thresholds_std_k{k}", 0.0, priors.threshold_sigma,
-                transform=pm.distributions.transforms.ordered,
-                initval=np.tile(np.linspace(-1.5, 1.5, k - 1), (len(item_names), 1)),
-                dims=(f"item_k{k}", f"cut_k{k}"),
-            )
             rows_k = [data.items.index(i) for i in item_names]
+            tau = _thresholds(k, item_names, item_latent[rows_k], score_mean, priors)
             pm.Deterministic(f"thresholds_k{k}", tau * item_sd[rows_k][:, None],
                              dims=(f"item_k{k}", f"cut_k{k}"))
             padding = pt.zeros((len(item_names), max_cuts - (k - 1)))
@@ -513,16 +540,6 @@ def build_sem(
         # thresholds are item locations on the standardized latent scale; logit cutpoints =
         # loading per latent SD * location
         cutpoints = loading_per_sd[:, None] * stacked[np.argsort(order)]  # rows in item order
-
-        # standardized scores: Corr = D^-1 A A^T D^-1, Cholesky factor D^-1 A (lower triangular)
-        chol = total / latent_sd[:, None]
-        if parameterization == "centered":
-            scores = pm.CustomDist("scores", b_matrix, latent_sd, logp=_scores_logp,
-                                   random=_scores_random, support_point=_scores_support,
-                                   signature="(l,l),(l)->(l)", dims=("respondent", "latent"))
-        else:
-            z = pm.Normal("z", 0.0, 1.0, dims=("respondent", "latent"))
-            scores = pt.dot(z, chol.T)
         eta = loading_per_sd[data.item_index] * scores[data.respondent_index, answer_latent]
 
         if paths:
@@ -548,18 +565,21 @@ def build_sem(
             scale = latent_sd[latents.index(first[0])] / latent_sd[latents.index(first[-1])]
             pm.Deterministic("effects_std", effect * scale, dims="effect")
 
-        answer_cuts = cutpoints[data.item_index]
-        pm.CustomDist(
-            "response",
-            eta,
-            answer_cuts,
-            pt.as_tensor_variable(answer_categories),
-            logp=_answer_logp,
-            signature="(),(c),()->()",
-            dtype="int64",
-            observed=data.response,
-            dims="answer",
-        )
+        # item-level cutpoints indexed per answer inside the likelihood (as in the ordinal model);
+        # a per-answer (answers x cuts) matrix doubled the gather and scatter work of the gradient
+        ordinal_answers("response", eta, cutpoints, data.item_index, answer_categories,
+                        data.response, "logit", dims="answer")
+    model.trustmodels_spec = {
+        "model": "sem",
+        "parameterization": parameterization,
+        "paths": [list(p) for p in paths],
+        "equal_two_item_loadings": equal_two_item_loadings,
+        # gated besides the free variables: the thresholds (free only as offsets from the score
+        # means in the centered parameterization) and the standardized paths and effects
+        "derived": [f"thresholds_std_k{k}" for k in groups]
+        + (["paths_std"] if paths else []) + (["effects_std"] if chains else []),
+        "priors": priors.__dict__.copy(),
+    }
     return model
 
 
@@ -591,15 +611,89 @@ def _scores_logp(value, b_matrix, latent_sd):
 
     The Cholesky factor ``C = D^-1 A`` has the explicit inverse ``(I - B) D`` and
     ``log|C| = -sum(log D)`` (``A`` is unit lower triangular), so no triangular solve is
-    needed: the disturbances are ``zeta = (I - B) D l*``. PyMC's ``MvNormal`` with ``chol`` took
-    about 10 ms per evaluation for 1,090 x 4 scores under JAX; this form takes microseconds.
-    The parameters arrive broadcast to the batch (rows) of ``value``.
+    needed: the disturbances are ``zeta = (I - B) D l*``, one matrix product for all rows.
+    PyMC's ``MvNormal`` with ``chol`` took about 10 ms per evaluation for 1,090 x 4 scores
+    under JAX. The parameters arrive with a leading batch dimension of length 1 (the model's
+    paths are not batched); multiplying the broadcast (rows, l, l) array instead of one matrix
+    product cost 0.15 ms more per gradient.
     """
     n_latent = b_matrix.shape[-1]
-    inverse = pt.eye(n_latent) - b_matrix  # (..., l, l)
-    disturbances = pt.sum(inverse * (value * latent_sd)[..., None, :], axis=-1)
-    per_row = pt.sum(pm.logp(pm.Normal.dist(0.0, 1.0), disturbances), axis=-1)
-    return per_row + pt.sum(pt.log(latent_sd), axis=-1)
+    inverse = pt.eye(n_latent) - b_matrix.reshape(b_matrix.shape[-2:])
+    latent_sd = latent_sd.reshape(latent_sd.shape[-1:])
+    disturbances = pt.dot(value * latent_sd, inverse.T)
+    return (-0.5 * pt.sum(pt.square(disturbances), axis=-1)
+            + (pt.sum(pt.log(latent_sd)) - 0.5 * n_latent * np.log(2.0 * np.pi)))
+
+
+class MeanSplitTransform(Transform):
+    r"""Orthonormal coordinates of the scores that give each construct's mean its own axis.
+
+    A linear change of the sampler's coordinates, not of the model: for a (respondents x
+    constructs) array of scores :math:`\ell` the unconstrained value has the same shape; its
+    first row is :math:`\sqrt{N}\,\bar\ell_c` and the remaining :math:`N - 1` rows are the
+    orthonormal zero-sum coordinates of the deviations :math:`\ell_{ic} - \bar\ell_c`
+    (those of :class:`pymc.distributions.transforms.ZeroSumTransform`). The map is orthogonal,
+    so its log-Jacobian is 0. Why: the data fix every score relative to its items'
+    thresholds, but the common location of a construct's scores and thresholds only through
+    the N(0, R) prior of the scores; in the original coordinates that common shift is spread
+    over all 1,090 scores and was the longest direction of the posterior (whitened variance
+    7-12 against 1 for a random direction), which set the NUTS trajectory length. With the mean
+    on its own axis (and the thresholds sampled as offsets from it) the step-size adaptation
+    and the diagonal mass matrix see it directly.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scores = np.arange(12.0).reshape(4, 3)
+    >>> transform = MeanSplitTransform()
+    >>> unconstrained = transform.forward(pt.as_tensor(scores)).eval()
+    >>> bool(np.allclose(unconstrained[0], np.sqrt(4) * scores.mean(axis=0)))
+    True
+    >>> bool(np.allclose(transform.backward(pt.as_tensor(unconstrained)).eval(), scores))
+    True
+    >>> bool(np.isclose(np.linalg.norm(unconstrained), np.linalg.norm(scores)))  # orthonormal
+    True
+    """
+
+    name = "mean_split"
+    ndim_supp = 2
+
+    def forward(self, value, *inputs):
+        """Scores -> (scaled means, zero-sum coordinates of the deviations)."""
+        n = value.shape[0].astype(value.dtype)
+        mean = pt.mean(value, axis=0, keepdims=True)
+        rest = ZeroSumTransform.extend_axis_rev(value - mean, axis=0)
+        return pt.concatenate([mean * pt.sqrt(n), rest], axis=0)
+
+    def backward(self, value, *inputs):
+        """(scaled means, zero-sum coordinates) -> scores."""
+        n = value.shape[0].astype(value.dtype)
+        return value[0] / pt.sqrt(n) + ZeroSumTransform.extend_axis(value[1:], axis=0)
+
+    def log_jac_det(self, value, *inputs):
+        """Zero (orthogonal map), one entry per respondent like the scores' log-density."""
+        return pt.zeros_like(value[:, 0])
+
+
+def _thresholds(k, item_names, latent_rows, score_mean, priors):
+    """Standardized thresholds of the items with ``k`` categories (one row per item).
+
+    Centered parameterization (``score_mean`` given): the free variable is the offset of each
+    threshold from the mean score of its item's construct, with the prior
+    ``Normal(-mean, threshold_sigma)``, so the thresholds themselves keep their
+    ``Normal(0, threshold_sigma)`` prior (a shift has Jacobian 1 and the ordering constraint is
+    shift invariant): the same model in coordinates where the common location of a construct's
+    scores and thresholds is a single axis (see :class:`MeanSplitTransform`).
+    """
+    dims = (f"item_k{k}", f"cut_k{k}")
+    settings = dict(transform=pm.distributions.transforms.ordered,
+                    initval=np.tile(np.linspace(-1.5, 1.5, k - 1), (len(item_names), 1)),
+                    dims=dims)
+    if score_mean is None:
+        return pm.Normal(f"thresholds_std_k{k}", 0.0, priors.threshold_sigma, **settings)
+    shift = score_mean[np.asarray(latent_rows)][:, None]
+    offsets = pm.Normal(f"threshold_offsets_k{k}", -shift, priors.threshold_sigma, **settings)
+    return pm.Deterministic(f"thresholds_std_k{k}", offsets + shift, dims=dims)
 
 
 def _scores_random(b_matrix, latent_sd, rng=None, size=None):
@@ -615,11 +709,6 @@ def _scores_random(b_matrix, latent_sd, rng=None, size=None):
 
 def _scores_support(rv, size, b_matrix, latent_sd):
     return pt.zeros_like(rv)
-
-
-def _answer_logp(value, eta, cuts, n_categories):
-    rows = pt.arange(value.shape[0])
-    return ordinal_logp(value, eta, cuts, rows, n_categories)
 
 
 # ---- parameters, simulation, posterior summaries ---------------------------------------------
