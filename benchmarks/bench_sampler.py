@@ -6,6 +6,7 @@ Usage (from the project root)::
     .venv/bin/python benchmarks/bench_sampler.py --quick    # small and short, a smoke run
     .venv/bin/python benchmarks/bench_sampler.py --scaling  # also ~1k, 10k, 100k responses
     .venv/bin/python benchmarks/bench_sampler.py --samplers numpyro --no-baseline
+    .venv/bin/python benchmarks/bench_sampler.py --gradients  # cost of one gradient vs N only
 
 Every configuration runs in its own Python process (fresh compile caches in memory, clean peak
 memory) on the same simulated data (SIMULATED, exactly the main model:
@@ -212,6 +213,36 @@ def spawn(config: str, n_per_cell: int, draws: int | None, tune: int | None,
     return result
 
 
+def gradient_cost(n_per_cell: int, repeats: int = 30) -> dict:
+    """Time one log-density gradient of our main model (JAX, compiled, warm) at a survey size.
+
+    This is the part of a fit's cost that must grow linearly with the number of responses; the
+    number of gradients per draw (leapfrog steps) is measured by the full runs.
+    """
+    import jax
+    import numpy as np
+    from pymc.sampling.jax import get_jaxified_logp
+
+    from trustmodels.models.ordinal import build_ordinal_model
+
+    model = build_ordinal_model(simulated_long(n_per_cell))
+    logp = get_jaxified_logp(model)
+    gradient = jax.jit(jax.grad(lambda values: logp(values)))
+    point = model.initial_point()
+    values = [np.asarray(point[v.name]) for v in model.value_vars]
+    jax.block_until_ready(gradient(values))  # compile
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        jax.block_until_ready(gradient(values))
+        times.append(time.perf_counter() - started)
+    n_responses = len(model.coords["obs"])
+    return {"n_per_cell": n_per_cell, "n_responses": n_responses,
+            "gradient_ms": round(1000 * float(np.median(times)), 3),
+            "us_per_1000_responses": round(1e6 * float(np.median(times)) / n_responses * 1000,
+                                           1)}
+
+
 # ---------------------------------------------------------------------------------------------
 # report
 # ---------------------------------------------------------------------------------------------
@@ -253,6 +284,8 @@ def main(argv=None) -> int:
     parser.add_argument("--scaling-cells", default="15,150,1500",
                         help="respondents per design cell of the scaling runs (6 cells)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the PyMC default")
+    parser.add_argument("--gradients", action="store_true",
+                        help="only time one gradient of ours at the scaling sizes")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per configuration")
     parser.add_argument("--json", type=Path, help="also write all figures to this JSON file")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -263,6 +296,16 @@ def main(argv=None) -> int:
 
     if args.worker:
         print(json.dumps(run_one(args.worker, args.n_per_cell, args.draws, args.tune)))
+        return 0
+
+    if args.gradients:
+        print(f"machine: {json.dumps(machine())}", flush=True)
+        print("| responses | gradient ms (median of 30, warm) | us per 1,000 responses |")
+        print("|---|---|---|", flush=True)
+        for cells in (int(c) for c in args.scaling_cells.split(",") if c):
+            result = gradient_cost(cells)
+            print(f"| {result['n_responses']} | {result['gradient_ms']:.3f} | "
+                  f"{result['us_per_1000_responses']:.1f} |", flush=True)
         return 0
 
     n_per_cell = 25 if args.quick else 150
