@@ -129,3 +129,23 @@ def test_probit_log_probabilities_match_high_precision_values_in_the_tails():
             exact = [float(mpmath.log(mpmath.ncdf(bounds[k] - e)
                                       - mpmath.ncdf(bounds[k - 1] - e))) for e in eta]
         np.testing.assert_allclose(fast, exact, rtol=1e-9)
+
+
+@pytest.mark.parametrize("link", ["logit", "probit"])
+def test_gradients_stay_finite_under_jax_for_every_category_and_extreme_predictors(link):
+    # the samplers differentiate the JAX translation of the graph; an unused branch that
+    # overflows gives 0 * inf = nan there even where PyTensor's own gradient is finite (this
+    # caught the probit form's open-end dummy; |eta| stays below 709, beyond which PyTensor's
+    # JAX softplus itself overflows in an unused branch)
+    import jax
+    from pymc.sampling.jax import get_jaxified_graph
+
+    cut = np.array([[-2.0, -1.0, 0.0, 0.5, 1.0, 2.0]])
+    eta_values = np.array([-300.0, -40.0, -3.0, -1e-9, 0.0, 0.3, 3.0, 40.0, 300.0])
+    eta = pt.dvector("eta")
+    for k in range(1, 8):
+        y = np.full(eta_values.size, k)
+        logp = ordinal_logp(y, eta, cut, np.zeros(y.size, int), np.full(y.size, 7), link)
+        graph = get_jaxified_graph(inputs=[eta], outputs=[logp.sum()])
+        grad = jax.grad(lambda values, graph=graph: graph(values)[0])(eta_values)
+        assert np.all(np.isfinite(np.asarray(grad))), (link, k, grad)

@@ -169,13 +169,17 @@ def _probit_logp(tau_lower, tau_upper, eta, is_first, is_last):
     z_high = high / np.sqrt(2.0)
     scaled_low = pt.erfcx(z_low)
     scaled_high = pt.erfcx(z_high)
-    # upper tail (low >= 0): log Q(low) + log(1 - Q(high) / Q(low))
-    ratio = scaled_high / scaled_low * pt.exp((z_low - z_high) * (z_low + z_high))
-    tail = pt.log(scaled_low) - pt.square(z_low) - np.log(2.0) + pt.log1p(-ratio)
+    # upper tail (low >= 0): log Q(low) + log(1 - Q(high) / Q(low)); the other answers get
+    # z = 0 here, as exp(z_low^2 - z_high^2) would overflow and poison the gradient (0 * inf)
+    in_tail = low >= 0
+    z_tail = pt.switch(in_tail, z_low, 0.0)
+    scaled_tail = pt.switch(in_tail, scaled_low, 1.0)
+    ratio = scaled_high / scaled_tail * pt.exp((z_tail - z_high) * (z_tail + z_high))
+    tail = pt.log(scaled_tail) - pt.square(z_tail) - np.log(2.0) + pt.log1p(-ratio)
     # straddling zero (low < 0 < high): log(1 - Q(-low) - Q(high))
     body = pt.log1p(-0.5 * scaled_low * pt.exp(-pt.square(z_low))
                     - 0.5 * scaled_high * pt.exp(-pt.square(z_high)))
-    return pt.switch(low >= 0, tail, body)
+    return pt.switch(in_tail, tail, body)
 
 
 def _logit_logp(tau_lower, tau_upper, eta, is_first, is_last):
