@@ -43,7 +43,9 @@ def test_fit_returns_gated_posterior_with_loo_and_prior_groups():
 
 
 @pytest.mark.slow
-def test_a_too_short_fit_fails_the_gate_loudly():
+def test_a_too_short_fit_fails_the_gate_loudly_and_is_not_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRUSTMODELS_FIT_CACHE", str(tmp_path))
     with pytest.raises(FitDiagnosticsError, match="ESS < 400"):
         fit(_small_model(), draws=60, tune=100, chains=1, cores=1, log_likelihood=False,
-            label="short")
+            label="short", cache=True)
+    assert list(tmp_path.iterdir()) == []

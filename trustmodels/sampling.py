@@ -162,7 +162,8 @@ def fit(
     progressbar : bool
         Show the sampler's progress bar.
     cache : bool
-        Reuse a stored fit with the same key and store new fits (:mod:`trustmodels.cache`).
+        Reuse a stored fit with the same key and store new fits that pass the gate
+        (:mod:`trustmodels.cache`); a stored fit is gated again when loaded.
     sampler_kwargs : dict, optional
         Extra keyword arguments of the NUTS implementation, passed as :func:`pymc.sample`'s
         ``nuts`` (e.g. ``{"chain_method": "vectorized"}`` for numpyro); part of the cache key.
@@ -202,7 +203,10 @@ def fit(
         spec = getattr(model, "trustmodels_spec", None)
         if spec is not None:
             idata.attrs["trustmodels_spec"] = json.dumps(spec, default=str)
+        # gate first: a fit that fails is never stored (rerunning resamples it)
+        check_fit(idata, var_names=check_vars, thresholds=thresholds, label=label)
         if cache:
             fit_cache.save_fit(key, idata)
+        return idata
     check_fit(idata, var_names=check_vars, thresholds=thresholds, label=label)
     return idata
