@@ -149,7 +149,7 @@ def _point(model, data, scores, thresholds, paths, loadings_logodds):
     point = {"paths": np.asarray(paths, dtype=float),
              "loadings_std_free_logodds__": np.asarray(loadings_logodds, dtype=float)}
     scores_rv = model["scores"]
-    point["scores_mean_split__"] = model.rvs_to_transforms[scores_rv].forward(
+    point["scores_meansplit__"] = model.rvs_to_transforms[scores_rv].forward(
         pt.as_tensor(scores)).eval()
     mean = scores.mean(axis=0)
     for k, kappa in thresholds.items():
@@ -269,8 +269,8 @@ def test_sampler_coordinates_leave_the_joint_density_unchanged(small_long):
              for k, kappa in thresholds.items()}
     other = _point(model, data, shifted, moved, paths, logodds)
     changed = {name for name in point if not np.allclose(point[name], other[name])}
-    assert changed == {"scores_mean_split__"}
-    difference = other["scores_mean_split__"] - point["scores_mean_split__"]
+    assert changed == {"scores_meansplit__"}
+    difference = other["scores_meansplit__"] - point["scores_meansplit__"]
     assert np.flatnonzero(np.abs(difference) > 1e-9).tolist() == [1]  # row 0, column trust
     response_moved = model.compile_fn(model.logp(vars=[model["response"]]),
                                       inputs=model.value_vars, on_unused_input="ignore")(other)

@@ -655,7 +655,7 @@ class MeanSplitTransform(Transform):
     True
     """
 
-    name = "mean_split"
+    name = "meansplit"  # no underscore: PyMC strips the transform name at the last "_"
     ndim_supp = 2
 
     def forward(self, value, *inputs):
@@ -675,6 +675,35 @@ class MeanSplitTransform(Transform):
         return pt.zeros_like(value[:, 0])
 
 
+def _ordered_normal(name, mu, sigma, dims):
+    """Ordered thresholds with independent ``Normal(mu, sigma)`` priors (one row per item).
+
+    A CustomDist with a support point rather than a variable with an ``initval``: PyMC's graph
+    tools (``compute_log_likelihood``, which PSIS-LOO needs) refuse models with initial values.
+    The support point (``mu`` plus evenly spaced locations) satisfies the ordering.
+    """
+    ordered = pm.distributions.transforms.ordered
+
+    def logp(value, mu):
+        return pt.sum(pm.logp(pm.Normal.dist(mu, sigma), value), axis=-1)
+
+    def random(mu, rng=None, size=None):
+        mu = np.asarray(mu, dtype=float)
+        batch = mu.shape[:-1] if size is None else tuple(np.atleast_1d(size))
+        draws = rng.normal(np.broadcast_to(mu, batch + mu.shape[-1:]), sigma)
+        return np.sort(draws, axis=-1)
+
+    def support_point(rv, size, mu):
+        return mu + _spread(mu.shape[-1])
+
+    return pm.CustomDist(name, mu, logp=logp, random=random, support_point=support_point,
+                         signature="(k)->(k)", dims=dims, transform=ordered)
+
+
+def _spread(n_cuts):
+    """Evenly spaced locations from -1.5 to 1.5 (``n_cuts`` of them, symbolic length)."""
+    steps = pt.arange(n_cuts, dtype="float64")
+    return -1.5 + 3.0 * steps / pt.maximum(n_cuts - 1, 1)
 def _thresholds(k, item_names, latent_rows, score_mean, priors):
     """Standardized thresholds of the items with ``k`` categories (one row per item).
 
@@ -686,13 +715,13 @@ def _thresholds(k, item_names, latent_rows, score_mean, priors):
     scores and thresholds is a single axis (see :class:`MeanSplitTransform`).
     """
     dims = (f"item_k{k}", f"cut_k{k}")
-    settings = dict(transform=pm.distributions.transforms.ordered,
-                    initval=np.tile(np.linspace(-1.5, 1.5, k - 1), (len(item_names), 1)),
-                    dims=dims)
     if score_mean is None:
-        return pm.Normal(f"thresholds_std_k{k}", 0.0, priors.threshold_sigma, **settings)
+        return _ordered_normal(f"thresholds_std_k{k}", np.zeros((len(item_names), k - 1)),
+                               priors.threshold_sigma, dims)
     shift = score_mean[np.asarray(latent_rows)][:, None]
-    offsets = pm.Normal(f"threshold_offsets_k{k}", -shift, priors.threshold_sigma, **settings)
+    offsets = _ordered_normal(f"threshold_offsets_k{k}",
+                              pt.broadcast_to(-shift, (len(item_names), k - 1)),
+                              priors.threshold_sigma, dims)
     return pm.Deterministic(f"thresholds_std_k{k}", offsets + shift, dims=dims)
 
 
