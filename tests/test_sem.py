@@ -27,12 +27,6 @@ from trustmodels.models.sem import (
 )
 from trustmodels.realdata import CONSTRUCTS, ITEM_CATEGORIES
 
-# Quarantined: runs in CI, but a failure does not block landing until it is shown to pass.
-UNVERIFIED = (
-    "SEM recovery not yet shown to pass: with 4 x 500 draws it failed the gate (thresholds of "
-    "the two-item constructs: R-hat up to 1.021, bulk ESS 262); 4 x 1000 not yet run; see issue 5"
-)
-
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 #: True values for simulations, of the size the real data suggest (standardized paths about
@@ -379,18 +373,38 @@ def _tmp_cache():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason=UNVERIFIED, strict=False)
 def test_recovery_of_paths_on_simulated_data_of_the_real_shape():
+    """Fit SIMULATED data of the real shape (1,090 respondents, the 11 items) from known values.
+
+    The fit must pass the gate (every parameter, including the 4,360 scores), and every true
+    path must lie in its 99% interval and within 3 posterior SDs of the posterior mean, and
+    every standardized loading within 4 posterior SDs.
+    """
     from trustmodels.sampling import fit
 
     data = sem_data(simulate_sem(TRUTH, n_respondents=1090, seed=2026))
-    idata = fit(build_sem(data), draws=1000, tune=1000, chains=4, cores=2, random_seed=7,
+    # 4 x 1000 draws failed the gate by a hair (R-hat 1.011 for one intent1 threshold); the
+    # chapter's fits use 4 x 1500 as well
+    idata = fit(build_sem(data), draws=1500, tune=1000, chains=4, cores=2, random_seed=7,
                 log_likelihood=False, label="SEM recovery (SIMULATED)")
     truth = {path_name(p, o): v for (p, o), v in TRUTH.paths.items()}
     table = interval_table(idata, "paths", prob=0.99, truth=truth)
     assert table["covered"].all(), table
     z = (table["mean"] - table["truth"]).abs() / table["sd"]
     assert (z < 3).all(), table
+    # the true standardized loading of an item: s = l* / sqrt(l*^2 + pi^2 / 3), with l* the
+    # logit loading per latent SD (loading x model-implied latent SD)
+    b_matrix = np.zeros((4, 4))
+    for (predictor, outcome), value in TRUTH.paths.items():
+        b_matrix[LATENTS.index(outcome), LATENTS.index(predictor)] = value
+    a_matrix = np.linalg.inv(np.eye(4) - b_matrix)
+    latent_sd = np.sqrt(np.diag(a_matrix @ a_matrix.T))
+    per_sd = {i: TRUTH.loadings[i] * latent_sd[LATENTS.index(c)]
+              for c, items in TRUTH.constructs.items() for i in items}
+    true_std = {i: v / np.sqrt(v**2 + np.pi**2 / 3) for i, v in per_sd.items()}
+    loadings = interval_table(idata, "loadings_std", prob=0.99, truth=true_std)
+    z_loadings = (loadings["mean"] - loadings["truth"]).abs() / loadings["sd"]
+    assert (z_loadings < 4).all(), loadings  # 11 items (9 distinct loadings): a wider margin
 
 
 def test_path_diagram_draws_every_path_and_rejects_unknown_constructs():
