@@ -250,6 +250,20 @@ def test_no_built_page_loads_scripts_or_styles_from_a_cdn():
     assert not offenders, f"pages that load scripts or styles from other hosts: {offenders}"
 
 
+def test_live_code_config_of_every_page_names_the_project_repository():
+    if not (SITE / "index.html").is_file():
+        pytest.fail("build the book first: make book", pytrace=False)
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    ours = 'repo: "' + "/".join(url.rstrip("/").split("/")[-2:]) + '"'
+    repos = re.compile(r'binderOptions:\s*\{\s*repo: "[^"]*"')
+    wrong = {}
+    for page in SITE.rglob("*.html"):
+        for found in repos.findall(page.read_text(encoding="utf-8", errors="replace")):
+            if ours not in found:
+                wrong[str(page.relative_to(SITE))] = found.split("repo: ")[-1]
+    assert not wrong, f"pages whose live-code (thebe) config names another repository: {wrong}"
+
+
 def test_search_finds_a_word_from_a_chapter(site_url, browser):
     page = browser.new_page()
     page.goto(urljoin(site_url, f"search.html?q={SEARCH_WORD}"), wait_until="load")
