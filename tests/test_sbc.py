@@ -131,6 +131,9 @@ def test_small_sbc_run_of_the_main_model(tmp_path):
     assert at_extremes < 0.25
     pooled = rank_uniformity(result.ranks.to_numpy().ravel(), max_rank=49)
     assert not pooled.flagged
+    # every fit reports its smallest bulk ESS, whether or not it passed the SBC gate
+    assert np.isfinite(result.fits["min_ess_bulk"].to_numpy()).all()
+    assert (result.fits["min_ess_bulk"] > 0).all()
     # the second call reloads the cached result
     again = main_model_sbc(settings, n_per_cell=5, cache_folder=tmp_path)
     pd.testing.assert_frame_equal(again.ranks, result.ranks)
