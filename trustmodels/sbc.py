@@ -544,8 +544,9 @@ def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
 #: ranks among 99 thinned draws. Every fit compiles the model anew, which costs more than the
 #: sampling of these small surveys (:data:`MAIN_MODEL_SBC_N_PER_CELL`): on the 2-core build
 #: machine (with a second build running) a fit took about 15-28 s with 4 x (250 + 150) draws
-#: and 20-31 s with 4 x (500 + 500). The longer fits are worth it: with 150 draws per chain nearly every fit had
-#: an R-hat above 1.01 on some effect (1 of 20 passed the relaxed gate), with 500 they pass.
+#: and 20-31 s with 4 x (500 + 500). The longer fits are worth it: with 150 draws per chain
+#: nearly every fit had an R-hat above 1.01 on some effect (1 of 20 passed the relaxed gate),
+#: with 500 draws 17 of 20 pass (the other 3 had a few divergent transitions).
 #: 20 simulations, fitted in two processes (``workers=2``), keep the run within a few minutes.
 MAIN_MODEL_SBC = SBCSettings(n_simulations=20, rank_draws=99, draws=500, tune=500, chains=4)
 
