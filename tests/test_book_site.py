@@ -256,11 +256,13 @@ def test_live_code_config_of_every_page_names_the_project_repository():
     url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
     ours = 'repo: "' + "/".join(url.rstrip("/").split("/")[-2:]) + '"'
     repos = re.compile(r'binderOptions:\s*\{\s*repo: "[^"]*"')
-    wrong = {}
+    wrong, configured = {}, 0
     for page in SITE.rglob("*.html"):
         for found in repos.findall(page.read_text(encoding="utf-8", errors="replace")):
+            configured += 1
             if ours not in found:
                 wrong[str(page.relative_to(SITE))] = found.split("repo: ")[-1]
+    assert configured > 0, "no built page carries a live-code (thebe) config"
     assert not wrong, f"pages whose live-code (thebe) config names another repository: {wrong}"
 
 
