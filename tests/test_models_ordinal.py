@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytensor
 import pytest
-from scipy import special
+from scipy import special, stats
 
 from trustmodels.design import EFFECT_NAMES, design_matrix
 from trustmodels.models.fixed import build_fixed_model
@@ -51,9 +51,9 @@ def test_main_model_has_the_design_coordinates_and_variables():
     projected = build_ordinal_model(tiny_long())  # the default
     assert {rv.name for rv in projected.free_RVs} == {
         "beta_in_sample", "beta_disp_in_sample", "u_design", "u_residual", "lambda",
-        "cutpoints"}
-    assert {v.name for v in projected.deterministics} == {"beta", "beta_disp"}
-    assert projected.trustmodels_spec["derived"] == ["beta", "beta_disp"]
+        "cutpoints_offset"}
+    assert {v.name for v in projected.deterministics} == {"beta", "beta_disp", "cutpoints"}
+    assert projected.trustmodels_spec["derived"] == ["beta", "beta_disp", "cutpoints"]
     assert list(projected.coords["design_term"]) == ["intercept", *EFFECT_NAMES, "disposition"]
     assert model["y"].eval().shape == (60 * 5,)
 
@@ -70,14 +70,44 @@ def test_projected_and_noncentered_forms_give_the_same_likelihood(by_construct):
     point = {name: rng.normal(size=value.shape)
              for name, value in projected.initial_point().items()}
     outputs = projected.replace_rvs_by_values(
-        [projected["beta"], projected["beta_disp"], projected.respondent_variation])
+        [projected["beta"], projected["beta_disp"], projected.respondent_variation,
+         projected["cutpoints"]])
     values = pytensor.function(projected.value_vars, outputs, on_unused_input="ignore")(
         *[point[v.name] for v in projected.value_vars])
-    mapped = {name: point[name] for name in ("lambda_log__", "cutpoints_ordered__")}
+    cutpoints = values[3]
+    mapped = {"lambda_log__": point["lambda_log__"],
+              "cutpoints_ordered__": np.c_[cutpoints[:, :1], np.log(np.diff(cutpoints, axis=1))]}
     mapped.update(beta=values[0], beta_disp=values[1], u=values[2])
     logp_projected = projected.compile_logp(vars=[projected["y"]])(point)
     logp_noncentered = noncentered.compile_logp(vars=[noncentered["y"]])(mapped)
     assert np.isclose(logp_projected, logp_noncentered)
+
+
+@pytest.mark.parametrize("prior", ["induced_dirichlet", "normal"])
+def test_projected_form_keeps_the_prior_of_the_thresholds(prior):
+    # the thresholds are sampled as offsets from lambda_j * gamma_0; the offsets' prior term must
+    # be the threshold prior evaluated at the thresholds themselves (shift: Jacobian 1)
+    from trustmodels.models.cutpoints import induced_dirichlet_logp
+
+    priors = OrdinalPriors(cutpoint_prior=prior)
+    model = build_ordinal_model(tiny_long(n=24, seed=6), priors)
+    rng = np.random.default_rng(3)
+    point = {name: rng.normal(size=value.shape) for name, value in model.initial_point().items()}
+    offset = model["cutpoints_offset"]
+    term = model.compile_logp(vars=[offset], jacobian=False)(point)
+    cutpoints = pytensor.function(model.value_vars, model.replace_rvs_by_values(
+        [model["cutpoints"]]), on_unused_input="ignore")(
+        *[point[v.name] for v in model.value_vars])[0]
+    offsets = np.cumsum(np.c_[point["cutpoints_offset_ordered__"][:, :1],
+                              np.exp(point["cutpoints_offset_ordered__"][:, 1:])], axis=1)
+    shift = cutpoints - offsets
+    assert np.ptp(shift, axis=1).max() < 1e-12  # one shift per item
+    assert np.abs(shift).min() > 1e-3  # and not zero: the test would pass vacuously
+    if prior == "normal":
+        expected = stats.norm(0.0, priors.cutpoint_sd).logpdf(cutpoints).sum()
+    else:
+        expected = induced_dirichlet_logp(cutpoints, priors.cutpoint_concentration).eval().sum()
+    assert np.isclose(term, expected)
 
 
 def test_projected_form_keeps_the_priors_of_u_and_beta():
@@ -143,7 +173,9 @@ def test_items_with_different_numbers_of_categories_get_their_own_thresholds():
     long = tiny_long(k_of={"benev1": 5, "integ2": 4})
     model = build_ordinal_model(long)
     names = {rv.name for rv in model.free_RVs}
-    assert {"cutpoints_k7", "cutpoints_k5", "cutpoints_k4"} <= names
+    assert {"cutpoints_k7_offset", "cutpoints_k5_offset", "cutpoints_k4_offset"} <= names
+    assert {"cutpoints_k7", "cutpoints_k5", "cutpoints_k4"} <= set(
+        model.trustmodels_spec["derived"])  # the thresholds themselves are gated
     assert list(model.coords["item_k5"]) == ["benev1"]
     assert np.isfinite(model.compile_logp()(model.initial_point()))
 

@@ -78,7 +78,7 @@ def test_respondent_covariate_missing_column():
 def test_joint_model_adds_covariate_part_to_main_model(small_long):
     model = build_trust_covariate_model(small_long, "purchase_freq", 5)
     free = {rv.name for rv in model.free_RVs}
-    assert {"beta_in_sample", "u_residual", "lambda", "cutpoints", SLOPE_VARIABLE,
+    assert {"beta_in_sample", "u_residual", "lambda", "cutpoints_offset", SLOPE_VARIABLE,
             "covariate_cutpoints"} <= free
     answered = small_long.groupby("respondent", sort=False)["purchase_freq"].first().notna()
     assert len(model.coords["covariate_obs"]) == int(answered.sum())

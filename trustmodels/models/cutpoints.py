@@ -92,8 +92,8 @@ def _inverse_cdf(p, link):
 
 def ordered_cutpoints(name: str, n_categories: int, dims: tuple[str, str], *,
                       prior: str = "induced_dirichlet", concentration: float = 1.0,
-                      sd: float = 3.0, link: str = "logit", n_rows: int):
-    """Add an ``(n_rows, n_categories - 1)`` matrix of increasing thresholds to the model.
+                      sd: float = 3.0, link: str = "logit", n_rows: int, shift=None):
+    r"""Add an ``(n_rows, n_categories - 1)`` matrix of increasing thresholds to the model.
 
     Parameters
     ----------
@@ -113,11 +113,19 @@ def ordered_cutpoints(name: str, n_categories: int, dims: tuple[str, str], *,
         Latent distribution (used by the induced Dirichlet).
     n_rows : int
         Number of rows (items).
+    shift : pytensor tensor, shape (n_rows,), optional
+        Sample the thresholds as offsets from ``shift`` (one value per row): the free variable
+        is then ``<name>_offset`` :math:`= \tau - s`, whose prior is the threshold prior
+        evaluated at :math:`\tau = \text{offset} + s`, and ``<name>`` is a Deterministic. A
+        shift has Jacobian 1 and the ordering is shift invariant, so the model is unchanged;
+        only the sampler's coordinates change (in the main model :math:`s` is the common
+        location that the data cannot separate from the thresholds).
 
     Returns
     -------
     pytensor.tensor.TensorVariable
-        The threshold matrix, a free variable with the ordered transform.
+        The threshold matrix: a free variable with the ordered transform, or (with ``shift``)
+        the Deterministic ``offset + shift``.
 
     Examples
     --------
@@ -126,6 +134,13 @@ def ordered_cutpoints(name: str, n_categories: int, dims: tuple[str, str], *,
     ...     tau = ordered_cutpoints("tau", 4, ("item", "cutpoint"), n_rows=2)
     >>> model.initial_point()["tau_ordered__"].shape
     (2, 3)
+    >>> with pm.Model(coords={"item": ["a", "b"], "cutpoint": [1, 2, 3]}) as model:
+    ...     tau = ordered_cutpoints("tau", 4, ("item", "cutpoint"), n_rows=2,
+    ...                             shift=np.array([1.0, -1.0]))
+    >>> sorted(model.initial_point())
+    ['tau_offset_ordered__']
+    >>> bool(np.allclose(tau.eval({model["tau_offset"]: np.zeros((2, 3))})[:, 0], [1.0, -1.0]))
+    True
     """
     if n_categories < 2:
         raise ValueError(f"an ordinal item needs at least 2 categories, got {n_categories}")
@@ -139,25 +154,36 @@ def ordered_cutpoints(name: str, n_categories: int, dims: tuple[str, str], *,
     # The prior parameter is passed as a (K - 1)-vector so that the signature carries the length.
     # Both priors are CustomDists with a support point (not an ``initval``), which keeps the
     # model convertible by PyMC's graph tools (log-likelihood, log-prior).
-    def logp(value, param):
+    def logp(value, param, offset_of=0.0):
+        value = value + pt.shape_padright(offset_of)
         if prior == "normal":
             return pt.sum(pm.logp(pm.Normal.dist(0.0, param), value), axis=-1)
         return induced_dirichlet_logp(value, param[..., 0], link)
 
-    def random(param, rng=None, size=None):
-        batch = np.shape(param)[:-1] if size is None else tuple(size)
+    def random(param, offset_of=0.0, rng=None, size=None):
+        batch = np.broadcast_shapes(np.shape(param)[:-1], np.shape(offset_of)) \
+            if size is None else tuple(size)
         value = float(np.asarray(param).ravel()[0])
         if prior == "normal":
-            return np.sort(rng.normal(0.0, value, size=batch + (n_categories - 1,)), axis=-1)
-        probs = rng.dirichlet(np.full(n_categories, value), size=batch)
-        cumulative = np.clip(np.cumsum(probs, axis=-1)[..., :-1], 1e-12, 1 - 1e-12)
-        return np.sort(_inverse_cdf(cumulative, link), axis=-1)
+            draws = np.sort(rng.normal(0.0, value, size=batch + (n_categories - 1,)), axis=-1)
+        else:
+            probs = rng.dirichlet(np.full(n_categories, value), size=batch)
+            cumulative = np.clip(np.cumsum(probs, axis=-1)[..., :-1], 1e-12, 1 - 1e-12)
+            draws = np.sort(_inverse_cdf(cumulative, link), axis=-1)
+        return draws - np.asarray(offset_of)[..., None]
 
-    def support_point(rv, size, param):
-        return pt.as_tensor_variable(start)
+    def support_point(rv, size, param, offset_of=0.0):
+        return pt.as_tensor_variable(start) - pt.shape_padright(offset_of)
 
-    value = sd if prior == "normal" else concentration
-    return pm.CustomDist(
-        name, np.full(n_categories - 1, float(value)), logp=logp, random=random,
-        support_point=support_point, signature="(k)->(k)", dims=dims, transform=ordered,
+    value = np.full(n_categories - 1, float(sd if prior == "normal" else concentration))
+    if shift is None:
+        return pm.CustomDist(
+            name, value, logp=logp, random=random, support_point=support_point,
+            signature="(k)->(k)", dims=dims, transform=ordered,
+        )
+    shift = pt.as_tensor_variable(shift)
+    offset = pm.CustomDist(
+        f"{name}_offset", value, shift, logp=logp, random=random, support_point=support_point,
+        signature="(k),()->(k)", dims=dims, transform=ordered,
     )
+    return pm.Deterministic(name, offset + shift[:, None], dims=dims)

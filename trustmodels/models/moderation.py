@@ -58,6 +58,7 @@ from trustmodels.models.ordinal import (
     ordinal_answers,
     projected_respondent_terms,
     threshold_matrix,
+    threshold_names,
 )
 from trustmodels.models.priors import OrdinalPriors, _PositivePriors
 
@@ -363,7 +364,10 @@ def build_moderation_model(
         model.respondent_variation = u
         theta = theta + own_curve + u
         lam = pm.LogNormal("lambda", 0.0, priors.discrimination_log_sd, dims="item")
-        cutpoints = threshold_matrix(data.items, data.item_categories, priors, link)
+        # thresholds as offsets from lam_j * gamma_0 (the in-sample mean of u), as in the main
+        # model (build_ordinal_model): the same model, the common location on one axis
+        cutpoints = threshold_matrix(data.items, data.item_categories, priors, link,
+                                     shift=lam * gamma[0])
         eta = lam[data.item_index] * theta[data.respondent_index]
         ordinal_answers("y", eta, cutpoints, data.item_index, data.n_categories, data.response,
                         link)
@@ -376,8 +380,9 @@ def build_moderation_model(
         "priors": asdict(priors),
         "smooth": asdict(smooth),
         "log10_fans_grid": grid.tolist(),
-        "derived": ["beta", "beta_disp", "curve_level", "curve_slope"]
-        if data.disposition is not None else ["beta", "curve_level", "curve_slope"],
+        "derived": (["beta", "beta_disp", "curve_level", "curve_slope"]
+                    if data.disposition is not None else ["beta", "curve_level", "curve_slope"])
+        + threshold_names(data.item_categories),
     }
     return model
 
