@@ -162,8 +162,7 @@ def test_moderation_model_has_the_documented_structure(small_long):
     assert "gp_lengthscale" not in free  # fixed (SmoothPriors.lengthscale)
     assert len(model.coords["design_term"]) == 1 + 3 + 4 + 4 + 1
     assert model.trustmodels_spec["derived"] == ["beta", "beta_disp", "curve_level",
-                                                 "curve_slope", "cutpoints"]
-    assert "cutpoints_offset" in free  # thresholds sampled as offsets (as in the main model)
+                                                 "curve_slope"]
     # 11 trust items per respondent are the outcomes
     assert len(model.coords["obs"]) == 24 * 11
     point = model.initial_point()
