@@ -150,7 +150,7 @@ def _point(model, data, scores, thresholds, paths, loadings_logodds):
         items = model.coords[f"item_k{k}"]
         latent = [LATENTS.index(data.item_construct[data.items.index(i)]) for i in items]
         rv = model[f"threshold_offsets_k{k}"]
-        point[model.rvs_to_values[rv].name] = model.rvs_to_transforms[rv].forward(
+        point[f"threshold_offsets_k{k}_ordered__"] = model.rvs_to_transforms[rv].forward(
             pt.as_tensor(kappa - mean[latent][:, None])).eval()
     assert set(point) == {v.name for v in model.value_vars}
     return point

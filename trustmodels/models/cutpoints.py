@@ -27,13 +27,11 @@ from __future__ import annotations
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
-from pymc.logprob.transforms import Transform
 from scipy import special, stats
 
 from trustmodels.models.likelihood import log_cdf
 
-__all__ = ["AnchoredOrderedTransform", "induced_dirichlet_logp", "median_anchors",
-           "ordered_cutpoints"]
+__all__ = ["induced_dirichlet_logp", "ordered_cutpoints"]
 
 
 def _log_category_probs(tau, link):
@@ -189,115 +187,3 @@ def ordered_cutpoints(name: str, n_categories: int, dims: tuple[str, str], *,
         signature="(k),()->(k)", dims=dims, transform=ordered,
     )
     return pm.Deterministic(name, offset + shift[:, None], dims=dims)
-
-
-class AnchoredOrderedTransform(Transform):
-    r"""Ordered thresholds in coordinates that start from an anchor threshold of each row.
-
-    PyMC's ``ordered`` transform maps increasing :math:`\tau_1 < \dots < \tau_{K-1}` to
-    :math:`(\tau_1, \log(\tau_2 - \tau_1), \dots)`: every threshold is the first one plus
-    gaps. When the first threshold is poorly determined (few answers in the lowest categories,
-    e.g. a scale with a ceiling) and the upper ones are well determined, the first coordinate
-    and every gap are strongly anti-correlated, which a diagonal mass matrix cannot undo. This
-    transform keeps threshold :math:`a` (the anchor, chosen per row, e.g. by
-    :func:`median_anchors` where the answers are dense) as it is and writes the others as log
-    gaps to their neighbour towards the anchor:
-
-    .. math::
-
-        y_a = \tau_a, \qquad y_c = \log(\tau_c - \tau_{c-1}) \ (c > a), \qquad
-        y_c = \log(\tau_{c+1} - \tau_c) \ (c < a).
-
-    The log-Jacobian of the inverse map is :math:`\sum_{c \ne a} y_c`. With every anchor at
-    0 it is PyMC's ``ordered`` transform. A change of the sampler's coordinates only: the
-    model and its density on the thresholds are unchanged.
-
-    Parameters
-    ----------
-    anchors : array_like of int, shape (rows,)
-        Index (0-based) of the anchor threshold of each row; rows are the second-to-last axis.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> tau = np.array([[-2.0, 0.0, 1.0], [-1.0, -0.5, 3.0]])
-    >>> transform = AnchoredOrderedTransform([1, 2])
-    >>> y = transform.forward(pt.as_tensor(tau)).eval()
-    >>> np.round(y, 3).tolist()  # row 0: anchor tau_2 = 0; row 1: anchor tau_3 = 3
-    [[0.693, 0.0, 0.0], [-0.693, 1.253, 3.0]]
-    >>> bool(np.allclose(transform.backward(pt.as_tensor(y)).eval(), tau))
-    True
-    """
-
-    name = "anchored"  # no underscore: PyMC strips the transform name at the last "_"
-
-    def __init__(self, anchors):
-        anchors = np.asarray(anchors, dtype="int64")
-        if anchors.ndim != 1 or (anchors < 0).any():
-            raise ValueError(f"anchors must be one non-negative index per row, got {anchors!r}")
-        self.anchors = anchors
-
-    def _masks(self, value):
-        position = pt.arange(value.shape[-1])
-        anchor = pt.as_tensor(self.anchors)[:, None]
-        return pt.eq(position, anchor), pt.gt(position, anchor), pt.lt(position, anchor)
-
-    def forward(self, value, *inputs):
-        """Thresholds -> (anchor threshold, log gaps towards it)."""
-        at_anchor, above, _ = self._masks(value)
-        log_gap = pt.log(pt.diff(value, axis=-1))
-        pad = pt.zeros_like(value[..., :1])
-        gap_below = pt.concatenate([pad, log_gap], axis=-1)  # c -> log(tau_c - tau_{c-1})
-        gap_above = pt.concatenate([log_gap, pad], axis=-1)  # c -> log(tau_{c+1} - tau_c)
-        return pt.switch(at_anchor, value, pt.switch(above, gap_below, gap_above))
-
-    def backward(self, value, *inputs):
-        """(anchor threshold, log gaps) -> thresholds."""
-        at_anchor, above, below = self._masks(value)
-        anchor_value = pt.sum(pt.switch(at_anchor, value, 0.0), axis=-1, keepdims=True)
-        gap = pt.exp(pt.switch(at_anchor, 0.0, value))
-        rise = pt.cumsum(pt.switch(above, gap, 0.0), axis=-1)
-        gap_below = pt.switch(below, gap, 0.0)
-        fall = pt.sum(gap_below, axis=-1, keepdims=True) - pt.cumsum(gap_below, axis=-1) + gap_below
-        return anchor_value + rise - fall
-
-    def log_jac_det(self, value, *inputs):
-        """Sum of the log gaps (the coordinates other than the anchor), per row."""
-        at_anchor, _, _ = self._masks(value)
-        return pt.sum(pt.switch(at_anchor, 0.0, value), axis=-1)
-
-
-def median_anchors(response, item_index, n_categories) -> np.ndarray:
-    """Return, per item, the index of the threshold just above the median answer.
-
-    The threshold between the median category :math:`m` and :math:`m + 1` (index
-    :math:`m - 1`, at most :math:`K - 2`) is the one the answers pin best; it is the anchor
-    of :class:`AnchoredOrderedTransform`.
-
-    Parameters
-    ----------
-    response : array_like of int
-        Answers (1 to K), one per row of the long table.
-    item_index : array_like of int
-        Item of each answer (0 to n_items - 1).
-    n_categories : array_like of int
-        K of each item.
-
-    Returns
-    -------
-    numpy.ndarray of int
-        One anchor per item.
-
-    Examples
-    --------
-    >>> median_anchors([1, 2, 2, 5, 5, 5], [0, 0, 0, 1, 1, 1], [5, 5]).tolist()
-    [1, 3]
-    """
-    response = np.asarray(response)
-    item_index = np.asarray(item_index)
-    anchors = []
-    for item, k in enumerate(np.asarray(n_categories, dtype=int)):
-        answers = response[item_index == item]
-        median = int(np.floor(np.median(answers))) if answers.size else (k + 1) // 2
-        anchors.append(min(max(median - 1, 0), k - 2))
-    return np.asarray(anchors, dtype="int64")

@@ -33,10 +33,7 @@ thresholds as offsets from that mean (``threshold_offsets_k<K>``, prior
 ``Normal(-mean, threshold_sigma)``, so the thresholds ``thresholds_std_k<K>`` keep their
 ``Normal(0, threshold_sigma)`` prior). Both maps have a constant Jacobian: the model, its
 density and its posterior are unchanged (``tests/test_sem.py`` checks the joint density term
-by term); only the geometry the sampler sees changes. For the same reason each item's ordered
-thresholds are sampled outwards from the threshold next to its median answer
-(:class:`~trustmodels.models.cutpoints.AnchoredOrderedTransform`) rather than from the lowest
-one, which few answers pin on items with a ceiling.
+by term); only the geometry the sampler sees changes.
 
 **Identification.** The exogenous construct has variance 1 and every endogenous construct has
 residual (disturbance) variance 1, so a path (``paths``) is "latent-SD units of the outcome's
@@ -102,7 +99,6 @@ import pytensor.tensor as pt
 from pymc.distributions.transforms import ZeroSumTransform
 from pymc.logprob.transforms import Transform
 
-from trustmodels.models.cutpoints import AnchoredOrderedTransform, median_anchors
 from trustmodels.models.likelihood import draw_ordinal
 from trustmodels.models.ordinal import ordinal_answers
 
@@ -531,13 +527,10 @@ def build_sem(
             score_mean = None
         threshold_rows = []
         order = []
-        # each item's thresholds are sampled from the one next to its median answer outwards
-        anchors = median_anchors(data.response, data.item_index, data.item_categories)
         for k in groups:
             item_names = coords[f"item_k{k}"]
             rows_k = [data.items.index(i) for i in item_names]
-            tau = _thresholds(k, item_names, item_latent[rows_k], score_mean, priors,
-                              anchors[rows_k])
+            tau = _thresholds(k, item_names, item_latent[rows_k], score_mean, priors)
             pm.Deterministic(f"thresholds_k{k}", tau * item_sd[rows_k][:, None],
                              dims=(f"item_k{k}", f"cut_k{k}"))
             padding = pt.zeros((len(item_names), max_cuts - (k - 1)))
@@ -682,20 +675,14 @@ class MeanSplitTransform(Transform):
         return pt.zeros_like(value[:, 0])
 
 
-def _ordered_normal(name, mu, sigma, dims, anchors):
+def _ordered_normal(name, mu, sigma, dims):
     """Ordered thresholds with independent ``Normal(mu, sigma)`` priors (one row per item).
 
     A CustomDist with a support point rather than a variable with an ``initval``: PyMC's graph
     tools (``compute_log_likelihood``, which PSIS-LOO needs) refuse models with initial values.
-    The support point (``mu`` plus evenly spaced locations) satisfies the ordering. The sampler
-    sees them through :class:`~trustmodels.models.cutpoints.AnchoredOrderedTransform` from
-    ``anchors`` (one per row): on the real data the lowest thresholds of the privacy-concern
-    items (few answers at the bottom of the scale) made PyMC's ``ordered`` coordinates strongly
-    correlated; in the fit's draws the whitened covariance of paths, loadings and thresholds
-    had eigenvalues from 0.019 to 4.97 in those coordinates and from 0.139 to 3.99 with
-    median anchors.
+    The support point (``mu`` plus evenly spaced locations) satisfies the ordering.
     """
-    ordered = AnchoredOrderedTransform(anchors)
+    ordered = pm.distributions.transforms.ordered
 
     def logp(value, mu):
         return pt.sum(pm.logp(pm.Normal.dist(mu, sigma), value), axis=-1)
@@ -717,7 +704,7 @@ def _spread(n_cuts):
     """Evenly spaced locations from -1.5 to 1.5 (``n_cuts`` of them, symbolic length)."""
     steps = pt.arange(n_cuts, dtype="float64")
     return -1.5 + 3.0 * steps / pt.maximum(n_cuts - 1, 1)
-def _thresholds(k, item_names, latent_rows, score_mean, priors, anchors):
+def _thresholds(k, item_names, latent_rows, score_mean, priors):
     """Standardized thresholds of the items with ``k`` categories (one row per item).
 
     Centered parameterization (``score_mean`` given): the free variable is the offset of each
@@ -730,11 +717,11 @@ def _thresholds(k, item_names, latent_rows, score_mean, priors, anchors):
     dims = (f"item_k{k}", f"cut_k{k}")
     if score_mean is None:
         return _ordered_normal(f"thresholds_std_k{k}", np.zeros((len(item_names), k - 1)),
-                               priors.threshold_sigma, dims, anchors)
+                               priors.threshold_sigma, dims)
     shift = score_mean[np.asarray(latent_rows)][:, None]
     offsets = _ordered_normal(f"threshold_offsets_k{k}",
                               pt.broadcast_to(-shift, (len(item_names), k - 1)),
-                              priors.threshold_sigma, dims, anchors)
+                              priors.threshold_sigma, dims)
     return pm.Deterministic(f"thresholds_std_k{k}", offsets + shift, dims=dims)
 
 
