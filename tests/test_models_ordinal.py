@@ -110,6 +110,25 @@ def test_projected_form_keeps_the_prior_of_the_thresholds(prior):
     assert np.isclose(term, expected)
 
 
+def test_prior_draws_of_the_thresholds_do_not_depend_on_their_shift():
+    # prior draws of the offsets must subtract lambda_j * gamma_0, so that the thresholds
+    # (offset + shift) are independent of it, as in the model's definition
+    import pymc as pm
+
+    model = build_ordinal_model(tiny_long(n=24, seed=6))
+    with model:
+        prior = pm.sample_prior_predictive(draws=4000, random_seed=8,
+                                           var_names=["cutpoints", "cutpoints_offset"])
+    cutpoints = prior["prior"]["cutpoints"].values.reshape(4000, -1, 6)
+    offsets = prior["prior"]["cutpoints_offset"].values.reshape(4000, -1, 6)
+    shift = (cutpoints - offsets)[:, :, 0]
+    assert np.ptp(cutpoints - offsets - shift[:, :, None]) < 1e-9  # one shift per item
+    for item in range(shift.shape[1]):
+        middle = cutpoints[:, item, 3]
+        assert abs(np.corrcoef(middle, shift[:, item])[0, 1]) < 0.06
+        assert np.corrcoef(offsets[:, item, 3], shift[:, item])[0, 1] < -0.06  # non-vacuous
+
+
 def test_projected_form_keeps_the_priors_of_u_and_beta():
     # u = C L z + P_perp w must be Normal(0, I) and beta = beta_in_sample - L z Normal(0, sd)
     import pymc as pm

@@ -363,8 +363,8 @@ def build_moderation_model(
         model.respondent_variation = u
         theta = theta + own_curve + u
         lam = pm.LogNormal("lambda", 0.0, priors.discrimination_log_sd, dims="item")
-        # plain thresholds: sampled as offsets from lam_j * gamma_0 as in the main model, this
-        # model's fit had 2 divergent transitions (4 x (1000 + 2000) draws) and failed the gate
+        # plain thresholds, unlike the main model: sampled there as offsets from lam_j * gamma_0,
+        # here they gave 2 divergent transitions (4 x (1000 + 2000) draws) and a failed gate
         cutpoints = threshold_matrix(data.items, data.item_categories, priors, link)
         eta = lam[data.item_index] * theta[data.respondent_index]
         ordinal_answers("y", eta, cutpoints, data.item_index, data.n_categories, data.response,
