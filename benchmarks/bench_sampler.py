@@ -7,6 +7,7 @@ Usage (from the project root)::
     .venv/bin/python benchmarks/bench_sampler.py --scaling  # also ~1k, 10k, 100k responses
     .venv/bin/python benchmarks/bench_sampler.py --samplers numpyro --no-baseline
     .venv/bin/python benchmarks/bench_sampler.py --gradients  # cost of one gradient vs N only
+    .venv/bin/python benchmarks/bench_sampler.py --reference  # NUTS on an ideal posterior
 
 Every configuration runs in its own Python process (fresh compile caches in memory, clean peak
 memory) on the same simulated data (SIMULATED, exactly the main model:
@@ -17,7 +18,15 @@ memory) on the same simulated data (SIMULATED, exactly the main model:
 * ``ess_per_s``: ``min_ess_bulk / wall_s``;
 * ``trace_mb``: size of the returned trace (sum of ``nbytes`` over its groups) and
   ``peak_rss_mb`` of the process;
+* ``steps``: mean leapfrog steps (gradient evaluations) per posterior draw;
 * ``gate``: whether :func:`trustmodels.diagnostics.check_fit` accepts the fit.
+
+``--reference`` times nothing of ours: it runs numpyro's NUTS (same adaptation, target_accept
+0.9) on an independent standard normal of the main model's dimension at each scaling size, the
+best-conditioned posterior there is. Its step size and steps per draw are the floor that no
+reparameterization of our model can go below with a diagonal mass matrix: NUTS' step size
+shrinks like ``dimension ** -0.25``, and the dimension of our model grows with the number of
+respondents.
 
 Configurations:
 
@@ -243,6 +252,36 @@ def gradient_cost(n_per_cell: int, repeats: int = 30) -> dict:
                                            1)}
 
 
+def reference_gaussian(n_per_cell: int, draws: int = 1000, tune: int = 1000) -> dict:
+    """NUTS (numpyro, one chain) on a standard normal with as many dimensions as our model.
+
+    The ideal posterior for a diagonal mass matrix: its steps per draw are the floor for our
+    model at this survey size.
+    """
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    import numpyro
+    import numpyro.distributions as dist
+    from numpyro.infer import MCMC, NUTS
+
+    from trustmodels.models.ordinal import build_ordinal_model
+
+    model = build_ordinal_model(simulated_long(n_per_cell))
+    dimension = int(sum(np.size(value) for value in model.initial_point().values()))
+
+    def standard_normal():
+        numpyro.sample("x", dist.Normal(jnp.zeros(dimension), 1.0))
+
+    mcmc = MCMC(NUTS(standard_normal, target_accept_prob=0.9), num_warmup=tune,
+                num_samples=draws, num_chains=1, progress_bar=False)
+    mcmc.run(jax.random.PRNGKey(SEED), extra_fields=("num_steps", "adapt_state.step_size"))
+    extra = mcmc.get_extra_fields()
+    return {"n_responses": len(model.coords["obs"]), "dimension": dimension,
+            "step_size": float(np.mean(extra["adapt_state.step_size"])),
+            "steps_per_draw": float(np.mean(extra["num_steps"]))}
+
+
 # ---------------------------------------------------------------------------------------------
 # report
 # ---------------------------------------------------------------------------------------------
@@ -259,12 +298,18 @@ def machine() -> dict:
             "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]}
 
 
+HEADER = ("| config | responses | wall s | min bulk ESS | ESS/s | trace MB | steps / draw "
+          "| gate |\n|---|---|---|---|---|---|---|---|")
+
+
 def _row(result: dict) -> str:
     if "error" in result:
-        return f"| {result['config']} | - | - | - | - | - | error: {result['error'][:80]} |"
+        return f"| {result['config']} | - | - | - | - | - | - | error: {result['error'][:80]} |"
+    steps = result.get("mean_leapfrog_steps")
     return (f"| {result['config']} | {result['n_responses']} | {result['wall_s']:.1f} | "
             f"{result['min_ess_bulk']:.0f} | {result['ess_per_s']:.2f} | "
-            f"{result['trace_mb']:.1f} | {result['gate'][:60]} |")
+            f"{result['trace_mb']:.1f} | {'-' if steps is None else f'{steps:.1f}'} | "
+            f"{result['gate'][:60]} |")
 
 
 def main(argv=None) -> int:
@@ -290,8 +335,13 @@ def main(argv=None) -> int:
     parser.add_argument("--json", type=Path, help="also write all figures to this JSON file")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--n-per-cell", type=int, default=150, help=argparse.SUPPRESS)
-    parser.add_argument("--draws", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--tune", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--draws", type=int,
+                        help="draws per chain of every configuration (default: fit's 1000)")
+    parser.add_argument("--tune", type=int,
+                        help="tuning steps per chain of every configuration (default: 1000)")
+    parser.add_argument("--reference", action="store_true",
+                        help="only run NUTS on a standard normal of the model's dimension at "
+                             "the scaling sizes (the floor of steps per draw)")
     args = parser.parse_args(argv)
 
     if args.worker:
@@ -308,16 +358,27 @@ def main(argv=None) -> int:
                   f"{result['us_per_1000_responses']:.1f} |", flush=True)
         return 0
 
+    if args.reference:
+        print(f"machine: {json.dumps(machine())}", flush=True)
+        print("| responses | dimension | step size | steps / draw |")
+        print("|---|---|---|---|", flush=True)
+        for cells in (int(c) for c in args.scaling_cells.split(",") if c):
+            result = reference_gaussian(cells)
+            print(f"| {result['n_responses']} | {result['dimension']} | "
+                  f"{result['step_size']:.3f} | {result['steps_per_draw']:.1f} |", flush=True)
+        return 0
+
     n_per_cell = 25 if args.quick else 150
     draws, tune = (500, 500) if args.quick else (None, None)
+    if args.draws is not None:
+        draws, tune = args.draws, args.tune if args.tune is not None else args.draws
     print(f"machine: {json.dumps(machine())}", flush=True)
     simulated_long(n_per_cell)
     results = []
     configs = ([] if args.no_baseline else ["pymc_default"]) + ["ours"]
     configs += [f"ours_{name}" for name in args.samplers.split(",") if name]
     configs += [f"ours_{name}" for name in args.variants.split(",") if name]
-    print("| config | responses | wall s | min bulk ESS | ESS/s | trace MB | gate |")
-    print("|---|---|---|---|---|---|---|", flush=True)
+    print(HEADER, flush=True)
     for config in configs:
         result = spawn(config, n_per_cell, draws, tune, args.timeout)
         result["size"] = "main"
@@ -326,8 +387,7 @@ def main(argv=None) -> int:
 
     if args.scaling:
         print("\nscaling (responses ~ 11 x respondents):")
-        print("| config | responses | wall s | min bulk ESS | ESS/s | trace MB | gate |")
-        print("|---|---|---|---|---|---|---|", flush=True)
+        print(HEADER, flush=True)
         scaling_configs = ["ours"] + (["pymc_default"] if args.scaling_baseline else [])
         for cells in (int(c) for c in args.scaling_cells.split(",") if c):
             simulated_long(cells)
