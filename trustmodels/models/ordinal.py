@@ -34,7 +34,6 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
-import scipy.linalg
 
 from trustmodels.design import EFFECT_NAMES
 from trustmodels.models.cutpoints import ordered_cutpoints
@@ -50,7 +49,6 @@ from trustmodels.models.priors import OrdinalPriors
 __all__ = [
     "PARAMETERIZATIONS",
     "build_ordinal_model",
-    "complement_basis_product",
     "design_columns",
     "ordinal_answers",
     "projected_respondent_terms",
@@ -289,29 +287,22 @@ def design_columns(data: OrdinalData) -> np.ndarray:
 def projected_respondent_terms(columns: np.ndarray, term_names: list[str]):
     r"""Add :math:`u \sim \mathrm{Normal}(0, I)` split along design columns; return ``(u, gamma)``.
 
-    With :math:`C` (:math:`n \times p`) the design columns, :math:`L` the Cholesky factor of
-    :math:`(C^\top C)^{-1}` and :math:`B` an orthonormal basis (:math:`n \times (n - p)`) of the
-    complement of the columns' span (from the Householder QR decomposition of :math:`C`),
+    With :math:`C` the design columns, :math:`L` the Cholesky factor of
+    :math:`(C^\top C)^{-1}` and :math:`P_\perp = I - C (C^\top C)^{-1} C^\top`,
 
     .. math::
 
-        z \sim \mathrm{Normal}(0, I_p), \quad w \sim \mathrm{Normal}(0, I_{n-p}), \quad
-        \gamma = L z, \quad u = C \gamma + B w
+        z \sim \mathrm{Normal}(0, I), \quad w \sim \mathrm{Normal}(0, I), \quad
+        \gamma = L z, \quad u = C \gamma + P_\perp w
 
-    gives exactly :math:`u \sim \mathrm{Normal}(0, I)`, because
-    :math:`C L L^\top C^\top + B B^\top` is the projection on the span plus the projection on its
-    complement (free variables ``u_design`` = :math:`z`, dims ``design_term``, and
-    ``u_residual`` = :math:`w`, dims ``residual_direction``). :math:`\gamma` are the in-sample
-    means of :math:`u` along the design columns, which the data cannot tell apart from the
-    coefficients of those columns. A model therefore samples each coefficient :math:`\beta` as
-    its in-sample value :math:`\beta^{s} \sim \mathrm{Normal}(\gamma, \sigma)` and reports
-    :math:`\beta = \beta^{s} - \gamma`, which is :math:`\mathrm{Normal}(0, \sigma)` a priori:
-    the joint distribution is unchanged, while the likelihood sees only :math:`\beta^{s}` and
-    :math:`w`, which the posterior leaves nearly uncorrelated. :math:`w` has no component along
-    the columns, so no direction of the sampler's space is left to the prior alone (with
-    :math:`n` residuals and :math:`P_\perp w` in their place, :math:`p` directions were, and
-    their posterior spread, several times the others', lengthened every trajectory).
-    :math:`B w` is applied as :math:`p` Householder reflections, :math:`O(np)` per evaluation.
+    gives exactly :math:`u \sim \mathrm{Normal}(0, I)` (free variables ``u_design`` = :math:`z`,
+    dims ``design_term``, and ``u_residual`` = :math:`w`, dims ``respondent``). :math:`\gamma` are
+    the in-sample means of :math:`u` along the design columns, which the data cannot tell apart
+    from the coefficients of those columns. A model therefore samples each coefficient
+    :math:`\beta` as its in-sample value :math:`\beta^{s} \sim \mathrm{Normal}(\gamma, \sigma)`
+    and reports :math:`\beta = \beta^{s} - \gamma`, which is :math:`\mathrm{Normal}(0, \sigma)` a
+    priori: the joint distribution is unchanged, while the likelihood sees only
+    :math:`\beta^{s}` and :math:`w`, which the posterior leaves nearly uncorrelated.
 
     Parameters
     ----------
@@ -331,75 +322,22 @@ def projected_respondent_terms(columns: np.ndarray, term_names: list[str]):
     ------
     ValueError
         When the columns are collinear or not fewer than the respondents.
-
-    Examples
-    --------
-    >>> import numpy as np, pymc as pm
-    >>> columns = np.column_stack([np.ones(6), [0, 0, 1, 1, 0, 1]])
-    >>> with pm.Model(coords={"respondent": range(6)}) as model:
-    ...     u, gamma = projected_respondent_terms(columns, ["intercept", "x"])
-    >>> model["u_residual"].eval().shape  # one residual per direction outside the columns
-    (4,)
-    >>> [value.name for value in model.value_vars]
-    ['u_design', 'u_residual']
     """
     gram = columns.T @ columns
-    n_respondents, n_terms = columns.shape
-    if n_respondents <= n_terms or np.linalg.cond(gram) > 1e10:
+    if columns.shape[0] <= columns.shape[1] or np.linalg.cond(gram) > 1e10:
         raise ValueError(f"the design columns ({', '.join(term_names)}) are collinear or "
-                         f"outnumber the {n_respondents} respondents; expected a full-rank "
+                         f"outnumber the {columns.shape[0]} respondents; expected a full-rank "
                          "design with more respondents than columns")
-    chol = np.linalg.cholesky(np.linalg.inv(gram))
+    gram_inv = np.linalg.inv(gram)
+    chol = np.linalg.cholesky(gram_inv)
+    hat = gram_inv @ columns.T
     model = pm.modelcontext(None)
     model.add_coord("design_term", list(term_names))
-    model.add_coord("residual_direction", np.arange(n_respondents - n_terms))
     z = pm.Normal("u_design", 0.0, 1.0, dims="design_term")
     gamma = pt.dot(chol, z)
-    w = pm.Normal("u_residual", 0.0, 1.0, dims="residual_direction")
-    u = pt.dot(columns, gamma) + complement_basis_product(columns, w)
+    w = pm.Normal("u_residual", 0.0, 1.0, dims="respondent")
+    u = pt.dot(columns, gamma) + w - pt.dot(columns, pt.dot(hat, w))
     return u, gamma
-
-
-def complement_basis_product(columns: np.ndarray, w):
-    r"""Return :math:`B w`, :math:`B` the orthonormal basis of the complement of the columns' span.
-
-    :math:`B` is the last :math:`n - p` columns of the :math:`Q` factor of the complete
-    Householder QR decomposition :math:`C = Q R` (LAPACK's, as in
-    ``numpy.linalg.qr(columns, mode="complete")``); it is applied without forming it, as
-    :math:`Q (0, w) = H_1 (H_2 \cdots (H_p (0, w)))` with
-    :math:`H_k = I - \tau_k v_k v_k^\top`.
-
-    Parameters
-    ----------
-    columns : numpy.ndarray, shape (n, p)
-        Columns of full rank, :math:`p < n`.
-    w : array_like or pytensor.tensor.TensorVariable, shape (n - p,)
-        Coordinates in the basis.
-
-    Returns
-    -------
-    pytensor.tensor.TensorVariable
-        Shape (n,).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> columns = np.column_stack([np.ones(5), np.arange(5.0)])
-    >>> w = np.array([1.0, -2.0, 0.5])
-    >>> value = complement_basis_product(columns, w).eval()
-    >>> basis = np.linalg.qr(columns, mode="complete")[0][:, 2:]
-    >>> bool(np.allclose(value, basis @ w)), bool(np.allclose(columns.T @ value, 0.0))
-    (True, True)
-    """
-    (householder, tau), _ = scipy.linalg.qr(np.asarray(columns, dtype=float), mode="raw")
-    n_terms = householder.shape[1]
-    x = pt.concatenate([pt.zeros(n_terms), pt.as_tensor(w)])
-    for k in reversed(range(n_terms)):
-        reflector = np.zeros(householder.shape[0])
-        reflector[k] = 1.0
-        reflector[k + 1:] = householder[k + 1:, k]
-        x = x - tau[k] * reflector * pt.dot(reflector, x)
-    return x
 
 
 def _projected_effects(data: OrdinalData, priors: OrdinalPriors, effect_dims):
