@@ -23,8 +23,8 @@ memory) on the same simulated data (SIMULATED, exactly the main model:
 
 ``--reference`` times nothing of ours: it runs numpyro's NUTS (same adaptation, target_accept
 0.9) on an independent standard normal of the main model's dimension at each scaling size, the
-best-conditioned posterior there is. Its step size and steps per draw are the floor that no
-reparameterization of our model can go below with a diagonal mass matrix: NUTS' step size
+best-conditioned posterior there is. Its step size and steps per draw are the floor to expect
+from any reparameterization of our model with a diagonal mass matrix: NUTS' step size
 shrinks like ``dimension ** -0.25``, and the dimension of our model grows with the number of
 respondents.
 
@@ -370,8 +370,9 @@ def main(argv=None) -> int:
 
     n_per_cell = 25 if args.quick else 150
     draws, tune = (500, 500) if args.quick else (None, None)
-    if args.draws is not None:
-        draws, tune = args.draws, args.tune if args.tune is not None else args.draws
+    if args.draws is not None or args.tune is not None:  # either alone keeps fit's 1000
+        draws = 1000 if args.draws is None else args.draws
+        tune = 1000 if args.tune is None else args.tune
     print(f"machine: {json.dumps(machine())}", flush=True)
     simulated_long(n_per_cell)
     results = []
