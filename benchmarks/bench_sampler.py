@@ -302,6 +302,10 @@ HEADER = ("| config | responses | wall s | min bulk ESS | ESS/s | trace MB | ste
           "| gate |\n|---|---|---|---|---|---|---|---|")
 
 
+def _cell(value) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
 def _row(result: dict) -> str:
     if "error" in result:
         return f"| {result['config']} | - | - | - | - | - | - | error: {result['error'][:80]} |"
@@ -348,24 +352,22 @@ def main(argv=None) -> int:
         print(json.dumps(run_one(args.worker, args.n_per_cell, args.draws, args.tune)))
         return 0
 
-    if args.gradients:
+    if args.gradients or args.reference:
+        if args.gradients:
+            measure, columns = gradient_cost, {"n_responses": "responses",
+                                               "gradient_ms": "gradient ms (median of 30, warm)",
+                                               "us_per_1000_responses": "us per 1,000 responses"}
+        else:
+            measure, columns = reference_gaussian, {"n_responses": "responses",
+                                                    "dimension": "dimension",
+                                                    "step_size": "step size",
+                                                    "steps_per_draw": "steps / draw"}
         print(f"machine: {json.dumps(machine())}", flush=True)
-        print("| responses | gradient ms (median of 30, warm) | us per 1,000 responses |")
-        print("|---|---|---|", flush=True)
+        print("| " + " | ".join(columns.values()) + " |")
+        print("|" + "---|" * len(columns), flush=True)
         for cells in (int(c) for c in args.scaling_cells.split(",") if c):
-            result = gradient_cost(cells)
-            print(f"| {result['n_responses']} | {result['gradient_ms']:.3f} | "
-                  f"{result['us_per_1000_responses']:.1f} |", flush=True)
-        return 0
-
-    if args.reference:
-        print(f"machine: {json.dumps(machine())}", flush=True)
-        print("| responses | dimension | step size | steps / draw |")
-        print("|---|---|---|---|", flush=True)
-        for cells in (int(c) for c in args.scaling_cells.split(",") if c):
-            result = reference_gaussian(cells)
-            print(f"| {result['n_responses']} | {result['dimension']} | "
-                  f"{result['step_size']:.3f} | {result['steps_per_draw']:.1f} |", flush=True)
+            result = measure(cells)
+            print("| " + " | ".join(_cell(result[key]) for key in columns) + " |", flush=True)
         return 0
 
     n_per_cell = 25 if args.quick else 150
