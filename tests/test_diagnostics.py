@@ -32,14 +32,16 @@ def test_two_chains_shifted_apart_fail_on_rhat():
     rng = np.random.default_rng(1)
     draws = rng.normal(size=(2, 1000))
     draws[1] += 1.0
-    with pytest.raises(FitDiagnosticsError, match=r"R-hat > 1.01 for mu"):
+    with pytest.raises(FitDiagnosticsError, match=r"R-hat > 1.01 for mu") as info:
         check_fit(_tree({"mu": draws}), label="shifted")
+    assert "r_hat" in info.value.criteria and "divergences" not in info.value.criteria
 
 
 def test_one_short_chain_fails_on_ess():
     rng = np.random.default_rng(2)
-    with pytest.raises(FitDiagnosticsError, match="bulk ESS < 400"):
+    with pytest.raises(FitDiagnosticsError, match="bulk ESS < 400") as info:
         check_fit(_tree({"mu": rng.normal(size=(1, 50))}))
+    assert {"ess_bulk", "ess_tail"} <= info.value.criteria
 
 
 def test_autocorrelated_draws_fail_on_ess():
@@ -59,6 +61,7 @@ def test_divergences_and_low_bfmi_are_reported_together():
     message = str(info.value)
     assert "3 divergent transitions" in message and "E-BFMI < 0.3" in message
     assert len(info.value.failures) == 2
+    assert info.value.criteria == {"divergences", "bfmi"}
 
 
 def test_thresholds_are_applied_as_given():

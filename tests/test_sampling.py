@@ -4,8 +4,11 @@ import json
 
 import numpy as np
 import pandas as pd
+import pymc as pm
 import pytest
+import xarray as xr
 
+from trustmodels import sampling
 from trustmodels.checks import loo_summary, prior_sensitivity
 from trustmodels.diagnostics import FitDiagnosticsError
 from trustmodels.models.fixed import build_fixed_model_from_arrays
@@ -49,3 +52,73 @@ def test_a_too_short_fit_fails_the_gate_loudly_and_is_not_cached(tmp_path, monke
         fit(_small_model(), draws=60, tune=100, chains=1, cores=1, log_likelihood=False,
             label="short", cache=True)
     assert list(tmp_path.iterdir()) == []
+
+
+def _fake_tree(draws: int, *, shifted: bool = False, divergent: bool = False):
+    """Four chains of ``draws`` independent draws of ``mu`` (chain 1 shifted if asked)."""
+    rng = np.random.default_rng(draws)
+    mu = rng.normal(size=(4, draws))
+    if shifted:
+        mu[1] += 1.0
+    diverging = np.zeros((4, draws), bool)
+    diverging[0, 0] = divergent
+    return xr.DataTree.from_dict({
+        "posterior": xr.Dataset({"mu": (("chain", "draw"), mu)}),
+        "sample_stats": xr.Dataset({"diverging": (("chain", "draw"), diverging),
+                                    "energy": (("chain", "draw"), rng.normal(size=(4, draws)))}),
+    })
+
+
+def _record_draws(monkeypatch, make_tree):
+    asked = []
+
+    def fake_sample(model, *, draws, **kwargs):
+        asked.append(draws)
+        return make_tree(draws)
+
+    monkeypatch.setattr(sampling, "_sample", fake_sample)
+    return asked
+
+
+def test_a_fit_failing_on_rhat_alone_is_sampled_again_with_twice_the_draws(monkeypatch):
+    # stands in for a fit whose chains have not mixed after 100 draws but have after 200
+    asked = _record_draws(monkeypatch, lambda draws: _fake_tree(draws, shifted=draws < 200))
+    idata = fit(pm.Model(), draws=100, check_vars=["mu"], label="fake")
+    assert asked == [100, 200]
+    assert idata["posterior"].sizes["draw"] == 200
+    assert idata.attrs["trustmodels_draws_requested"] == 100
+
+
+def test_extensions_stop_and_the_last_failure_is_raised(monkeypatch):
+    asked = _record_draws(monkeypatch, lambda draws: _fake_tree(draws, shifted=True))
+    with pytest.raises(FitDiagnosticsError, match=r"fake \(extended to 400 draws per chain\) "
+                                                  r"failed the convergence gate: R-hat"):
+        fit(pm.Model(), draws=100, check_vars=["mu"], label="fake", extensions=2)
+    assert asked == [100, 200, 400]
+    asked.clear()
+    with pytest.raises(FitDiagnosticsError, match="^fake failed"):
+        fit(pm.Model(), draws=100, check_vars=["mu"], label="fake", extensions=0)
+    assert asked == [100]
+
+
+def test_divergences_are_never_mended_by_more_draws(monkeypatch):
+    asked = _record_draws(monkeypatch, lambda draws: _fake_tree(draws, shifted=True,
+                                                                divergent=True))
+    with pytest.raises(FitDiagnosticsError, match="1 divergent transitions"):
+        fit(pm.Model(), draws=100, check_vars=["mu"], label="fake", extensions=3)
+    assert asked == [100]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sampler", ["numpyro", "pymc"])
+def test_longer_runs_with_the_same_seed_repeat_the_first_draws(sampler):
+    # what makes an extension extend the chains rather than replace them
+    model = _small_model(n=50)
+    short, long = (sampling._sample(model, draws=draws, tune=100, chains=2, cores=2,
+                                    random_seed=5, sampler=sampler, target_accept=0.9,
+                                    progressbar=False, sampler_kwargs=None)
+                   for draws in (50, 100))
+    np.testing.assert_array_equal(short["posterior"]["beta"].values,
+                                  long["posterior"]["beta"].values[:, :50])
+    assert not np.array_equal(long["posterior"]["beta"].values[:, :50],
+                              long["posterior"]["beta"].values[:, 50:])

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-__all__ = ["FitDiagnosticsError", "GateThresholds", "check_fit", "diagnostics_table"]
+__all__ = ["CRITERIA", "FitDiagnosticsError", "GateThresholds", "check_fit", "diagnostics_table"]
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,33 @@ class GateThresholds:
 DEFAULT_THRESHOLDS = GateThresholds()
 
 
-class FitDiagnosticsError(RuntimeError):
-    """A fit failed the convergence gate; the message lists every failure."""
+#: The gate's criteria, as named in :attr:`FitDiagnosticsError.criteria`.
+CRITERIA = ("r_hat", "ess_bulk", "ess_tail", "divergences", "bfmi")
 
-    def __init__(self, failures: list[str], label: str = "fit"):
+
+class FitDiagnosticsError(RuntimeError):
+    """A fit failed the convergence gate; the message lists every failure.
+
+    Parameters
+    ----------
+    failures : list of str
+        One phrase per failed criterion, naming the parameters or chains at fault.
+    label : str
+        Name of the fit.
+    criteria : iterable of str
+        The failed criteria (from :data:`CRITERIA`), for code that reacts to some of them (e.g.
+        :func:`trustmodels.sampling.fit` draws longer chains after an R-hat or ESS failure).
+
+    Examples
+    --------
+    >>> err = FitDiagnosticsError(["R-hat > 1.01 for mu (1.020)"], "demo", ["r_hat"])
+    >>> str(err), sorted(err.criteria)
+    ('demo failed the convergence gate: R-hat > 1.01 for mu (1.020)', ['r_hat'])
+    """
+
+    def __init__(self, failures: list[str], label: str = "fit", criteria=()):
         self.failures = failures
+        self.criteria = frozenset(criteria)
         super().__init__(f"{label} failed the convergence gate: " + "; ".join(failures))
 
 
@@ -158,6 +180,7 @@ def check_fit(
     """
     table = diagnostics_table(idata, var_names)
     failures: list[str] = []
+    failed: list[str] = []
 
     def _worst(mask: pd.Series, column: str, fmt: str) -> str:
         bad = table.loc[mask, column].sort_values(ascending=column != "r_hat")
@@ -168,23 +191,27 @@ def check_fit(
     rhat_bad = ~(table["r_hat"] <= thresholds.rhat_max)
     if rhat_bad.any():
         failures.append(f"R-hat > {thresholds.rhat_max} for {_worst(rhat_bad, 'r_hat', '{:.3f}')}")
+        failed.append("r_hat")
     for column, kind in (("ess_bulk", "bulk"), ("ess_tail", "tail")):
         bad = ~(table[column] >= thresholds.ess_min)
         if bad.any():
             failures.append(
                 f"{kind} ESS < {thresholds.ess_min:.0f} for {_worst(bad, column, '{:.0f}')}"
             )
+            failed.append(column)
     stats = _sample_stats(idata)
     if stats is not None and "diverging" in stats:
         n_div = int(stats["diverging"].sum())
         if n_div > thresholds.max_divergences:
             failures.append(f"{n_div} divergent transitions")
+            failed.append("divergences")
     if stats is not None and "energy" in stats:
         energy = stats["energy"].transpose("chain", "draw").values
         bfmi = np.square(np.diff(energy, axis=1)).mean(axis=1) / energy.var(axis=1)
         low = [f"chain {i} ({b:.2f})" for i, b in enumerate(bfmi) if not b >= thresholds.bfmi_min]
         if low:
             failures.append(f"E-BFMI < {thresholds.bfmi_min} in " + ", ".join(low))
+            failed.append("bfmi")
     if failures:
-        raise FitDiagnosticsError(failures, label)
+        raise FitDiagnosticsError(failures, label, failed)
     return table

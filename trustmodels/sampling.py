@@ -17,6 +17,7 @@ draws in about half the wall time (``benchmarks/README.md``).
 from __future__ import annotations
 
 import json
+import logging
 import os
 
 # XLA reads the flag when JAX first creates its CPU backend (the first computation), not at
@@ -30,9 +31,17 @@ if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", "")
 import pymc as pm  # noqa: E402
 
 from trustmodels import cache as fit_cache  # noqa: E402
-from trustmodels.diagnostics import DEFAULT_THRESHOLDS, GateThresholds, check_fit  # noqa: E402
+from trustmodels.diagnostics import (  # noqa: E402
+    DEFAULT_THRESHOLDS,
+    FitDiagnosticsError,
+    GateThresholds,
+    check_fit,
+)
 
-__all__ = ["DEFAULT_SAMPLER", "SAMPLERS", "add_log_densities", "fit", "gated_variables"]
+__all__ = ["DEFAULT_SAMPLER", "EXTENDABLE_CRITERIA", "SAMPLERS", "add_log_densities", "fit",
+           "gated_variables"]
+
+_log = logging.getLogger(__name__)
 
 #: The default NUTS implementation. numpyro had the highest ESS per second on a fixed-effects
 #: ordered logit on this machine (stack notes: 207 against 68 for PyMC's NUTS and 67-76 for
@@ -40,6 +49,9 @@ __all__ = ["DEFAULT_SAMPLER", "SAMPLERS", "add_log_densities", "fit", "gated_var
 DEFAULT_SAMPLER = "numpyro"
 #: NUTS implementations accepted by :func:`fit`.
 SAMPLERS = ("numpyro", "pymc", "nutpie", "blackjax")
+#: Gate criteria that longer chains can mend (see ``extensions`` of :func:`fit`). Divergences
+#: and a low E-BFMI point at the posterior's geometry; more draws do not mend them.
+EXTENDABLE_CRITERIA = frozenset({"r_hat", "ess_bulk", "ess_tail"})
 
 
 def gated_variables(model: pm.Model) -> list[str]:
@@ -129,8 +141,19 @@ def fit(
     progressbar: bool = False,
     cache: bool = False,
     sampler_kwargs: dict | None = None,
+    extensions: int = 1,
 ):
     """Sample ``model`` with NUTS and return the gated posterior.
+
+    A fresh fit that fails the gate on R-hat or effective sample size alone is sampled again
+    with twice as many draws per chain (``extensions`` times at most) before the failure is
+    raised. With the same seed and tuning the longer run repeats the first draws exactly (for
+    numpyro and PyMC's NUTS; ``tests/test_sampling.py`` checks it), so the chains are extended,
+    not replaced, as one would by hand. Why: over hundreds of exchangeable respondent-level
+    parameters the largest R-hat of a healthy 4 x 1000 fit lands near 1.01 by chance, and a
+    different seed, or a CPU whose floating point sends the chains elsewhere, can push one
+    scalar over the limit (``benchmarks/README.md``, session 7); twice the draws halve that
+    noise. Divergences and a low E-BFMI are never retried.
 
     Parameters
     ----------
@@ -167,6 +190,11 @@ def fit(
     sampler_kwargs : dict, optional
         Extra keyword arguments of the NUTS implementation, passed as :func:`pymc.sample`'s
         ``nuts`` (e.g. ``{"chain_method": "vectorized"}`` for numpyro); part of the cache key.
+    extensions : int
+        How many times a fresh fit that fails only on R-hat or ESS is sampled again with twice
+        the draws per chain (0: fail at once). Not part of the cache key: a stored fit passed
+        the gate with the draws it holds. ``attrs["trustmodels_draws_requested"]`` of the result
+        records ``draws``; its ``posterior`` holds the draws actually made.
 
     Returns
     -------
@@ -177,17 +205,18 @@ def fit(
     Raises
     ------
     ValueError
-        For an unknown sampler or non-positive draws/tune/chains/cores.
+        For an unknown sampler, non-positive draws/chains/cores or negative tune/extensions.
     trustmodels.diagnostics.FitDiagnosticsError
-        When the fit (fresh or cached) fails the convergence gate.
+        When the fit (fresh, after its extensions, or cached) fails the convergence gate.
     """
     if sampler not in SAMPLERS:
         raise ValueError(f"unknown sampler {sampler!r}; expected one of {SAMPLERS}")
     for name, value in (("draws", draws), ("chains", chains), ("cores", cores)):
         if not (isinstance(value, int) and value >= 1):
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if not (isinstance(tune, int) and tune >= 0):
-        raise ValueError(f"tune must be a non-negative integer, got {tune!r}")
+    for name, value in (("tune", tune), ("extensions", extensions)):
+        if not (isinstance(value, int) and value >= 0):
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     if check_vars is None:
         check_vars = gated_variables(model)
     settings = dict(draws=draws, tune=tune, chains=chains, random_seed=random_seed,
@@ -196,15 +225,29 @@ def fit(
     key = fit_cache.fit_key(model, settings) if cache else None
     idata = fit_cache.load_fit(key) if cache else None
     if idata is None:
-        idata = _sample(model, draws=draws, tune=tune, chains=chains, cores=cores,
-                        random_seed=random_seed, sampler=sampler, target_accept=target_accept,
-                        progressbar=progressbar, sampler_kwargs=sampler_kwargs)
+        per_chain = draws
+        while True:
+            idata = _sample(model, draws=per_chain, tune=tune, chains=chains, cores=cores,
+                            random_seed=random_seed, sampler=sampler,
+                            target_accept=target_accept, progressbar=progressbar,
+                            sampler_kwargs=sampler_kwargs)
+            try:  # gate first: a fit that fails is never stored (rerunning resamples it)
+                check_fit(idata, var_names=check_vars, thresholds=thresholds,
+                          label=label if per_chain == draws
+                          else f"{label} (extended to {per_chain} draws per chain)")
+                break
+            except FitDiagnosticsError as error:
+                if extensions == 0 or not error.criteria <= EXTENDABLE_CRITERIA:
+                    raise
+                extensions -= 1
+                per_chain *= 2
+                _log.warning("%s; sampling the same chains longer: %d draws per chain",
+                             error, per_chain)
         add_log_densities(idata, model, log_likelihood=log_likelihood, log_prior=log_prior)
         spec = getattr(model, "trustmodels_spec", None)
         if spec is not None:
             idata.attrs["trustmodels_spec"] = json.dumps(spec, default=str)
-        # gate first: a fit that fails is never stored (rerunning resamples it)
-        check_fit(idata, var_names=check_vars, thresholds=thresholds, label=label)
+        idata.attrs["trustmodels_draws_requested"] = draws
         if cache:
             fit_cache.save_fit(key, idata)
         return idata
