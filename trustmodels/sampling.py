@@ -38,8 +38,8 @@ from trustmodels.diagnostics import (  # noqa: E402
     check_fit,
 )
 
-__all__ = ["DEFAULT_SAMPLER", "EXTENDABLE_CRITERIA", "SAMPLERS", "add_log_densities", "fit",
-           "gated_variables"]
+__all__ = ["DEFAULT_DRAWS", "DEFAULT_SAMPLER", "DEFAULT_TUNE", "EXTENDABLE_CRITERIA", "SAMPLERS",
+           "add_log_densities", "describe_run", "fit", "gated_variables", "run_length"]
 
 _log = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ _log = logging.getLogger(__name__)
 #: ordered logit on this machine (stack notes: 207 against 68 for PyMC's NUTS and 67-76 for
 #: nutpie, N = 600); the formal benchmark of the main model lives in ``benchmarks/``.
 DEFAULT_SAMPLER = "numpyro"
+#: Draws and tuning steps per chain that :func:`fit` asks for by default.
+DEFAULT_DRAWS, DEFAULT_TUNE = 1000, 1000
 #: NUTS implementations accepted by :func:`fit`.
 SAMPLERS = ("numpyro", "pymc", "nutpie", "blackjax")
 #: Gate criteria that longer chains can mend (see ``extensions`` of :func:`fit`). Divergences
@@ -112,6 +114,83 @@ def add_log_densities(idata, model: pm.Model, *, log_likelihood: bool = True,
     return idata
 
 
+def run_length(idata) -> dict:
+    """Return the chains, draws per chain and tuning steps a fit holds, and the draws asked for.
+
+    The draws may exceed those asked for when :func:`fit` extended the chains (see its
+    ``extensions``); prose should report these numbers, not the settings in the code.
+
+    Parameters
+    ----------
+    idata : xarray.DataTree
+        A fit from :func:`fit`.
+
+    Returns
+    -------
+    dict
+        ``chains``, ``draws``, ``tune`` (``None`` if the sampler did not record it) and
+        ``requested`` (the draws per chain asked for; ``draws`` if not recorded).
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> post = xr.Dataset({"mu": (("chain", "draw"), np.zeros((4, 200)))},
+    ...                   attrs={"tuning_steps": 500})
+    >>> idata = xr.DataTree.from_dict({"posterior": post})
+    >>> idata.attrs["trustmodels_draws_requested"] = 100
+    >>> run_length(idata)
+    {'chains': 4, 'draws': 200, 'tune': 500, 'requested': 100}
+    """
+    posterior = idata["posterior"]
+    tune = posterior.attrs.get("tuning_steps")
+    return {"chains": int(posterior.sizes["chain"]), "draws": int(posterior.sizes["draw"]),
+            "tune": None if tune is None else int(tune),
+            "requested": int(idata.attrs.get("trustmodels_draws_requested",
+                                             posterior.sizes["draw"]))}
+
+
+def describe_run(fits) -> str:
+    """Describe the length of one or several fits in words, for the book's prose.
+
+    Parameters
+    ----------
+    fits : xarray.DataTree or dict of str to xarray.DataTree
+        One fit, or fits by the name the sentence should give them.
+
+    Returns
+    -------
+    str
+        E.g. ``"4 chains of 1,000 draws after 1,000 tuning steps"``; fits of different lengths
+        are described one by one, each followed by its name.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> def tree(draws):
+    ...     post = xr.Dataset({"mu": (("chain", "draw"), np.zeros((4, draws)))},
+    ...                       attrs={"tuning_steps": 1000})
+    ...     return xr.DataTree.from_dict({"posterior": post})
+    >>> describe_run(tree(1000))
+    '4 chains of 1,000 draws after 1,000 tuning steps'
+    >>> describe_run({"model A": tree(1000), "model B": tree(1000)})
+    '4 chains of 1,000 draws after 1,000 tuning steps each'
+    >>> describe_run({"model A": tree(1000), "model B": tree(2000)})
+    '4 chains of 1,000 draws after 1,000 tuning steps for model A and 4 chains of 2,000 draws after 1,000 tuning steps for model B'
+    """  # noqa: E501
+
+    def phrase(idata) -> str:
+        length = run_length(idata)
+        text = f"{length['chains']} chains of {length['draws']:,} draws"
+        return text if length["tune"] is None else text + f" after {length['tune']:,} tuning steps"
+
+    if "posterior" in getattr(fits, "children", {}):  # one fit (a DataTree is a Mapping too)
+        return phrase(fits)
+    phrases = {name: phrase(idata) for name, idata in fits.items()}
+    if len(set(phrases.values())) == 1:
+        return next(iter(phrases.values())) + (" each" if len(phrases) > 1 else "")
+    return " and ".join(f"{text} for {name}" for name, text in phrases.items())
+
+
 def _sample(model, *, draws, tune, chains, cores, random_seed, sampler, target_accept,
             progressbar, sampler_kwargs):
     kwargs = dict(draws=draws, tune=tune, chains=chains, cores=cores, random_seed=random_seed,
@@ -126,8 +205,8 @@ def _sample(model, *, draws, tune, chains, cores, random_seed, sampler, target_a
 def fit(
     model: pm.Model,
     *,
-    draws: int = 1000,
-    tune: int = 1000,
+    draws: int = DEFAULT_DRAWS,
+    tune: int = DEFAULT_TUNE,
     chains: int = 4,
     cores: int = 2,
     random_seed: int = 20261122,
