@@ -114,7 +114,8 @@ def test_divergences_are_never_mended_by_more_draws(monkeypatch):
 def test_longer_runs_with_the_same_seed_repeat_the_first_draws(sampler):
     # what makes an extension extend the chains rather than replace them
     model = _small_model(n=50)
-    short, long = (sampling._sample(model, draws=draws, tune=100, chains=2, cores=2,
+    # one process: PyMC would fork workers for cores > 1, which JAX (loaded here) warns may deadlock
+    short, long = (sampling._sample(model, draws=draws, tune=100, chains=2, cores=1,
                                     random_seed=5, sampler=sampler, target_accept=0.9,
                                     progressbar=False, sampler_kwargs=None)
                    for draws in (50, 100))
