@@ -1,5 +1,8 @@
 """The fit cache: keys change with data, priors, model, settings and version; hits skip sampling."""
 
+import threading
+import time
+
 import numpy as np
 import pandas as pd
 import pymc as pm
@@ -106,6 +109,55 @@ def test_a_cached_fit_is_gated_again_when_loaded(counting_sampler):
     with pytest.raises(FitDiagnosticsError, match="R-hat"):
         sampling.fit(model, draws=500, tune=500, cores=1, cache=True, log_likelihood=False)
     assert counting_sampler == []
+
+
+def test_a_fit_being_sampled_elsewhere_is_awaited_and_loaded_not_sampled_twice(monkeypatch,
+                                                                             tmp_path):
+    # two notebooks of the book fit the same model side by side: the second must wait for the
+    # first and load its fit (without the lock it would sample too: two calls)
+    monkeypatch.setenv(fit_cache.CACHE_ENV, str(tmp_path))
+    started, release, calls = threading.Event(), threading.Event(), []
+
+    def slow_sample(model, **kwargs):
+        calls.append(kwargs)
+        started.set()
+        release.wait(timeout=30)
+        return _fake_fit(seed=len(calls))
+
+    monkeypatch.setattr(sampling, "_sample", slow_sample)
+    results = {}
+
+    def run(name):
+        results[name] = sampling.fit(_model(), draws=500, tune=500, cores=1, cache=True)
+
+    first = threading.Thread(target=run, args=("first",))
+    first.start()
+    assert started.wait(timeout=30)
+    second = threading.Thread(target=run, args=("second",))
+    second.start()
+    time.sleep(0.5)  # time for the second to reach the lookup (and to sample, were it free to)
+    release.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(results["first"]["posterior"]["beta"].values,
+                                  results["second"]["posterior"]["beta"].values)
+
+
+def test_fit_lock_excludes_a_second_holder_until_released(tmp_path):
+    order = []
+
+    def take():
+        with fit_cache.fit_lock("key", tmp_path):
+            order.append("b")
+
+    with fit_cache.fit_lock("key", tmp_path):
+        waiter = threading.Thread(target=take)
+        waiter.start()
+        time.sleep(0.3)
+        order.append("a")
+    waiter.join(timeout=10)
+    assert order == ["a", "b"]
 
 
 def test_cache_folder_comes_from_the_environment(monkeypatch, tmp_path):

@@ -11,6 +11,10 @@ which is not part of the pinned environment, and Zarr holds the same ``DataTree`
 
 The folder is ``$TRUSTMODELS_FIT_CACHE`` if set, else ``.cache/fits`` in the project checkout
 (when the package runs from one), else ``~/.cache/trustmodels/fits``.
+
+Processes that share the folder (the book executes notebooks side by side) coordinate through
+:func:`fit_lock`: while one samples a key, another asking for the same key waits and then loads
+the stored fit instead of sampling it a second time.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +37,13 @@ from pytensor.tensor.sharedvar import TensorSharedVariable
 
 import trustmodels
 
-__all__ = ["CACHE_ENV", "cache_dir", "fit_key", "load_fit", "model_fingerprint", "save_fit"]
+try:  # POSIX; elsewhere fits are not coordinated between processes (each samples its own)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+__all__ = ["CACHE_ENV", "cache_dir", "fit_key", "fit_lock", "load_fit", "model_fingerprint",
+           "save_fit"]
 
 #: Environment variable naming the cache folder.
 CACHE_ENV = "TRUSTMODELS_FIT_CACHE"
@@ -139,6 +151,48 @@ def fit_key(model, settings: dict, version: str | None = None) -> str:
 
 def _path(key: str, folder: Path | None) -> Path:
     return (cache_dir() if folder is None else Path(folder)) / f"{key}.zarr"
+
+
+@contextmanager
+def fit_lock(key: str, folder: Path | None = None) -> Iterator[Path]:
+    """Hold an exclusive lock on ``key`` (a ``<key>.lock`` file beside the stored fit).
+
+    :func:`trustmodels.sampling.fit` holds it from looking the key up until the new fit is
+    stored, so a second process fitting the same model at the same time waits and then loads
+    the fit instead of sampling it again. The lock is an advisory ``flock`` that the operating
+    system releases when its holder exits, also after a crash; on systems without ``fcntl``
+    (Windows) nothing is locked.
+
+    Parameters
+    ----------
+    key : str
+        Cache key (:func:`fit_key`).
+    folder : pathlib.Path, optional
+        Cache folder (default :func:`cache_dir`).
+
+    Yields
+    ------
+    pathlib.Path
+        The lock file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with fit_lock("abc", folder) as lock:
+    ...     print(lock.name)
+    abc.lock
+    """
+    path = _path(key, folder).with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield path
+        finally:
+            if fcntl is not None:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def load_fit(key: str, folder: Path | None = None):

@@ -301,34 +301,55 @@ def fit(
     settings = dict(draws=draws, tune=tune, chains=chains, random_seed=random_seed,
                     sampler=sampler, target_accept=target_accept, log_likelihood=log_likelihood,
                     log_prior=log_prior, sampler_kwargs=sampler_kwargs or {})
-    key = fit_cache.fit_key(model, settings) if cache else None
-    idata = fit_cache.load_fit(key) if cache else None
-    if idata is None:
-        per_chain = draws
-        while True:
-            idata = _sample(model, draws=per_chain, tune=tune, chains=chains, cores=cores,
-                            random_seed=random_seed, sampler=sampler,
-                            target_accept=target_accept, progressbar=progressbar,
-                            sampler_kwargs=sampler_kwargs)
-            try:  # gate first: a fit that fails is never stored (rerunning resamples it)
-                check_fit(idata, var_names=check_vars, thresholds=thresholds,
-                          label=label if per_chain == draws
-                          else f"{label} (extended to {per_chain} draws per chain)")
-                break
-            except FitDiagnosticsError as error:
-                if extensions == 0 or not error.criteria <= EXTENDABLE_CRITERIA:
-                    raise
-                extensions -= 1
-                per_chain *= 2
-                _log.warning("%s; sampling the same chains longer: %d draws per chain",
-                             error, per_chain)
-        add_log_densities(idata, model, log_likelihood=log_likelihood, log_prior=log_prior)
-        spec = getattr(model, "trustmodels_spec", None)
-        if spec is not None:
-            idata.attrs["trustmodels_spec"] = json.dumps(spec, default=str)
-        idata.attrs["trustmodels_draws_requested"] = draws
-        if cache:
-            fit_cache.save_fit(key, idata)
+    run = dict(model=model, draws=draws, tune=tune, chains=chains, cores=cores,
+               random_seed=random_seed, sampler=sampler, target_accept=target_accept,
+               progressbar=progressbar, sampler_kwargs=sampler_kwargs, check_vars=check_vars,
+               thresholds=thresholds, label=label, extensions=extensions)
+    if not cache:
+        idata = _sample_gated(**run)
+        _finish(idata, model, draws=draws, log_likelihood=log_likelihood, log_prior=log_prior)
         return idata
+    key = fit_cache.fit_key(model, settings)
+    # held until the new fit is stored: a process fitting the same key meanwhile waits, then
+    # loads this fit instead of sampling it again (the book runs notebooks side by side)
+    with fit_cache.fit_lock(key):
+        idata = fit_cache.load_fit(key)
+        if idata is None:
+            idata = _sample_gated(**run)
+            _finish(idata, model, draws=draws, log_likelihood=log_likelihood,
+                    log_prior=log_prior)
+            fit_cache.save_fit(key, idata)
+            return idata
     check_fit(idata, var_names=check_vars, thresholds=thresholds, label=label)
     return idata
+
+
+def _sample_gated(model, *, draws, tune, chains, cores, random_seed, sampler, target_accept,
+                  progressbar, sampler_kwargs, check_vars, thresholds, label, extensions):
+    """Sample and gate; extend a fit failing on R-hat/ESS alone (see :func:`fit`)."""
+    per_chain = draws
+    while True:
+        idata = _sample(model, draws=per_chain, tune=tune, chains=chains, cores=cores,
+                        random_seed=random_seed, sampler=sampler, target_accept=target_accept,
+                        progressbar=progressbar, sampler_kwargs=sampler_kwargs)
+        try:  # gate first: a fit that fails is never stored (rerunning resamples it)
+            check_fit(idata, var_names=check_vars, thresholds=thresholds,
+                      label=label if per_chain == draws
+                      else f"{label} (extended to {per_chain} draws per chain)")
+            return idata
+        except FitDiagnosticsError as error:
+            if extensions == 0 or not error.criteria <= EXTENDABLE_CRITERIA:
+                raise
+            extensions -= 1
+            per_chain *= 2
+            _log.warning("%s; sampling the same chains longer: %d draws per chain",
+                         error, per_chain)
+
+
+def _finish(idata, model, *, draws, log_likelihood, log_prior):
+    """Add the requested log densities and the attributes every fresh fit carries."""
+    add_log_densities(idata, model, log_likelihood=log_likelihood, log_prior=log_prior)
+    spec = getattr(model, "trustmodels_spec", None)
+    if spec is not None:
+        idata.attrs["trustmodels_spec"] = json.dumps(spec, default=str)
+    idata.attrs["trustmodels_draws_requested"] = draws
