@@ -7,7 +7,10 @@ again. Prose-only edits leave the cache untouched, and so do edits of the module
 book build uses (:data:`BOOK_ONLY_MODULES`).
 
 Before building it makes sure the offline copy of MathJax exists
-(:func:`trustmodels.mathjax_assets.ensure_mathjax`).
+(:func:`trustmodels.mathjax_assets.ensure_mathjax`), and it executes the notebooks that need it
+side by side (:func:`trustmodels.bookexec.execute_pending`; ``$TRUSTMODELS_BOOK_WORKERS`` at a
+time, default 2) into Jupyter Book's cache, which Sphinx then reads. A notebook that fails
+there fails the build at once, with its traceback.
 
 Run it as ``python -m trustmodels.bookbuild`` (``make book`` does).
 """
@@ -20,6 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from trustmodels.bookexec import execute_pending, workers_from_environment
 from trustmodels.mathjax_assets import MathJaxError, ensure_mathjax
 
 __all__ = ["BOOK_ONLY_MODULES", "fingerprint", "main"]
@@ -29,8 +33,8 @@ SUFFIXES = {".py", ".csv", ".json", ".txt", ".sha256"}
 #: Package modules that only the build itself imports (never a notebook): editing them must not
 #: re-execute the notebooks.
 BOOK_ONLY_MODULES = frozenset({
-    "trustmodels/bookbuild.py", "trustmodels/sphinxext.py", "trustmodels/mathjax_assets.py",
-    "trustmodels/colophon.py", "trustmodels/citation.py",
+    "trustmodels/bookbuild.py", "trustmodels/bookexec.py", "trustmodels/sphinxext.py",
+    "trustmodels/mathjax_assets.py", "trustmodels/colophon.py", "trustmodels/citation.py",
 })
 
 
@@ -73,11 +77,12 @@ def fingerprint(root: Path, watched: tuple[str, ...] = WATCHED) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Fetch MathJax, drop a stale execution cache, run ``jupyter-book build`` strictly."""
+    """Fetch MathJax, drop a stale execution cache, execute, run ``jupyter-book build``."""
     root = Path.cwd()
     try:
         ensure_mathjax(root)
-    except MathJaxError as error:
+        workers = workers_from_environment()
+    except (MathJaxError, ValueError) as error:
         print(f"make book: {error}", file=sys.stderr)
         return 1
     build = root / "_build"
@@ -89,6 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         print("trustmodels or data changed since the last build: re-executing every notebook")
         shutil.rmtree(cache)
     build.mkdir(exist_ok=True)
+    failures = execute_pending(root, workers)
+    if failures:
+        print("make book: " + ", ".join(Path(f.path).name for f in failures)
+              + " failed (tracebacks above); the book was not built", file=sys.stderr)
+        return 1
     # Sphinx re-reads only pages whose source changed; after dropping the cache every page must
     # be read again (--all: fresh environment), or the old outputs would stay in the pages.
     fresh = ["--all"] if stale else []

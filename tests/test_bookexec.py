@@ -1,0 +1,104 @@
+"""Executing the book's notebooks side by side into Jupyter Book's execution cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_cache import get_cache
+
+from trustmodels import bookexec
+
+CONFIG = "execute:\n  execute_notebooks: cache\n  cache: _build/.jupyter_cache\n  timeout: 120\n"
+
+
+def _notebook(path: Path, *sources: str) -> Path:
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    (tmp_path / "_config.yml").write_text(CONFIG)
+    (tmp_path / "intro.md").write_text("# Intro\n")
+    _notebook(tmp_path / "notebooks" / "a.ipynb",
+              "from pathlib import Path\n_ = Path('written_here.txt').write_text('a')", "print(6 * 7)")
+    _notebook(tmp_path / "notebooks" / "b.ipynb", "print('b' * 3)")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nparts:\n  - caption: Analyses\n    chapters:\n"
+        "      - file: notebooks/a\n      - file: notebooks/b\n")
+    return tmp_path
+
+
+def _outputs(cache, path: Path) -> list[str]:
+    _, merged = cache.merge_match_into_notebook(nbformat.read(path, as_version=4))
+    return [output.get("text", "") for cell in merged.cells if cell.cell_type == "code"
+            for output in cell.outputs]
+
+
+def test_pending_notebooks_are_executed_in_their_folder_and_cached_for_the_build(book):
+    lines: list[str] = []
+    assert bookexec.execute_pending(book, workers=2, log=lines.append) == []
+    cache = get_cache(book / "_build" / ".jupyter_cache")
+    assert _outputs(cache, book / "notebooks" / "a.ipynb") == ["42\n"]
+    assert _outputs(cache, book / "notebooks" / "b.ipynb") == ["bbb\n"]
+    assert (book / "notebooks" / "written_here.txt").read_text() == "a"
+    assert any("notebooks/a.ipynb executed in" in line for line in lines)
+    # nothing is pending any more: a second call executes nothing
+    again: list[str] = []
+    assert bookexec.execute_pending(book, workers=2, log=again.append) == []
+    assert again == []
+
+
+def test_a_changed_code_cell_is_executed_again_and_a_prose_edit_is_not(book):
+    bookexec.execute_pending(book, workers=1, log=lambda line: None)
+    path = book / "notebooks" / "b.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_markdown_cell("Prose only."))
+    nbformat.write(notebook, path)
+    cache = get_cache(book / "_build" / ".jupyter_cache")
+    assert bookexec.pending_notebooks([path], cache) == []
+    notebook.cells[0].source = "print('c' * 2)"
+    nbformat.write(notebook, path)
+    assert bookexec.pending_notebooks([path], cache) == [path]
+    bookexec.execute_pending(book, workers=1, log=lambda line: None)
+    assert _outputs(cache, path) == ["cc\n"]
+
+
+def test_a_failing_notebook_is_reported_with_its_traceback_and_not_cached(book):
+    failing = _notebook(book / "notebooks" / "a.ipynb", "raise RuntimeError('fit failed the gate')")
+    lines: list[str] = []
+    failures = bookexec.execute_pending(book, workers=2, log=lines.append)
+    assert [Path(f.path).name for f in failures] == ["a.ipynb"]
+    assert "fit failed the gate" in failures[0].error
+    assert any("notebooks/a.ipynb FAILED" in line and "RuntimeError" in line for line in lines)
+    cache = get_cache(book / "_build" / ".jupyter_cache")
+    assert bookexec.pending_notebooks([failing], cache) == [failing]
+
+
+def test_the_longest_notebooks_start_first_and_the_rest_keep_their_order(tmp_path):
+    names = ["01_data", "02_classical", "05_model_checks", "07_privacy_real_data"]
+    paths = [tmp_path / "notebooks" / f"{name}.ipynb" for name in names]
+    assert [p.stem for p in bookexec.schedule(paths, tmp_path)] == [
+        "07_privacy_real_data", "05_model_checks", "01_data", "02_classical"]
+
+
+def test_every_notebook_of_the_book_is_found_and_scheduled():
+    root = Path(__file__).resolve().parents[1]
+    found = bookexec.toc_notebooks(root)
+    assert sorted(found) == sorted((root / "notebooks").glob("*.ipynb"))
+    listed = [root / f"{name}.ipynb" for name in bookexec.LONGEST_FIRST]
+    assert all(path in found for path in listed)
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1", ""])
+def test_a_bad_worker_count_is_a_one_line_error(monkeypatch, value):
+    monkeypatch.setenv(bookexec.WORKERS_ENV, value)
+    with pytest.raises(ValueError, match="TRUSTMODELS_BOOK_WORKERS") as error:
+        bookexec.workers_from_environment()
+    assert "\n" not in str(error.value)
