@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -27,7 +29,8 @@ def book(tmp_path: Path) -> Path:
     (tmp_path / "_config.yml").write_text(CONFIG)
     (tmp_path / "intro.md").write_text("# Intro\n")
     _notebook(tmp_path / "notebooks" / "a.ipynb",
-              "from pathlib import Path\n_ = Path('written_here.txt').write_text('a')", "print(6 * 7)")
+              "from pathlib import Path\n_ = Path('written_here.txt').write_text('a')",
+              "print(6 * 7)")
     _notebook(tmp_path / "notebooks" / "b.ipynb", "print('b' * 3)")
     (tmp_path / "_toc.yml").write_text(
         "format: jb-book\nroot: intro\nparts:\n  - caption: Analyses\n    chapters:\n"
@@ -102,3 +105,17 @@ def test_a_bad_worker_count_is_a_one_line_error(monkeypatch, value):
     with pytest.raises(ValueError, match="TRUSTMODELS_BOOK_WORKERS") as error:
         bookexec.workers_from_environment()
     assert "\n" not in str(error.value)
+
+
+def test_jupyter_book_uses_the_executions_and_executes_nothing_itself(book):
+    # the point of the exercise: if Jupyter Book did not find them, it would run every notebook
+    # a second time, one after the other
+    bookexec.execute_pending(book, workers=2, log=lambda line: None)
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run([str(jupyter_book), "build", str(book)], capture_output=True,
+                            text=True, check=False)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log
+    assert log.count("Using cached notebook") == 2, log
+    assert "Executing notebook" not in log, log
+    assert "42" in (book / "_build" / "html" / "notebooks" / "a.html").read_text()

@@ -247,6 +247,7 @@ def execute_pending(root: Path, workers: int,
     list of Execution
         The failed executions (empty when all succeeded); successful ones are in the cache.
     """
+    root = Path(root).resolve()
     notebooks = toc_notebooks(root)
     if not notebooks:
         return []
