@@ -160,6 +160,20 @@ def test_fit_lock_excludes_a_second_holder_until_released(tmp_path):
     assert order == ["a", "b"]
 
 
+@pytest.mark.parametrize("failing", ["flock", "open"])
+def test_without_a_lock_to_take_fits_go_on_unlocked(monkeypatch, tmp_path, failing):
+    # a network file system without flock, or a read-only cache folder, must not stop a fit
+    def refuse(*args, **kwargs):
+        raise OSError(37, "No locks available")
+
+    if failing == "flock":
+        monkeypatch.setattr(fit_cache.fcntl, "flock", refuse)
+    else:
+        monkeypatch.setattr(fit_cache, "open", refuse, raising=False)
+    with fit_cache.fit_lock("key", tmp_path) as lock:
+        assert lock.name == "key.lock"
+
+
 def test_cache_folder_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(fit_cache.CACHE_ENV, str(tmp_path / "fits"))
     assert fit_cache.cache_dir() == tmp_path / "fits"

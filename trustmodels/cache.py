@@ -160,8 +160,9 @@ def fit_lock(key: str, folder: Path | None = None) -> Iterator[Path]:
     :func:`trustmodels.sampling.fit` holds it from looking the key up until the new fit is
     stored, so a second process fitting the same model at the same time waits and then loads
     the fit instead of sampling it again. The lock is an advisory ``flock`` that the operating
-    system releases when its holder exits, also after a crash; on systems without ``fcntl``
-    (Windows) nothing is locked.
+    system releases when its holder exits, also after a crash. Where there is no lock to take
+    (Windows, a file system without ``flock``, a read-only cache folder) nothing is locked and
+    nothing fails.
 
     Parameters
     ----------
@@ -184,15 +185,33 @@ def fit_lock(key: str, folder: Path | None = None) -> Iterator[Path]:
     abc.lock
     """
     path = _path(key, folder).with_suffix(".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
-        if fcntl is not None:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a")
+    except OSError:  # e.g. a read-only cache folder: fits can be loaded, not coordinated
+        yield path
+        return
+    with handle:
+        locked = _flock(handle, "LOCK_EX")
         try:
             yield path
         finally:
-            if fcntl is not None:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+            if locked:
+                _flock(handle, "LOCK_UN")
+
+
+def _flock(handle, operation: str) -> bool:
+    """Apply ``fcntl.flock``; False where locks are not available.
+
+    Without locks (Windows, some network file systems) every process samples its own fit.
+    """
+    if fcntl is None:
+        return False
+    try:
+        fcntl.flock(handle, getattr(fcntl, operation))
+    except OSError:
+        return False
+    return True
 
 
 def load_fit(key: str, folder: Path | None = None):
