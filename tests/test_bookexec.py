@@ -112,8 +112,10 @@ def test_jupyter_book_uses_the_executions_and_executes_nothing_itself(book):
     # a second time, one after the other
     bookexec.execute_pending(book, workers=2, log=lambda line: None)
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    result = subprocess.run([str(jupyter_book), "build", str(book)], capture_output=True,
-                            text=True, check=False)
+    # from the book's folder, as make book runs it: myst-nb resolves execute.cache against the
+    # working directory
+    result = subprocess.run([str(jupyter_book), "build", str(book)], cwd=book,
+                            capture_output=True, text=True, check=False)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log
     assert log.count("Using cached notebook") == 2, log

@@ -51,7 +51,8 @@ def test_a_too_short_fit_fails_the_gate_loudly_and_is_not_cached(tmp_path, monke
     with pytest.raises(FitDiagnosticsError, match="ESS < 400"):
         fit(_small_model(), draws=60, tune=100, chains=1, cores=1, log_likelihood=False,
             label="short", cache=True)
-    assert list(tmp_path.iterdir()) == []
+    # nothing stored (only the key's lock file, which the fit cache keeps, may remain)
+    assert [path.name for path in tmp_path.iterdir() if path.suffix != ".lock"] == []
 
 
 def _fake_tree(draws: int, *, shifted: bool = False, divergent: bool = False):
