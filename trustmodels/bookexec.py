@@ -6,7 +6,9 @@ predictive checks, PSIS-LOO, figures), during which the other core idles.
 :func:`execute_pending` runs the notebooks of the table of contents that have no cached
 execution in a pool of worker processes, the way myst-nb runs them (a fresh kernel, the
 notebook's folder as working directory, ``execute.timeout`` and ``execute.allow_errors`` of
-``_config.yml``), and stores every result in the jupyter-cache that ``execute.cache`` names.
+``_config.yml``), and stores every result in the jupyter-cache that ``execute.cache`` names
+(relative to the project root, from where ``make book`` runs Jupyter Book: myst-nb resolves it
+against the working directory).
 The Sphinx build that follows finds each notebook there and executes nothing.
 
 Notebooks that fit the same model (chapters 3, 4 and 5 fit the main model) share the fit
