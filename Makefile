@@ -9,7 +9,6 @@ UV_VERSION := 0.13.8
 LOCK := requirements/lock.txt
 STAMP := $(VENV)/.synced
 export PYTENSOR_FLAGS ?= compiledir=$(CURDIR)/.cache/pytensor
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: book test bench lock venv clean-book check-python browser
@@ -42,7 +41,7 @@ book: $(STAMP)
 
 # Runs the tests and the docstring examples of the package (naming the paths replaces testpaths).
 test: $(STAMP) browser
-	$(BIN)/python -m pytest --doctest-modules tests trustmodels
+	$(BIN)/python -m pytest --doctest-modules --durations=25 tests trustmodels
 
 # The browser tests of the built site drive Debian's chromium (Playwright downloads nothing).
 # Installed here when missing and running as root; otherwise one line says how. Point

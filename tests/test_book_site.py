@@ -36,6 +36,12 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 ERROR_SELECTORS = ".output.traceback, .output.error, .output.stderr, div.stderr"
 #: The word the search test looks for, and the page that must be among the hits.
 SEARCH_WORD, SEARCH_HIT = "vignette", "book/data.html"
+#: Text that only appears on a page when an output was rendered as a Python object's repr
+#: (a figure glued without an image, a NumPy scalar or an xarray object in prose or a table).
+REPRS = ("<Figure size", "<Axes", "np.float64(", "<xarray")
+#: The images of a page's figures: what a reader sees of each ``glue:figure`` directive.
+FIGURE_IMAGES_JS = """() => Array.from(document.querySelectorAll('main figure img'))
+  .map(i => ({src: i.currentSrc || i.src, natural: i.naturalWidth, shown: i.clientWidth}))"""
 
 
 def _toc_entries() -> list[str]:
@@ -67,6 +73,38 @@ def _source_title(entry: str) -> str:
         lines = [line for cell in cells if cell["cell_type"] == "markdown"
                  for line in "".join(cell["source"]).splitlines()]
     return next(line[2:].strip() for line in lines if line.startswith("# "))
+
+
+def _glued_figures(entry: str) -> int:
+    """Return the number of ``glue:figure`` directives in a page's source."""
+    markdown = ROOT / f"{entry}.md"
+    if markdown.exists():
+        text = markdown.read_text(encoding="utf-8")
+    else:
+        cells = json.loads((ROOT / f"{entry}.ipynb").read_text(encoding="utf-8"))["cells"]
+        text = "\n".join("".join(cell["source"]) for cell in cells
+                         if cell["cell_type"] == "markdown")
+    return len(re.findall(r"\{glue:figure\}", text))
+
+
+def figure_problems(images: list[dict], text: str, expected: int) -> list[str]:
+    """Return what a reader would see wrong with a page's figures (empty when nothing).
+
+    ``images`` are the page's figure images as :data:`FIGURE_IMAGES_JS` reports them, ``text``
+    the page's visible text, ``expected`` the number of figures its source glues.
+    """
+    problems = []
+    drawn = [image for image in images if image["natural"] > 0]
+    if len(drawn) < expected:
+        problems.append(f"{len(drawn)} figure image(s) drawn, the source glues {expected}")
+    problems += [f"an empty image: {image['src'][:80]}" for image in images
+                 if image["natural"] == 0]
+    # sharp on high-density screens: at least 1.5 image pixels per CSS pixel shown
+    problems += [f"a blurry image ({image['natural']} px shown at {image['shown']} px): "
+                 f"{image['src'][:80]}" for image in drawn
+                 if image["shown"] > 0 and image["natural"] < 1.5 * image["shown"]]
+    problems += [f"a Python repr on the page: {repr_!r}" for repr_ in REPRS if repr_ in text]
+    return problems
 
 
 def _plain(text: str) -> str:
@@ -157,6 +195,8 @@ def visited(site_url, browser):
                 ".cell_output .ansi-red-intense-fg')).map(e => e.textContent)"
                 ".filter(t => /Error|Exception/.test(t))"),
             "text": page.locator("main").inner_text(),
+            "figure_images": page.evaluate(FIGURE_IMAGES_JS),
+            "footer": "\n".join(page.locator("footer").all_inner_texts()),
             "links": page.evaluate("Array.from(document.querySelectorAll('a[href]'))"
                                    ".map(a => a.href)"),
             "has_math": has_math,
@@ -180,6 +220,42 @@ def test_page_loads_with_its_title(visited, entry):
 @pytest.mark.parametrize("entry", TOC_ENTRIES)
 def test_every_image_loads(visited, entry):
     assert visited[entry]["broken_images"] == [], f"{entry}: images that did not load"
+
+
+@pytest.mark.parametrize("entry", TOC_ENTRIES)
+def test_every_glued_figure_is_a_sharp_image_and_no_repr_shows(visited, entry):
+    result = visited[entry]
+    problems = figure_problems(result["figure_images"], result["text"], _glued_figures(entry))
+    assert problems == [], f"{entry}: " + "; ".join(problems)
+
+
+#: A one-pixel-high PNG 400 px wide, standing in for a figure image in the pages below.
+_PNG = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAZAAAAABCAAAAADVmadCAAAADklEQVR4nGNo"
+        "GAWDCgAArrXIAXA9OzgAAAAASUVORK5CYII=")
+_BROKEN_PAGES = {
+    "a figure glued as text": (
+        "<main><figure><div>&lt;Figure size 935x994.62 with 2 Axes&gt;</div>"
+        "<figcaption>Trust by condition</figcaption></figure></main>", 1),
+    "a NumPy repr in the prose": (
+        f"<main><figure><img src='{_PNG}' style='width:200px'></figure>"
+        "<p>The effect is np.float64(0.31).</p></main>", 1),
+    "a figure that is missing": (f"<main><figure><img src='{_PNG}' style='width:200px'>"
+                                 "</figure></main>", 2),
+    "a blurry figure": (f"<main><figure><img src='{_PNG}' style='width:400px'></figure></main>",
+                        1),
+}
+
+
+@pytest.mark.parametrize("case", [*_BROKEN_PAGES, "a good page"])
+def test_the_figure_check_fails_on_broken_pages_and_passes_a_good_one(browser, case):
+    html, expected = _BROKEN_PAGES.get(
+        case, (f"<main><figure><img src='{_PNG}' style='width:200px'></figure></main>", 1))
+    page = browser.new_page()
+    page.set_content(html, wait_until="load")
+    problems = figure_problems(page.evaluate(FIGURE_IMAGES_JS), page.locator("main").inner_text(),
+                               expected)
+    page.close()
+    assert bool(problems) == (case != "a good page"), problems
 
 
 @pytest.mark.parametrize("entry", TOC_ENTRIES)
@@ -279,6 +355,12 @@ def test_search_finds_a_word_from_a_chapter(site_url, browser):
 def test_cite_page_shows_the_package_version(visited):
     assert "book/cite" in visited, "the Cite this page is missing from _toc.yml"
     assert f"Version: {__version__}" in visited["book/cite"]["text"]
+
+
+def test_every_page_shows_the_version_it_was_built_from(visited):
+    missing = [entry for entry, result in visited.items()
+               if f"trustmodels version {__version__}" not in result["footer"]]
+    assert not missing, f"pages without the version in their footer: {missing}"
 
 
 def test_colophon_shows_the_installed_versions(visited):

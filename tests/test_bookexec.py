@@ -121,3 +121,32 @@ def test_jupyter_book_uses_the_executions_and_executes_nothing_itself(book):
     assert log.count("Using cached notebook") == 2, log
     assert "Executing notebook" not in log, log
     assert "42" in (book / "_build" / "html" / "notebooks" / "a.html").read_text()
+
+
+def test_a_glued_figure_is_stored_as_a_sharp_image_whatever_the_shell_backend(tmp_path,
+                                                                             monkeypatch):
+    # the site once shipped with "<Figure size ...>" text instead of every figure: the shell's
+    # MPLBACKEND=Agg reached the kernels, and glue then stores only the text repr
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    (tmp_path / "_config.yml").write_text(CONFIG)
+    (tmp_path / "intro.md").write_text("# Intro\n")
+    path = _notebook(tmp_path / "notebooks" / "fig.ipynb",
+                     "import matplotlib.pyplot as plt\nfrom myst_nb import glue\n"
+                     "fig, ax = plt.subplots(figsize=(4, 3), dpi=100)\nax.plot([1, 2, 3])\n"
+                     "glue('fig_line', fig, display=False)\nplt.close(fig)")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nparts:\n  - caption: A\n    chapters:\n"
+        "      - file: notebooks/fig\n")
+    assert bookexec.execute_pending(tmp_path, workers=1, log=lambda line: None) == []
+    cache = get_cache(tmp_path / "_build" / ".jupyter_cache")
+    _, merged = cache.merge_match_into_notebook(nbformat.read(path, as_version=4))
+    (output,) = merged.cells[0].outputs
+    png = "application/papermill.record/image/png"
+    assert png in output["data"], f"the glued figure has no image: {list(output['data'])}"
+    # retina: the PNG has twice the pixels of the size it is shown at
+    import base64
+    import struct
+
+    width = struct.unpack(">I", base64.b64decode(output["data"][png])[16:20])[0]
+    shown = output["metadata"]["image/png"]["width"]
+    assert width >= 2 * shown - 2, (width, shown)

@@ -31,11 +31,19 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["LONGEST_FIRST", "WORKERS_ENV", "Execution", "execute_pending", "pending_notebooks",
-           "schedule", "toc_notebooks", "workers_from_environment"]
+__all__ = ["KERNEL_ARGUMENTS", "KERNEL_MPLBACKEND", "LONGEST_FIRST", "WORKERS_ENV", "Execution",
+           "default_workers", "execute_pending", "pending_notebooks", "schedule", "toc_notebooks",
+           "workers_from_environment"]
 
 #: Environment variable with the number of notebooks executed at the same time.
 WORKERS_ENV = "TRUSTMODELS_BOOK_WORKERS"
+#: Matplotlib backend of the notebook kernels. Figures reach a page only as the image outputs
+#: that the inline backend's display formatters produce; with another backend (a ``MPLBACKEND``
+#: inherited from the shell, such as ``Agg``) ``glue`` stores a figure as its text repr.
+KERNEL_MPLBACKEND = "module://matplotlib_inline.backend_inline"
+#: Kernel options: figures as PNG at twice their pixel size, shown at their nominal size
+#: ("retina"), so that they stay sharp on high-density screens and when enlarged.
+KERNEL_ARGUMENTS = ("--InlineBackend.figure_formats=retina",)
 #: Notebooks started first, longest first (measured clean-build times, benchmarks/README.md):
 #: a long notebook started last would run alone at the end. Only the order depends on it.
 LONGEST_FIRST = ("notebooks/07_privacy_real_data", "notebooks/05_model_checks",
@@ -145,14 +153,40 @@ def schedule(notebooks: Iterable[Path], root: Path) -> list[Path]:
     return sorted(notebooks, key=rank)  # stable: the rest keep the table-of-contents order
 
 
+def default_workers(cores: int | None = None) -> int:
+    """Return how many notebooks to execute at once on a machine with ``cores`` CPUs.
+
+    Half the cores (each notebook's fits use several), but at least 2 where there are 2 cores:
+    one notebook's single-core stretches (kernel start, compiling, LOO, figures) then overlap
+    another's sampling (``benchmarks/README.md``, session 8).
+
+    Parameters
+    ----------
+    cores : int, optional
+        CPUs available; by default :func:`trustmodels.config.machine_cores`.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> [default_workers(cores) for cores in (1, 2, 4, 8, 16)]
+    [1, 2, 2, 4, 8]
+    """
+    from trustmodels.config import machine_cores
+
+    cores = machine_cores() if cores is None else cores
+    return 1 if cores <= 1 else max(2, cores // 2)
+
+
 def workers_from_environment(default: int | None = None) -> int:
     """Return the number of notebooks to execute at once (``$TRUSTMODELS_BOOK_WORKERS``).
 
     Parameters
     ----------
     default : int, optional
-        Used when the variable is unset; by default the number of CPUs, at most 2 (more
-        notebooks at once than cores only share the same cores).
+        Used when the variable is unset; by default :func:`default_workers`.
 
     Returns
     -------
@@ -173,7 +207,7 @@ def workers_from_environment(default: int | None = None) -> int:
     """
     value = os.environ.get(WORKERS_ENV)
     if value is None:
-        return default if default is not None else max(1, min(2, os.cpu_count() or 1))
+        return default if default is not None else default_workers()
     if not value.strip().isdigit() or int(value) < 1:
         raise ValueError(f"{WORKERS_ENV}={value!r}: expected a positive integer (notebooks "
                          "executed at the same time)")
@@ -221,9 +255,11 @@ def _execute(path: str, timeout: int | None, allow_errors: bool) -> Execution:
     from jupyter_cache.executors.utils import single_nb_execution
 
     notebook = nbformat.read(path, as_version=4)
+    os.environ["MPLBACKEND"] = KERNEL_MPLBACKEND  # this worker's kernels inherit it
     start = time.perf_counter()
     result = single_nb_execution(notebook, cwd=str(Path(path).parent), timeout=timeout,
-                                 allow_errors=allow_errors, meta_override=True)
+                                 allow_errors=allow_errors, meta_override=True,
+                                 extra_arguments=list(KERNEL_ARGUMENTS))
     seconds = time.perf_counter() - start
     if result.err is not None:
         return Execution(path, seconds, None,
