@@ -31,6 +31,7 @@ if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", "")
 import pymc as pm  # noqa: E402
 
 from trustmodels import cache as fit_cache  # noqa: E402
+from trustmodels.config import fit_cores  # noqa: E402
 from trustmodels.diagnostics import (  # noqa: E402
     DEFAULT_THRESHOLDS,
     FitDiagnosticsError,
@@ -208,7 +209,7 @@ def fit(
     draws: int = DEFAULT_DRAWS,
     tune: int = DEFAULT_TUNE,
     chains: int = 4,
-    cores: int = 2,
+    cores: int | None = None,
     random_seed: int = 20261122,
     sampler: str = DEFAULT_SAMPLER,
     target_accept: float = 0.9,
@@ -240,8 +241,11 @@ def fit(
         The model to fit.
     draws, tune, chains : int
         Posterior draws and tuning steps per chain, and the number of chains.
-    cores : int
-        Processes or devices used for the chains (pass it explicitly; PyMC's guess is 1 here).
+    cores : int, optional
+        Processes or devices used for the chains. By default
+        :func:`trustmodels.config.fit_cores`: ``$TRUSTMODELS_CORES``, else the CPUs this process
+        may use, at most one per chain (PyMC's own guess is half the CPUs). The draws do not
+        depend on it, and it is not part of the cache key.
     random_seed : int
         Seed of the sampler; equal seeds give equal draws.
     sampler : {"numpyro", "pymc", "nutpie", "blackjax"}
@@ -292,6 +296,8 @@ def fit(
     """
     if sampler not in SAMPLERS:
         raise ValueError(f"unknown sampler {sampler!r}; expected one of {SAMPLERS}")
+    if cores is None and isinstance(chains, int) and chains >= 1:
+        cores = fit_cores(chains)
     for name, value in (("draws", draws), ("chains", chains), ("cores", cores)):
         if not (isinstance(value, int) and value >= 1):
             raise ValueError(f"{name} must be a positive integer, got {value!r}")

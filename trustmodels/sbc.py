@@ -465,7 +465,7 @@ def _simulations(tasks: list[tuple], workers: int):
 def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
             settings: SBCSettings | None = None, *,
             outcomes: Sequence[str] = ("competence", "benevolence", "integrity"),
-            observed: str = "y", cores: int = 2, workers: int = 1,
+            observed: str = "y", cores: int | None = None, workers: int = 1,
             progress: Callable[[str], None] | None = None) -> SBCResult:
     """Run simulation-based calibration of a model built from a long survey table.
 
@@ -491,8 +491,8 @@ def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
         Outcome constructs of the model.
     observed : str
         Name of the observed variable.
-    cores : int
-        Cores for the sampler of each fit.
+    cores : int, optional
+        Cores for the sampler of each fit (default :func:`trustmodels.config.fit_cores`).
     workers : int
         Processes that fit simulations side by side (each fit's chains are vectorized on one
         core by default, so ``workers=2`` uses two cores). Every fit has its own seed, so the
@@ -510,7 +510,10 @@ def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
     """
     import pymc as pm
 
+    from trustmodels.config import fit_cores
+
     settings = SBCSettings() if settings is None else settings
+    cores = fit_cores(settings.chains) if cores is None else cores
     if not (isinstance(workers, int) and workers >= 1):
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
     started = time.perf_counter()
@@ -547,7 +550,7 @@ def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
 #: and 20-31 s with 4 x (500 + 500). The longer fits are worth it: with 150 draws per chain
 #: nearly every fit had an R-hat above 1.01 on some effect (1 of 20 passed the relaxed gate),
 #: with 500 draws 17 of 20 pass (the other 3 had a few divergent transitions).
-#: 20 simulations, fitted in two processes (``workers=2``), keep the run within a few minutes.
+#: 20 simulations, fitted in one process per core, keep the run within a few minutes.
 MAIN_MODEL_SBC = SBCSettings(n_simulations=20, rank_draws=99, draws=500, tune=500, chains=4)
 
 #: Respondents per design cell of the book's SBC surveys (6 cells: 30 respondents).
@@ -563,8 +566,8 @@ def _sbc_cache_path(payload: dict, folder: Path | None) -> Path:
 
 def main_model_sbc(settings: SBCSettings = MAIN_MODEL_SBC, *,
                    n_per_cell: int = MAIN_MODEL_SBC_N_PER_CELL,
-                   design_seed: int = 7, cores: int = 2, workers: int = 1,
-                   cache: bool = True, cache_folder: Path | None = None,
+                   design_seed: int = 7, cores: int | None = None,
+                   workers: int | None = None, cache: bool = True, cache_folder: Path | None = None,
                    progress=None) -> SBCResult:
     """Run (or reload) the SBC of the main model that the book shows.
 
@@ -581,11 +584,12 @@ def main_model_sbc(settings: SBCSettings = MAIN_MODEL_SBC, *,
         Respondents per design cell of each simulated survey.
     design_seed : int
         Seed of the design survey.
-    cores : int
-        Cores for the sampler of each fit.
-    workers : int
-        Processes fitting simulations side by side (see :func:`run_sbc`; not part of the cache
-        key, since the ranks do not depend on it).
+    cores : int, optional
+        Cores for the sampler of each fit (see :func:`run_sbc`).
+    workers : int, optional
+        Processes fitting simulations side by side (see :func:`run_sbc`); by default one per CPU
+        this process may use (:func:`trustmodels.config.machine_cores`). Not part of the cache
+        key, since the ranks do not depend on it.
     cache : bool
         Reuse a stored result with identical inputs (settings, design, the model's fingerprint,
         package version) and store new results, as JSON under the fit cache folder's ``sbc/``.
@@ -616,6 +620,10 @@ def main_model_sbc(settings: SBCSettings = MAIN_MODEL_SBC, *,
     path = _sbc_cache_path(payload, cache_folder)
     if cache and path.is_file():
         return SBCResult.from_json(path.read_text())
+    from trustmodels.config import machine_cores
+
+    if workers is None:
+        workers = max(1, min(machine_cores(), settings.n_simulations))
     result = run_sbc(build_ordinal_model, long, settings, cores=cores, workers=workers,
                      progress=progress)
     result.extra = {"n_respondents": 6 * n_per_cell, "design_seed": design_seed}
