@@ -14,6 +14,8 @@ small, tested function into docutils nodes, so that no page repeats a fact by ha
     package versions, git commit, build date (:mod:`trustmodels.colophon`); the page is
     re-read on every build so that the commit and the date are current.
 
+It also puts the package version in the footer of every page.
+
 Paths in directive arguments are relative to the project root (Sphinx's source folder).
 """
 
@@ -130,8 +132,22 @@ class ColophonDirective(SphinxDirective):
                 _table(("Package", "Version"), versions, ["trustmodels-versions"])]
 
 
+def _version_in_footer(app, config) -> None:
+    """Add the package version to the footer of every page (readers cite what they read)."""
+    from trustmodels import __version__
+
+    if config.html_theme != "sphinx_book_theme":  # the theme Jupyter Book uses
+        return
+    options = dict(config.html_theme_options or {})
+    line = (f'<p class="trustmodels-version">trustmodels version {__version__}; see '
+            '"Cite this" to cite it.</p>')
+    options["extra_footer"] = options.get("extra_footer", "") + line
+    config.html_theme_options = options
+
+
 def setup(app) -> dict[str, object]:
     """Register the directives (Sphinx extension entry point)."""
+    app.connect("config-inited", _version_in_footer)
     app.add_directive("trustmodels-codebook", CodebookDirective)
     app.add_directive("trustmodels-truth", TruthDirective)
     app.add_directive("trustmodels-citation", CitationDirective)

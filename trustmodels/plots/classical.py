@@ -21,7 +21,12 @@ from trustmodels.classical import (
 )
 from trustmodels.design import RESPONSE_LEVELS, VIOLATION_LEVELS
 from trustmodels.plots.likert import SIMULATED_LABEL
-from trustmodels.plots.style import CONDITION_COLORS, style
+from trustmodels.plots.style import (
+    CONDITION_COLORS,
+    CONDITION_LINESTYLES,
+    CONDITION_MARKERS,
+    style,
+)
 
 __all__ = ["plot_construct_means", "plot_floodlight_ols", "plot_trust_vs_fans"]
 
@@ -90,8 +95,8 @@ def plot_construct_means(survey, constructs: Sequence[str] | None = None, *, lev
                 half = np.array([stats.t.ppf(0.5 + level / 2, len(cell) - 1) * cell.sem()
                                  for cell in cells])
                 x = np.arange(len(VIOLATION_LEVELS)) + offsets[response]
-                ax.errorbar(x, means, yerr=half, fmt="o", ms=5, capsize=2.5,
-                            color=CONDITION_COLORS[response], label=response)
+                ax.errorbar(x, means, yerr=half, fmt=CONDITION_MARKERS[response], ms=5,
+                            capsize=2.5, color=CONDITION_COLORS[response], label=response)
             ax.set_xticks(range(len(VIOLATION_LEVELS)), VIOLATION_LEVELS)
             ax.set_xlim(-0.5, len(VIOLATION_LEVELS) - 0.5)
             ax.set_xlabel("violation")
@@ -147,9 +152,10 @@ def plot_trust_vs_fans(survey, score: str = "trust", *, frac: float = 0.6):
                 cell = panel[panel["seller_response"] == response]
                 color = CONDITION_COLORS[response]
                 ax.scatter(cell["log10_fans"], cell[score], s=7, alpha=0.3, color=color,
-                           linewidths=0)
+                           marker=CONDITION_MARKERS[response], linewidths=0)
                 smooth = lowess(cell[score], cell["log10_fans"], frac=frac, return_sorted=True)
-                ax.plot(smooth[:, 0], smooth[:, 1], color=color, lw=2, label=response)
+                ax.plot(smooth[:, 0], smooth[:, 1], color=color, lw=2,
+                        ls=CONDITION_LINESTYLES[response], label=response)
             _fan_axis(ax)
             ax.set_title(f"{violation} violation")
         axes[0][0].set_ylabel(f"{score} score (mean of items, 1-7)")
@@ -209,7 +215,7 @@ def plot_floodlight_ols(fit, *, simulated: bool, response: str = "apology",
             regions = johnson_neyman(fit, response, violation, log10_range=log10_range,
                                      level=level)
             for region in regions.itertuples():
-                ax.axvspan(region.from_log10_fans, region.to_log10_fans, alpha=0.08, lw=0,
+                ax.axvspan(region.from_log10_fans, region.to_log10_fans, alpha=0.18, lw=0,
                            color=region_colors[region.direction],
                            label=f"CI excludes 0 ({region.direction})")
                 for boundary in region.boundaries:
@@ -221,11 +227,15 @@ def plot_floodlight_ols(fit, *, simulated: bool, response: str = "apology",
             _fan_axis(ax)
             ax.set_xlim(*log10_range)
             ax.set_title(f"{violation} violation")
-            handles, labels = ax.get_legend_handles_labels()
-            unique = dict(zip(labels, handles, strict=True))
-            ax.legend(unique.values(), unique.keys(), fontsize=8, loc="best")
+        # one legend for both panels, below them: never on top of the curves
+        unique = {}
+        for ax in axes[0]:
+            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+                unique.setdefault(label, handle)
+        fig.legend(unique.values(), unique.keys(), fontsize=8, loc="lower center",
+                   ncol=len(unique), bbox_to_anchor=(0.5, 0.0))
         axes[0][0].set_ylabel(f"{response} minus no response\n(difference in scale means)")
         fig.suptitle(_titled(f"Floodlight of the {response} effect, OLS on scale means",
                              simulated))
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig

@@ -72,7 +72,7 @@ def plot_floodlight(panels: Mapping[str, np.ndarray], log10_fans, *, prob: float
             regions = floodlight(draws, grid, prob, rope)
             for _, region in regions.iterrows():
                 equivalent = region["kind"] == "practically equivalent"
-                ax.axvspan(region["start"], region["end"], alpha=0.12,
+                ax.axvspan(region["start"], region["end"], alpha=0.2,
                            color=_REGION_COLORS[region["kind"]],
                            hatch="//" if equivalent else None, fill=not equivalent,
                            label=region["kind"], lw=0)

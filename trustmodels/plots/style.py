@@ -6,10 +6,17 @@ from contextlib import contextmanager
 
 import matplotlib as mpl
 
-__all__ = ["CONDITION_COLORS", "LIKERT_CMAP", "SEQUENCE", "apply_style", "style"]
+__all__ = ["CONDITION_COLORS", "CONDITION_LINESTYLES", "CONDITION_MARKERS", "LIKERT_CMAP",
+           "SEQUENCE", "apply_style", "style"]
 
-#: Colours of the seller's responses, used in every figure that shows them.
-CONDITION_COLORS = {"none": "#7f7f7f", "apology": "#1b6ca8", "denial": "#d1495b"}
+#: Colours of the seller's responses, used in every figure that shows them: black, blue and
+#: orange of the Okabe-Ito palette, which stay apart under the common colour-vision
+#: deficiencies (the earlier grey "none" and red "denial" merged under protanopia).
+CONDITION_COLORS = {"none": "#000000", "apology": "#0072B2", "denial": "#E69F00"}
+#: A second cue besides colour, for greyscale prints: a marker per response ...
+CONDITION_MARKERS = {"none": "s", "apology": "o", "denial": "^"}
+#: ... and a line style per response.
+CONDITION_LINESTYLES = {"none": ":", "apology": "-", "denial": "--"}
 #: Colours for other series (constructs, models), colour-blind safe (Okabe-Ito).
 SEQUENCE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 #: Diverging colour map for Likert categories (disagree red ... agree blue).
