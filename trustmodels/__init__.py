@@ -1,4 +1,84 @@
-"""trustmodels."""
+"""trustmodels: Bayesian ordinal models of survey data on trust, checked before they are believed.
+
+The front door, ``import trustmodels as tm``, gives the few names a user needs for a survey:
+
+============================  ==============================================================
+step                          names
+============================  ==============================================================
+load and check a survey       :func:`load_survey`, :func:`validate_survey`,
+                              :func:`apply_exclusions`, :func:`load_simulated_survey`
+build a model                 :func:`build_ordinal_model`, :func:`build_moderation_model`,
+                              :func:`build_metric_model`, :class:`OrdinalPriors`
+fit it (gated)                :func:`fit`, :func:`diagnostics_table`, :func:`describe_run`
+check it                      :func:`predictive_draws`, :func:`category_counts`,
+                              :func:`loo_summary`, :func:`compare_models`,
+                              :func:`prior_sensitivity`
+report effects                :func:`latent_contrasts`, :func:`response_contrasts`,
+                              :func:`summarize_draws`, :func:`reliability_table`
+show them                     :func:`plot_likert_by_condition`, :func:`plot_category_counts`,
+                              :func:`plot_contrast_forest`, :func:`plot_floodlight`,
+                              :func:`reader_table`
+============================  ==============================================================
+
+The names are imported on first use, so ``import trustmodels`` (and the command line's
+``trustmodels validate``) does not load PyMC or JAX. The subpackages and modules hold
+everything else.
+
+Examples
+--------
+>>> import trustmodels as tm
+>>> survey = tm.load_simulated_survey()
+>>> survey.n_respondents > 0
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+
 from trustmodels._version import __version__
 
-__all__ = ["__version__"]
+#: Public name -> module that defines it.
+_FRONT_DOOR = {
+    "load_survey": "trustmodels.survey",
+    "load_simulated_survey": "trustmodels.survey",
+    "validate_survey": "trustmodels.validation",
+    "apply_exclusions": "trustmodels.exclusions",
+    "build_ordinal_model": "trustmodels.models.ordinal",
+    "build_moderation_model": "trustmodels.models.moderation",
+    "build_metric_model": "trustmodels.models.metric",
+    "OrdinalPriors": "trustmodels.models.priors",
+    "fit": "trustmodels.sampling",
+    "describe_run": "trustmodels.sampling",
+    "diagnostics_table": "trustmodels.diagnostics",
+    "predictive_draws": "trustmodels.checks",
+    "category_counts": "trustmodels.checks",
+    "loo_summary": "trustmodels.checks",
+    "compare_models": "trustmodels.checks",
+    "prior_sensitivity": "trustmodels.checks",
+    "latent_contrasts": "trustmodels.effects",
+    "response_contrasts": "trustmodels.effects",
+    "summarize_draws": "trustmodels.effects",
+    "reliability_table": "trustmodels.reliability",
+    "plot_likert_by_condition": "trustmodels.plots.likert",
+    "plot_category_counts": "trustmodels.plots.predictive",
+    "plot_contrast_forest": "trustmodels.plots.effects",
+    "plot_floodlight": "trustmodels.plots.floodlight",
+    "reader_table": "trustmodels.tables",
+}
+
+__all__ = ["__version__", *sorted(_FRONT_DOOR)]
+
+
+def __getattr__(name: str):
+    """Import a front-door name on first use (PEP 562)."""
+    module = _FRONT_DOOR.get(name)
+    if module is None:
+        raise AttributeError(f"module 'trustmodels' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_FRONT_DOOR})

@@ -1,0 +1,47 @@
+"""The front door: ``import trustmodels as tm`` gives the names a user needs, lazily."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import trustmodels as tm
+
+#: The public names. Adding or removing one is a decision about the package's interface: change
+#: this list, the table in trustmodels/__init__.py and the CHANGELOG together.
+PUBLIC = [
+    "OrdinalPriors", "__version__", "apply_exclusions", "build_metric_model",
+    "build_moderation_model", "build_ordinal_model", "category_counts", "compare_models",
+    "describe_run", "diagnostics_table", "fit", "latent_contrasts", "load_simulated_survey",
+    "load_survey", "loo_summary", "plot_category_counts", "plot_contrast_forest",
+    "plot_floodlight", "plot_likert_by_condition", "predictive_draws", "prior_sensitivity",
+    "reader_table", "reliability_table", "response_contrasts", "summarize_draws",
+    "validate_survey",
+]
+
+
+def test_the_public_names_are_pinned():
+    assert sorted(tm.__all__) == sorted(PUBLIC)
+
+
+def test_every_public_name_resolves_and_is_documented():
+    for name in PUBLIC:
+        value = getattr(tm, name)
+        if name != "__version__":
+            assert value.__doc__, name
+            assert name in tm.__doc__, f"{name} is missing from the front door's table"
+
+
+def test_an_unknown_name_is_an_attribute_error():
+    import pytest
+
+    with pytest.raises(AttributeError, match="no attribute 'build_everything'"):
+        tm.build_everything  # noqa: B018
+
+
+def test_importing_the_package_loads_neither_pymc_nor_jax():
+    code = ("import sys, trustmodels as tm; tm.load_survey; "
+            "print(sorted(m for m in ('pymc', 'jax', 'pytensor') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]", result.stdout
