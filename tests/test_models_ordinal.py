@@ -9,7 +9,7 @@ from scipy import special, stats
 from trustmodels.design import EFFECT_NAMES, design_matrix
 from trustmodels.models.fixed import build_fixed_model
 from trustmodels.models.metric import build_metric_model
-from trustmodels.models.ordinal import build_ordinal_model
+from trustmodels.models.ordinal import PARAMETERIZATIONS, build_ordinal_model
 from trustmodels.models.priors import OrdinalPriors
 
 ITEMS = {"competence": ["comp1", "comp2"], "benevolence": ["benev1"],
@@ -334,3 +334,18 @@ def test_projected_metric_model_keeps_the_priors_of_alpha_and_beta():
     beta = prior["prior"]["beta"].values.reshape(4000, -1)
     assert np.allclose(beta.std(axis=0), 1.0, atol=0.05)
     assert np.abs(beta.mean(axis=0)).max() < 0.05
+
+
+@pytest.mark.parametrize("disposition", ["disposition", None])
+@pytest.mark.parametrize("parameterization", PARAMETERIZATIONS)
+def test_the_gate_checks_exactly_the_variables_the_model_has(disposition, parameterization):
+    # a model without the disposition covariate once sampled for minutes and then died in the
+    # gate with KeyError: 'beta_disp' (the gated list always named it)
+    from trustmodels.sampling import gated_variables
+
+    model = build_ordinal_model(tiny_long(), disposition=disposition,
+                                parameterization=parameterization)
+    names = set(model.named_vars)
+    gated = gated_variables(model)
+    assert [name for name in gated if name not in names] == []
+    assert ("beta_disp" in gated) == (disposition is not None)

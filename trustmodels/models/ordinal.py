@@ -422,7 +422,8 @@ def _build(data: OrdinalData, priors: OrdinalPriors, *, link: str,
         "effects": list(data.effects),
         "parameterization": parameterization,
         # gated besides the free variables: the effects and (sampled as offsets) the thresholds
-        "derived": (["beta", "beta_disp", *threshold_names(data.item_categories)]
+        "derived": (["beta", *(["beta_disp"] if data.disposition is not None else []),
+                     *threshold_names(data.item_categories)]
                     if parameterization == "projected" else []),
         "priors": priors.__dict__.copy(),
     }
