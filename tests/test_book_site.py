@@ -39,6 +39,14 @@ SEARCH_WORD, SEARCH_HIT = "vignette", "book/data.html"
 #: Text that only appears on a page when an output was rendered as a Python object's repr
 #: (a figure glued without an image, a NumPy scalar or an xarray object in prose or a table).
 REPRS = ("<Figure size", "<Axes", "np.float64(", "<xarray")
+#: Output tables that did not go through trustmodels.tables.reader_table (pandas' raw HTML).
+RAW_TABLES_JS = """() => Array.from(document.querySelectorAll('.cell_output table'))
+  .filter(t => !t.classList.contains('trustmodels-table'))
+  .map(t => t.innerText.slice(0, 80))"""
+#: Widths at which the screenshot test renders every page: a laptop and a phone.
+SCREEN_WIDTHS = {"desktop": 1366, "phone": 390}
+#: Set to a folder to keep a screenshot of every page at every width (never committed).
+SCREENSHOTS_ENV = "TRUSTMODELS_SCREENSHOTS"
 #: The images of a page's figures: what a reader sees of each ``glue:figure`` directive.
 FIGURE_IMAGES_JS = """() => Array.from(document.querySelectorAll('main figure img'))
   .map(i => ({src: i.currentSrc || i.src, natural: i.naturalWidth, shown: i.clientWidth}))"""
@@ -196,6 +204,7 @@ def visited(site_url, browser):
                 ".filter(t => /Error|Exception/.test(t))"),
             "text": page.locator("main").inner_text(),
             "figure_images": page.evaluate(FIGURE_IMAGES_JS),
+            "raw_tables": page.evaluate(RAW_TABLES_JS),
             "footer": "\n".join(page.locator("footer").all_inner_texts()),
             "links": page.evaluate("Array.from(document.querySelectorAll('a[href]'))"
                                    ".map(a => a.href)"),
@@ -256,6 +265,40 @@ def test_the_figure_check_fails_on_broken_pages_and_passes_a_good_one(browser, c
                                expected)
     page.close()
     assert bool(problems) == (case != "a good page"), problems
+
+
+@pytest.mark.parametrize("entry", TOC_ENTRIES)
+def test_every_output_table_is_formatted_for_readers(visited, entry):
+    raw = visited[entry]["raw_tables"]
+    assert raw == [], f"{entry}: tables shown without trustmodels.tables.reader_table: {raw}"
+    table_text = visited[entry]["text"]
+    assert not re.search(r"(?<![\w.])-0\.0+(?!\d*[1-9])\b", table_text), f"{entry}: a -0.00"
+
+
+@pytest.mark.parametrize("width", SCREEN_WIDTHS)
+def test_no_page_is_wider_than_the_screen(site_url, browser, width):
+    """No table or figure makes a page scroll sideways, on a laptop or a phone.
+
+    With ``$TRUSTMODELS_SCREENSHOTS`` set to a folder, a full-page screenshot of every page at
+    this width is saved there (look at them before a release; they are not committed).
+    """
+    folder = os.environ.get(SCREENSHOTS_ENV)
+    context = browser.new_context(viewport={"width": SCREEN_WIDTHS[width], "height": 900},
+                                  device_scale_factor=2 if width == "phone" else 1)
+    wide = {}
+    for entry in TOC_ENTRIES:
+        page = context.new_page()
+        page.goto(urljoin(site_url, f"{entry}.html"), wait_until="load")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 1:
+            wide[entry] = overflow
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(folder) / f"{entry.replace('/', '_')}-{width}.png"),
+                            full_page=True)
+        page.close()
+    context.close()
+    assert wide == {}, f"pages wider than a {SCREEN_WIDTHS[width]} px screen (px too wide): {wide}"
 
 
 @pytest.mark.parametrize("entry", TOC_ENTRIES)

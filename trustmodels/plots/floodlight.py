@@ -13,8 +13,8 @@ from trustmodels.plots.style import CONDITION_COLORS, style
 __all__ = ["plot_floodlight"]
 
 _REGION_COLORS = {
-    "credibly positive": "#1b6ca8",
-    "credibly negative": "#d1495b",
+    "credibly positive": "#0072B2",
+    "credibly negative": "#D55E00",
     "practically equivalent": "#7f7f7f",
 }
 

@@ -1,0 +1,192 @@
+"""Tables for readers: one formatting step between a result table and the page.
+
+Every chapter shows its result tables through :func:`reader_table`, so that all of them follow
+the same rules:
+
+- numbers rounded for reading (``digits`` decimals, chosen per column where needed; counts as
+  integers with thousands separators), never ``2191.013333``;
+- negative numbers with a true minus sign (U+2212), as in the prose;
+- a missing value shown as an empty cell, and rows or columns that hold nothing dropped;
+- no bare ``0..n-1`` index; column and index names in words (``hdi_low`` -> "HDI low");
+- wide tables scroll inside the text column instead of overflowing it.
+
+The result is a :class:`pandas.io.formats.style.Styler`; its HTML is what Jupyter and the
+book show, and ``.data`` still holds the numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["MINUS", "format_number", "reader_label", "reader_table"]
+
+#: The minus sign used for negative numbers (U+2212), as in typeset prose.
+MINUS = "\u2212"
+
+#: Words and abbreviations written in capitals in labels.
+_UPPER = {"hdi", "ci", "se", "sd", "ess", "elpd", "loo", "rope", "ml", "ols", "id", "bf10",
+          "ppc", "sbc", "df", "p", "mcse", "bfmi", "dse"}
+
+
+def format_number(value, digits: int = 2) -> str:
+    """Format one value for a reader.
+
+    Parameters
+    ----------
+    value : object
+        A number (Python, NumPy), a missing value, or anything else (shown with ``str``).
+    digits : int
+        Decimals of non-integer numbers.
+
+    Returns
+    -------
+    str
+        Integers with thousands separators, other numbers with ``digits`` decimals (in
+        scientific notation from a billion up), negative numbers with a true minus sign, ``""``
+        for a missing value. A number that rounds to zero is shown without a sign.
+
+    Examples
+    --------
+    >>> format_number(2191.013333)
+    '2,191.01'
+    >>> format_number(-0.004)
+    '0.00'
+    >>> format_number(-0.25)
+    '−0.25'
+    >>> format_number(12000)
+    '12,000'
+    >>> format_number(0.00012, digits=4)
+    '0.0001'
+    >>> format_number(float("nan"))
+    ''
+    >>> format_number(True), format_number("apology")
+    ('yes', 'apology')
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}".replace("-", MINUS)
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if math.isnan(number):
+            return ""
+        if math.isinf(number):
+            return "∞" if number > 0 else MINUS + "∞"
+        if number.is_integer() and abs(number) < 1e15 and digits == 0:
+            return f"{int(number):,}".replace("-", MINUS)
+        if abs(number) >= 1e9:
+            text = f"{number:.2e}"
+        else:
+            text = f"{number:,.{digits}f}"
+            if float(text.replace(",", "")) == 0:
+                text = text.lstrip("-")
+        return text.replace("-", MINUS)
+    return str(value)
+
+
+def reader_label(name) -> str:
+    """Turn a column or index name into words.
+
+    Parameters
+    ----------
+    name : object
+        A name such as ``"hdi_low"`` or ``"partial_eta_sq"``; anything that is not a string
+        (a number, a tuple of a multi-level column) is returned as text unchanged.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> reader_label("hdi_low"), reader_label("ess_bulk"), reader_label("prob_positive")
+    ('HDI low', 'ESS bulk', 'Prob positive')
+    >>> reader_label("Bayes ordinal: mean")
+    'Bayes ordinal: mean'
+    """
+    if not isinstance(name, str):
+        return str(name)
+    if "_" not in name and name != name.lower():
+        return name  # already written for readers
+    words = [word.upper() if word.lower() in _UPPER else word for word in name.split("_")]
+    first = words[0]
+    if first and first != first.upper():
+        words[0] = first[0].upper() + first[1:]
+    return " ".join(words)
+
+
+def reader_table(frame: pd.DataFrame | pd.Series, *, digits: int | Mapping[str, int] = 2,
+                 labels: Mapping[str, str] | None = None, index: bool | None = None,
+                 caption: str | None = None):
+    """Return a result table formatted for readers (see the module's rules).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or pandas.Series
+        The table (a Series becomes a one-column table).
+    digits : int or mapping of str to int
+        Decimals of non-integer numbers, for all columns or per column (others: 2).
+    labels : mapping of str to str, optional
+        Column and index names to show instead of :func:`reader_label`'s.
+    index : bool, optional
+        Show the index. By default it is shown unless it is a plain ``0..n-1`` range.
+    caption : str, optional
+        A caption above the table.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        Renders as HTML in Jupyter and in the book; ``.data`` is the table (with empty rows and
+        columns dropped), unrounded.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"contrast": ["apology - none", "denial - none"],
+    ...                       "mean": [0.4312, -0.0021], "hdi_low": [0.21, -0.3],
+    ...                       "n_draws": [4000, 4000]})
+    >>> styled = reader_table(table)
+    >>> html = styled.to_html()
+    >>> "HDI low" in html, "−0.30" in html, "4,000" in html, "0.43" in html
+    (True, True, True, True)
+    >>> "-0.00" in html
+    False
+    """
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame(name=frame.name if frame.name is not None else "value")
+    bare = (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0
+            and frame.index.step == 1)
+    frame = frame.dropna(how="all").dropna(axis="columns", how="all")
+    labels = dict(labels or {})
+    per_column = dict(digits) if isinstance(digits, Mapping) else {}
+    default = digits if isinstance(digits, int) else 2
+
+    def formatter(column):
+        values = frame[column]
+        counts = (pd.api.types.is_float_dtype(values)
+                  and np.all(np.mod(values.dropna().to_numpy(), 1) == 0))
+        places = per_column.get(column, 0 if counts else default)
+        return lambda value: format_number(value, places)
+
+    show_index = index is True or (index is None and not bare)
+    if show_index:
+        frame = frame.rename_axis(index=[None if name is None else labels.get(
+            name, reader_label(name)) for name in frame.index.names])
+    styler = frame.style.format({column: formatter(column) for column in frame.columns})
+    styler = styler.format_index(lambda name: labels.get(name, reader_label(name)), axis=1)
+    if show_index:
+        styler = styler.format_index(
+            lambda value: labels.get(value, format_number(value, default)
+                                     if isinstance(value, numbers.Number) else str(value)),
+            axis=0)
+    else:
+        styler = styler.hide(axis="index")
+    if caption:
+        styler = styler.set_caption(caption)
+    return styler.set_table_attributes('class="trustmodels-table"')
