@@ -37,11 +37,11 @@ lock: | check-python
 
 # ---- the two commands --------------------------------------------------------------------
 book: $(STAMP)
-	$(BIN)/python -m trustmodels.bookbuild
+	$(BIN)/python -m booktools.bookbuild
 
 # Runs the tests and the docstring examples of the package (naming the paths replaces testpaths).
 test: $(STAMP) browser
-	$(BIN)/python -m pytest --doctest-modules --durations=25 tests trustmodels
+	$(BIN)/python -m pytest --doctest-modules --durations=25 tests trustmodels booktools
 
 # The browser tests of the built site drive Debian's chromium (Playwright downloads nothing).
 # Installed here when missing and running as root; otherwise one line says how. Point

@@ -23,8 +23,8 @@ from urllib.parse import urldefrag, urljoin, urlparse
 import pytest
 import yaml
 
+from booktools.colophon import package_versions
 from trustmodels import __version__
-from trustmodels.colophon import package_versions
 
 pytestmark = pytest.mark.book
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from trustmodels import bookbuild, mathjax_assets
+from booktools import bookbuild, mathjax_assets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,7 +20,8 @@ def project(tmp_path: Path) -> Path:
     """A minimal project tree with package, data, book prose and a notebook."""
     (tmp_path / "trustmodels").mkdir()
     (tmp_path / "trustmodels" / "models.py").write_text("SCALE = 1.0\n")
-    (tmp_path / "trustmodels" / "sphinxext.py").write_text("# book only\n")
+    (tmp_path / "booktools").mkdir()
+    (tmp_path / "booktools" / "sphinxext.py").write_text("# book only\n")
     (tmp_path / "data" / "raw").mkdir(parents=True)
     (tmp_path / "data" / "raw" / "survey.csv").write_text("id,y\nR1,3\n")
     (tmp_path / "data" / "datapackage.json").write_text('{"resources": []}\n')
@@ -55,9 +56,9 @@ def test_fingerprint_ignores_book_prose(project):
     assert bookbuild.fingerprint(project) == before
 
 
-def test_fingerprint_ignores_modules_only_the_build_uses(project):
+def test_fingerprint_ignores_the_build_machinery(project):
     before = bookbuild.fingerprint(project)
-    (project / "trustmodels" / "sphinxext.py").write_text("# book only, edited\n")
+    (project / "booktools" / "sphinxext.py").write_text("# book only, edited\n")
     assert bookbuild.fingerprint(project) == before
 
 
@@ -68,15 +69,27 @@ def test_fingerprint_ignores_bytecode_caches(project):
     assert bookbuild.fingerprint(project) == before
 
 
-def test_book_only_modules_exist_and_are_not_imported_by_notebooks():
-    for relative in bookbuild.BOOK_ONLY_MODULES:
-        assert (ROOT / relative).is_file(), relative
-    modules = {Path(m).stem for m in bookbuild.BOOK_ONLY_MODULES}
+def test_no_notebook_imports_the_build_machinery():
+    # editing booktools/ does not re-execute the notebooks, so they must not depend on it
     for notebook in (ROOT / "notebooks").glob("*.ipynb"):
-        text = notebook.read_text(encoding="utf-8")
-        for module in modules:
-            assert f"trustmodels.{module}" not in text, (notebook.name, module)
-            assert f"import {module}" not in text, (notebook.name, module)
+        assert "booktools" not in notebook.read_text(encoding="utf-8"), notebook.name
+
+
+def test_the_package_holds_no_website_machinery():
+    # pip install trustmodels carries science only: no module of the package imports the
+    # website's build tools (Sphinx, docutils, Jupyter Book, its execution cache, booktools)
+    import ast
+
+    forbidden = {"sphinx", "docutils", "jupyter_book", "jupyter_cache", "myst_nb", "nbclient",
+                 "booktools"}
+    offenders = []
+    for path in (ROOT / "trustmodels").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path.relative_to(ROOT)}: {name}" for name in names
+                          if name.split(".")[0] in forbidden]
+    assert offenders == []
 
 
 def _fake_run(returncode: int, calls: list):

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from jupyter_cache import get_cache
 
-from trustmodels import bookexec
+from booktools import bookexec
 
 CONFIG = "execute:\n  execute_notebooks: cache\n  cache: _build/.jupyter_cache\n  timeout: 120\n"
 

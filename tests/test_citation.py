@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from trustmodels import __version__, citation
+from booktools import citation
+from trustmodels import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
 CFFCONVERT = Path(sys.executable).with_name("cffconvert")
@@ -98,7 +99,7 @@ def test_command_line_check_exits_nonzero_on_a_stale_file(tmp_path):
     for name in ("CITATION.cff", ".zenodo.json"):
         shutil.copy(ROOT / name, tmp_path / name)
     (tmp_path / ".zenodo.json").write_text("{}\n")
-    result = subprocess.run([sys.executable, "-m", "trustmodels.citation", "--check", "--root",
+    result = subprocess.run([sys.executable, "-m", "booktools.citation", "--check", "--root",
                              str(tmp_path)], capture_output=True, text=True, check=False)
     assert result.returncode == 1
     assert result.stderr.strip() == "stale: .zenodo.json: not generated from the current " \

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from trustmodels.codebook_table import CODEBOOK_COLUMNS, codebook_rows
+from booktools.codebook_table import CODEBOOK_COLUMNS, codebook_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = sorted((ROOT / "data").glob("*datapackage.json"))
@@ -79,7 +79,7 @@ def test_committed_codebooks_give_one_row_per_field(package):
 
 
 def test_truth_tables_of_the_committed_simulation_list_every_effect_and_assumption():
-    from trustmodels.codebook_table import TRUTH_COLUMNS, truth_tables
+    from booktools.codebook_table import TRUTH_COLUMNS, truth_tables
     from trustmodels.design import EFFECT_NAMES
 
     path = ROOT / "data" / "raw" / "trust_repair_simulated.truth.json"
@@ -93,7 +93,7 @@ def test_truth_tables_of_the_committed_simulation_list_every_effect_and_assumpti
 
 
 def test_truth_tables_name_the_file_when_a_key_is_missing(tmp_path):
-    from trustmodels.codebook_table import truth_tables
+    from booktools.codebook_table import truth_tables
 
     path = tmp_path / "truth.json"
     path.write_text(json.dumps({"calibration": {}}))

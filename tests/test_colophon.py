@@ -7,7 +7,8 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from trustmodels import __version__, colophon
+from booktools import colophon
+from trustmodels import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
 

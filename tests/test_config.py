@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from trustmodels import bookexec, config
+from booktools import bookexec
+from trustmodels import config
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -25,7 +25,7 @@ def _real_warnings(stream: io.StringIO) -> str:
 def _build(tmp_path: Path, body: str) -> tuple[str, str]:
     source = tmp_path / "src"
     source.mkdir(exist_ok=True)
-    (source / "conf.py").write_text('extensions = ["trustmodels.sphinxext"]\n')
+    (source / "conf.py").write_text('extensions = ["booktools.sphinxext"]\n')
     (source / "index.rst").write_text("Test\n====\n\n" + body)
     warnings = io.StringIO()
     app = Sphinx(str(source), str(source), str(tmp_path / "out"), str(tmp_path / "doctrees"),

@@ -1,8 +1,8 @@
 """Citation metadata: ``CITATION.cff`` is the source, ``.zenodo.json`` and the book follow it.
 
-The package version lives in ``trustmodels/_version.py`` only. ``python -m trustmodels.citation``
+The package version lives in ``trustmodels/_version.py`` only. ``python -m booktools.citation``
 copies it into ``CITATION.cff`` (and, with ``--date``, sets ``date-released``), then regenerates
-``.zenodo.json`` with cffconvert. ``python -m trustmodels.citation --check`` changes nothing and
+``.zenodo.json`` with cffconvert. ``python -m booktools.citation --check`` changes nothing and
 exits with one line per stale file; the tests run the same check.
 """
 
@@ -243,7 +243,7 @@ def sync(root: Path, check: bool = False, date: str | None = None) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: sync (default) or ``--check`` the citation files."""
-    parser = argparse.ArgumentParser(prog="python -m trustmodels.citation", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m booktools.citation", description=__doc__)
     parser.add_argument("--check", action="store_true", help="report stale files, change nothing")
     parser.add_argument("--date", help="set date-released (YYYY-MM-DD), e.g. on release day")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="project root")

@@ -2,7 +2,7 @@
 
 :func:`codebook_rows` reads a Frictionless ``datapackage.json`` directly (it needs no data) and
 returns rows that the book's data page shows through the ``trustmodels-codebook`` directive of
-:mod:`trustmodels.sphinxext`, so the table always matches the committed codebook.
+:mod:`booktools.sphinxext`, so the table always matches the committed codebook.
 :func:`truth_tables` does the same for the truth file of the simulated survey (calibration,
 true effects and assumptions; ``trustmodels-truth`` directive).
 """

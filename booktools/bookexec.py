@@ -16,7 +16,7 @@ through the fit cache's lock (:func:`trustmodels.cache.fit_lock`): the second wa
 and loads its fit. Every fit has a fixed seed, so the numbers do not depend on the schedule.
 
 Only the book build imports this module (it is in
-:data:`trustmodels.bookbuild.BOOK_ONLY_MODULES`).
+:data:`booktools.bookbuild.BOOK_ONLY_MODULES`).
 """
 
 from __future__ import annotations

@@ -3,16 +3,16 @@
 Jupyter Book's cache is keyed on notebook code cells only. This driver stores a fingerprint of
 ``trustmodels/`` and ``data/`` next to the cache; when it changes, the executed notebooks are
 dropped and the build starts from a fresh Sphinx environment so that every notebook runs
-again. Prose-only edits leave the cache untouched, and so do edits of the modules that only the
-book build uses (:data:`BOOK_ONLY_MODULES`).
+again. Prose-only edits leave the cache untouched, and so do edits of the build machinery
+(this folder, ``booktools/``, which no notebook imports).
 
 Before building it makes sure the offline copy of MathJax exists
-(:func:`trustmodels.mathjax_assets.ensure_mathjax`), and it executes the notebooks that need it
-side by side (:func:`trustmodels.bookexec.execute_pending`; ``$TRUSTMODELS_BOOK_WORKERS`` at a
+(:func:`booktools.mathjax_assets.ensure_mathjax`), and it executes the notebooks that need it
+side by side (:func:`booktools.bookexec.execute_pending`; ``$TRUSTMODELS_BOOK_WORKERS`` at a
 time, default 2) into Jupyter Book's cache, which Sphinx then reads. A notebook that fails
 there fails the build at once, with its traceback.
 
-Run it as ``python -m trustmodels.bookbuild`` (``make book`` does).
+Run it as ``python -m booktools.bookbuild`` (``make book`` does).
 """
 
 from __future__ import annotations
@@ -23,19 +23,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from trustmodels.bookexec import execute_pending, workers_from_environment
-from trustmodels.mathjax_assets import MathJaxError, ensure_mathjax
+from booktools.bookexec import execute_pending, workers_from_environment
+from booktools.mathjax_assets import MathJaxError, ensure_mathjax
 
-__all__ = ["BOOK_ONLY_MODULES", "fingerprint", "main"]
+__all__ = ["WATCHED", "fingerprint", "main"]
 
+#: Folders whose files decide what the notebooks compute: the package and the data.
 WATCHED = ("trustmodels", "data")
 SUFFIXES = {".py", ".csv", ".json", ".txt", ".sha256"}
-#: Package modules that only the build itself imports (never a notebook): editing them must not
-#: re-execute the notebooks.
-BOOK_ONLY_MODULES = frozenset({
-    "trustmodels/bookbuild.py", "trustmodels/bookexec.py", "trustmodels/sphinxext.py",
-    "trustmodels/mathjax_assets.py", "trustmodels/colophon.py", "trustmodels/citation.py",
-})
 
 
 def fingerprint(root: Path, watched: tuple[str, ...] = WATCHED) -> str:
@@ -68,8 +63,7 @@ def fingerprint(root: Path, watched: tuple[str, ...] = WATCHED) -> str:
             continue
         for path in sorted(p for p in base.rglob("*") if p.is_file()):
             relative = path.relative_to(root).as_posix()
-            if (path.suffix not in SUFFIXES or "__pycache__" in path.parts
-                    or relative in BOOK_ONLY_MODULES):
+            if path.suffix not in SUFFIXES or "__pycache__" in path.parts:
                 continue
             digest.update(relative.encode())
             digest.update(path.read_bytes())

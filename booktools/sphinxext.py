@@ -4,14 +4,14 @@
 small, tested function into docutils nodes, so that no page repeats a fact by hand:
 
 ``trustmodels-codebook``
-    the codebook table of ``data/datapackage.json`` (:mod:`trustmodels.codebook_table`);
+    the codebook table of ``data/datapackage.json`` (:mod:`booktools.codebook_table`);
     the page is rebuilt when the JSON changes.
 ``trustmodels-truth``
     the calibration, true effects and assumptions of the simulated survey's truth file.
 ``trustmodels-citation``
-    the version and recommended citation from ``CITATION.cff`` (:mod:`trustmodels.citation`).
+    the version and recommended citation from ``CITATION.cff`` (:mod:`booktools.citation`).
 ``trustmodels-colophon``
-    package versions, git commit, build date (:mod:`trustmodels.colophon`); the page is
+    package versions, git commit, build date (:mod:`booktools.colophon`); the page is
     re-read on every build so that the commit and the date are current.
 
 It also puts the package version in the footer of every page.
@@ -27,7 +27,7 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
-from trustmodels import citation, codebook_table, colophon
+from booktools import citation, codebook_table, colophon
 
 __all__ = ["setup"]
 

@@ -1,7 +1,7 @@
 """Facts about how the book was built: package versions, the git commit and the build date.
 
 The colophon page shows them (through the ``trustmodels-colophon`` directive of
-:mod:`trustmodels.sphinxext`). Package versions depend only on the installed environment, so two
+:mod:`booktools.sphinxext`). Package versions depend only on the installed environment, so two
 builds in the same environment show the same table; the commit and the date are metadata.
 """
 
