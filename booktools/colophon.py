@@ -1,4 +1,4 @@
-"""Facts about how the book was built: package versions, the git commit and the build date.
+"""Facts about how the book was built: package versions, commit, build date, chapter run times.
 
 The colophon page shows them (through the ``trustmodels-colophon`` directive of
 :mod:`booktools.sphinxext`). Package versions depend only on the installed environment, so two
@@ -18,6 +18,7 @@ from pathlib import Path
 __all__ = [
     "KEY_PACKAGES",
     "build_date",
+    "execution_times",
     "file_digest",
     "git_commit",
     "package_versions",
@@ -155,3 +156,47 @@ def file_digest(path: Path, length: int = 12) -> str:
     if not path.is_file():
         return "missing"
     return hashlib.sha256(path.read_bytes()).hexdigest()[:length]
+
+
+def execution_times(cache_path: Path, root: Path) -> list[tuple[str, str]]:
+    """Return how long each executed notebook of the execution cache took, longest first.
+
+    :mod:`booktools.bookexec` records the wall time of every notebook it executes in the cache
+    (``execution_seconds``); the colophon shows it, so that a chapter that grows is seen at once.
+
+    Parameters
+    ----------
+    cache_path : pathlib.Path
+        Jupyter Book's execution cache (``execute.cache`` of ``_config.yml``).
+    root : pathlib.Path
+        Project root; notebooks are named relative to it.
+
+    Returns
+    -------
+    list of tuple of str
+        ``(notebook, "123 s")`` pairs; empty when there is no cache or no timing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> execution_times(Path(tempfile.mkdtemp()) / "none", Path("."))
+    []
+    """
+    if not Path(cache_path).is_dir():
+        return []
+    from jupyter_cache import get_cache
+
+    cache = get_cache(cache_path)
+    rows = []
+    for record in cache.list_cache_records():
+        seconds = (record.data or {}).get("execution_seconds")
+        if seconds is None:
+            continue
+        name = Path(record.uri)
+        try:
+            name = name.resolve().relative_to(Path(root).resolve())
+        except ValueError:
+            pass
+        rows.append((name.with_suffix("").as_posix(), float(seconds)))
+    rows.sort(key=lambda row: -row[1])
+    return [(name, f"{seconds:,.0f} s") for name, seconds in rows]

@@ -128,8 +128,15 @@ class ColophonDirective(SphinxDirective):
                  ("requirements/lock.txt (sha256, first 12)",
                   colophon.file_digest(root / "requirements" / "lock.txt"))]
         versions = list(colophon.package_versions().items())
-        return [_table(("Build", "Value"), facts, ["trustmodels-build"]),
-                _table(("Package", "Version"), versions, ["trustmodels-versions"])]
+        result = [_table(("Build", "Value"), facts, ["trustmodels-build"]),
+                  _table(("Package", "Version"), versions, ["trustmodels-versions"])]
+        cache = Path(getattr(self.env.config, "nb_execution_cache_path", "") or "_build/none")
+        times = colophon.execution_times(cache if cache.is_absolute() else root / cache, root)
+        if times:
+            result += [nodes.rubric(text="Execution time of each chapter (this build's machine; "
+                                         "notebooks run side by side share its cores)"),
+                       _table(("Notebook", "Executed in"), times, ["trustmodels-times"])]
+        return result
 
 
 def _version_in_footer(app, config) -> None:

@@ -406,6 +406,13 @@ def test_every_page_shows_the_version_it_was_built_from(visited):
     assert not missing, f"pages without the version in their footer: {missing}"
 
 
+def test_colophon_shows_how_long_each_chapter_took(visited):
+    text = visited["book/colophon"]["text"]
+    chapters = [entry for entry in TOC_ENTRIES if (ROOT / f"{entry}.ipynb").is_file()]
+    missing = [entry for entry in chapters if not re.search(rf"^{entry}\s+[\d,]+ s$", text, re.M)]
+    assert not missing, f"chapters without an execution time in the colophon: {missing}"
+
+
 def test_colophon_shows_the_installed_versions(visited):
     assert "book/colophon" in visited, "the colophon is missing from _toc.yml"
     text = visited["book/colophon"]["text"]

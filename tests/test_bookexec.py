@@ -150,3 +150,12 @@ def test_a_glued_figure_is_stored_as_a_sharp_image_whatever_the_shell_backend(tm
     width = struct.unpack(">I", base64.b64decode(output["data"][png])[16:20])[0]
     shown = output["metadata"]["image/png"]["width"]
     assert width >= 2 * shown - 2, (width, shown)
+
+
+def test_the_colophon_lists_each_executed_notebook_with_its_time(book):
+    from booktools.colophon import execution_times
+
+    bookexec.execute_pending(book, workers=2, log=lambda line: None)
+    times = dict(execution_times(book / "_build" / ".jupyter_cache", book))
+    assert set(times) == {"notebooks/a", "notebooks/b"}
+    assert all(value.endswith(" s") for value in times.values())
