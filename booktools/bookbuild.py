@@ -23,10 +23,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from booktools.bookexec import execute_pending, workers_from_environment
+from booktools.bookexec import execute_pending, toc_notebooks, workers_from_environment
 from booktools.mathjax_assets import MathJaxError, ensure_mathjax
 
-__all__ = ["WATCHED", "fingerprint", "main"]
+__all__ = ["REAL_DATA_CALLS", "WATCHED", "check_real_data", "fingerprint", "main"]
 
 #: Folders whose files decide what the notebooks compute: the package and the data.
 WATCHED = ("trustmodels", "data")
@@ -70,13 +70,46 @@ def fingerprint(root: Path, watched: tuple[str, ...] = WATCHED) -> str:
     return digest.hexdigest()
 
 
+#: Calls in a notebook that need the real data set (downloaded once, or a local copy).
+REAL_DATA_CALLS = ("load_lancelot_miltgen", "fetch_raw")
+
+
+def check_real_data(root: Path) -> None:
+    """Make sure the real data set is at hand when a chapter of the book loads it.
+
+    Seconds instead of an hour: without it a machine without network and without
+    ``$TRUSTMODELS_DATA_DIR`` executed every other chapter before the real-data chapter failed.
+    The file is fetched (once, into its cache) or found and checked exactly as the chapter
+    would (:func:`trustmodels.realdata.fetch_raw`).
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        Project root.
+
+    Raises
+    ------
+    trustmodels.realdata.RealDataError
+        With the one line that says what to do.
+    """
+    needs = [path for path in toc_notebooks(root)
+             if any(call in path.read_text(encoding="utf-8") for call in REAL_DATA_CALLS)]
+    if needs:
+        from trustmodels.realdata import fetch_raw
+
+        fetch_raw()
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Fetch MathJax, drop a stale execution cache, execute, run ``jupyter-book build``."""
+    """Check prerequisites, drop a stale execution cache, execute, run ``jupyter-book build``."""
+    from trustmodels.realdata import RealDataError
+
     root = Path.cwd()
-    try:
+    try:  # everything that can be checked in seconds, before any notebook runs
         ensure_mathjax(root)
         workers = workers_from_environment()
-    except (MathJaxError, ValueError) as error:
+        check_real_data(root)
+    except (MathJaxError, ValueError, RealDataError) as error:
         print(f"make book: {error}", file=sys.stderr)
         return 1
     build = root / "_build"

@@ -234,3 +234,26 @@ def test_publishing_workflow_builds_with_make_book_and_deploys_the_site():
     deploy = workflow["jobs"]["deploy"]
     assert deploy["steps"][0]["uses"].startswith("actions/deploy-pages")
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+
+
+def test_missing_real_data_stops_the_build_before_any_notebook_runs(project, monkeypatch,
+                                                                    capsys, tmp_path_factory):
+    # tried as a new user would: without network and without the data setting, the build
+    # executed the other chapters for an hour before the real-data chapter failed
+    from trustmodels import realdata
+
+    (project / "notebooks").mkdir()
+    (project / "notebooks" / "real.ipynb").write_text(
+        '{"cells": [{"cell_type": "code", "source": "load_lancelot_miltgen()"}]}')
+    (project / "_toc.yml").write_text("root: book/intro\nchapters:\n- file: notebooks/real\n")
+    empty = tmp_path_factory.mktemp("no-data")
+    monkeypatch.setenv(realdata.DATA_DIR_ENV, str(empty))
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(bookbuild, "ensure_mathjax", lambda root: root)
+    executed: list = []
+    monkeypatch.setattr(bookbuild, "execute_pending",
+                        lambda root, workers: executed.append(root) or [])
+    assert bookbuild.main([]) == 1
+    assert executed == []
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "LancelotMiltgenetal2016.RData not found" in error
