@@ -221,6 +221,13 @@ def test_publishing_workflow_builds_with_make_book_and_deploys_the_site():
     runs = [step.get("run", "") for step in build]
     uses = [step.get("uses", "") for step in build]
     assert any(run.startswith("make book") for run in runs)
+    # GitHub runs what the local CI runs: the README's test command after the book, and ruff
+    local = (ROOT / ".ci" / "run").read_text()
+    assert "make book" in local and "make test" in local
+    assert [run.split()[:2] for run in runs if run.startswith("make ")] == [
+        ["make", "book"], ["make", "test"]]
+    assert any("ruff check" in run for run in runs)
+    assert workflow["jobs"]["build"]["timeout-minutes"] >= 90  # a cold build fits
     python = next(s for s in build if s.get("uses", "").startswith("actions/setup-python"))
     assert python["with"]["python-version"] == "3.12"
     assert any(u.startswith("actions/setup-node") for u in uses)
