@@ -14,7 +14,8 @@ small, tested function into docutils nodes, so that no page repeats a fact by ha
     package versions, git commit, build date (:mod:`booktools.colophon`); the page is
     re-read on every build so that the commit and the date are current.
 
-It also puts the package version in the footer of every page.
+It also puts the package version in the footer of every page, and makes the search find every
+page that contains a word (:class:`EnglishSearch`).
 
 Paths in directive arguments are relative to the project root (Sphinx's source folder).
 """
@@ -25,11 +26,12 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx.search.en import SearchEnglish
 from sphinx.util.docutils import SphinxDirective
 
 from booktools import citation, codebook_table, colophon
 
-__all__ = ["setup"]
+__all__ = ["EnglishSearch", "setup"]
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], classes: list[str]) -> nodes.table:
@@ -152,9 +154,23 @@ def _version_in_footer(app, config) -> None:
     config.html_theme_options = options
 
 
+class EnglishSearch(SearchEnglish):
+    """English search whose browser-side stemmer is the one the index was built with.
+
+    Sphinx 7.4 stems the index with snowball's Porter stemmer but the queries with its own
+    JavaScript Porter stemmer, and the two disagree on common words ("apology": ``apologi``
+    against ``apolog``), so a search missed most pages that contain the word. Here both sides use
+    snowball's Porter stemmer (the JavaScript one ships with Sphinx).
+    """
+
+    js_stemmer_rawcode = "porter-stemmer.js"
+    language_name = "Porter"  # language_data.js then sets Stemmer = PorterStemmer
+
+
 def setup(app) -> dict[str, object]:
     """Register the directives (Sphinx extension entry point)."""
     app.connect("config-inited", _version_in_footer)
+    app.add_search_language(EnglishSearch)
     app.add_directive("trustmodels-codebook", CodebookDirective)
     app.add_directive("trustmodels-truth", TruthDirective)
     app.add_directive("trustmodels-citation", CitationDirective)
