@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -45,3 +46,11 @@ def test_importing_the_package_loads_neither_pymc_nor_jax():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_the_api_reference_page_documents_every_public_name():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "book" / "api.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\.\. auto(?:function|class):: trustmodels\.(\w+)$", page, re.M))
+    assert documented == set(PUBLIC) - {"__version__"}
