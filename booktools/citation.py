@@ -22,6 +22,7 @@ from trustmodels._version import __version__
 __all__ = [
     "apa_citation",
     "bibtex_citation",
+    "chapter_bibtex",
     "read_cff",
     "sync",
     "with_version",
@@ -141,6 +142,56 @@ def bibtex_citation(cff: dict[str, Any], key: str = "trustmodels") -> str:
     fields.append(("url", cff.get("repository-code") or cff.get("url", "")))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@misc{{{key},\n{body}\n}}"
+
+
+def chapter_bibtex(cff: dict[str, Any], chapter: int, title: str, path: str,
+                   key: str = "trustmodels") -> str:
+    """Return a BibTeX ``@incollection`` entry for one chapter of the compendium.
+
+    Parameters
+    ----------
+    cff : dict
+        Parsed ``CITATION.cff``.
+    chapter : int
+        Chapter number (as in the book's navigation).
+    title : str
+        Chapter title.
+    path : str
+        The chapter's page, relative to the site (e.g. ``notebooks/03_apology_denial.html``).
+    key : str
+        Key of the book's entry; the chapter's key adds ``-ch`` and its number.
+
+    Returns
+    -------
+    str
+        The entry, several lines.
+
+    Examples
+    --------
+    >>> print(chapter_bibtex({"authors": [{"name": "The trustmodels authors"}],
+    ...     "title": "trustmodels", "version": "0.2.0", "date-released": "2026-12-05",
+    ...     "url": "https://example.org/book"}, 3, "Apology vs denial (H1, H2)",
+    ...     "notebooks/03_apology_denial.html"))
+    @incollection{trustmodels-ch3,
+      author = {{The trustmodels authors}},
+      title = {Apology vs denial (H1, H2)},
+      booktitle = {trustmodels},
+      chapter = {3},
+      year = {2026},
+      note = {Version 0.2.0},
+      url = {https://example.org/book/notebooks/03_apology_denial.html}
+    }
+    """
+    authors = " and ".join(f"{{{name}}}" if "," not in name else name for name in _authors(cff))
+    base = (cff.get("url") or cff.get("repository-code") or "").rstrip("/")
+    fields = [("author", authors), ("title", title), ("booktitle", cff["title"]),
+              ("chapter", str(chapter)), ("year", str(cff.get("date-released", ""))[:4]),
+              ("note", f"Version {cff['version']}")]
+    if cff.get("doi"):
+        fields.append(("doi", cff["doi"]))
+    fields.append(("url", f"{base}/{path}" if base else path))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@incollection{{{key}-ch{chapter},\n{body}\n}}"
 
 
 def with_version(cff_text: str, version: str, date: str | None = None) -> str:

@@ -14,8 +14,9 @@ small, tested function into docutils nodes, so that no page repeats a fact by ha
     package versions, git commit, build date (:mod:`booktools.colophon`); the page is
     re-read on every build so that the commit and the date are current.
 
-It also puts the package version in the footer of every page, and makes the search find every
-page that contains a word (:class:`EnglishSearch`).
+It also puts the package version in the footer of every page, makes the search find every
+page that contains a word (:class:`EnglishSearch`) and labels the bibliography by author and year
+as the text cites it (:class:`AuthorYearStyle`).
 
 Paths in directive arguments are relative to the project root (Sphinx's source folder).
 """
@@ -26,12 +27,15 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from pybtex.plugin import register_plugin
+from pybtex.style.formatting.plain import Style as PlainStyle
+from pybtex.style.labels import BaseLabelStyle
 from sphinx.search.en import SearchEnglish
 from sphinx.util.docutils import SphinxDirective
 
 from booktools import citation, codebook_table, colophon
 
-__all__ = ["EnglishSearch", "setup"]
+__all__ = ["AuthorYearLabels", "AuthorYearStyle", "EnglishSearch", "setup"]
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], classes: list[str]) -> nodes.table:
@@ -114,7 +118,35 @@ class CitationDirective(SphinxDirective):
                               f"{cff.get('license', 'see LICENSE')} for code)")
         apa = nodes.paragraph(text=citation.apa_citation(cff))
         bibtex = nodes.literal_block(text=citation.bibtex_citation(cff), language="bibtex")
-        return [version, nodes.rubric(text="APA"), apa, nodes.rubric(text="BibTeX"), bibtex]
+        result = [version, nodes.rubric(text="APA"), apa, nodes.rubric(text="BibTeX"), bibtex]
+        chapters = _chapters(Path(self.env.srcdir))
+        if chapters:
+            for path, _ in chapters:
+                self.env.note_dependency(str(path))
+            entries = "\n\n".join(
+                citation.chapter_bibtex(cff, number, title,
+                                        path.relative_to(self.env.srcdir).with_suffix(".html")
+                                        .as_posix())
+                for number, (path, title) in enumerate(chapters, start=1))
+            result += [nodes.rubric(text="BibTeX, one entry per chapter"),
+                       nodes.literal_block(text=entries, language="bibtex")]
+        return result
+
+
+def _chapters(root: Path) -> list[tuple[Path, str]]:
+    """Return the book's chapters (the notebooks of the table of contents) with their titles."""
+    import json
+
+    from booktools.bookexec import toc_notebooks
+
+    chapters = []
+    for path in toc_notebooks(root):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        lines = [line for cell in cells if cell["cell_type"] == "markdown"
+                 for line in "".join(cell["source"]).splitlines()]
+        title = next((line[2:].strip() for line in lines if line.startswith("# ")), path.stem)
+        chapters.append((path, title))
+    return chapters
 
 
 class ColophonDirective(SphinxDirective):
@@ -154,6 +186,40 @@ def _version_in_footer(app, config) -> None:
     config.html_theme_options = options
 
 
+class AuthorYearLabels(BaseLabelStyle):
+    """Bibliography labels as the text cites: "Kim et al. 2004", "Matzat & Snijders 2012".
+
+    Entries that would share a label get "a", "b", ... after the year.
+    """
+
+    def format_labels(self, sorted_entries):
+        """Yield one label per entry, in the order given."""
+        labels = [self._label(entry) for entry in sorted_entries]
+        repeated = {label for label in labels if labels.count(label) > 1}
+        seen: dict[str, int] = {}
+        for label in labels:
+            if label in repeated:
+                seen[label] = seen.get(label, 0) + 1
+                label = f"{label}{'abcdefghijklmnopqrstuvwxyz'[seen[label] - 1]}"
+            yield label
+
+    @staticmethod
+    def _label(entry) -> str:
+        people = entry.persons.get("author") or entry.persons.get("editor") or []
+        # rich names decode LaTeX (B{\\"u}rkner -> Bürkner)
+        names = [" ".join(str(name.render_as("text")) for name in person.rich_last_names)
+                 for person in people] or [entry.fields.get("title", entry.key)[:20]]
+        who = (names[0] if len(names) == 1 else f"{names[0]} & {names[1]}" if len(names) == 2
+               else f"{names[0]} et al.")
+        return f"{who} {entry.fields.get('year', 'n.d.')}"
+
+
+class AuthorYearStyle(PlainStyle):
+    """pybtex's plain style with author-year labels (``bibtex_default_style: authoryear``)."""
+
+    default_label_style = AuthorYearLabels
+
+
 class EnglishSearch(SearchEnglish):
     """English search whose browser-side stemmer is the one the index was built with.
 
@@ -171,6 +237,7 @@ def setup(app) -> dict[str, object]:
     """Register the directives (Sphinx extension entry point)."""
     app.connect("config-inited", _version_in_footer)
     app.add_search_language(EnglishSearch)
+    register_plugin("pybtex.style.formatting", "authoryear", AuthorYearStyle)
     app.add_directive("trustmodels-codebook", CodebookDirective)
     app.add_directive("trustmodels-truth", TruthDirective)
     app.add_directive("trustmodels-citation", CitationDirective)

@@ -424,6 +424,21 @@ def test_every_page_shows_the_version_it_was_built_from(visited):
     assert not missing, f"pages without the version in their footer: {missing}"
 
 
+def test_cite_page_gives_a_bibtex_entry_for_the_book_and_each_chapter(visited):
+    text = visited["book/cite"]["text"]
+    chapters = [entry for entry in TOC_ENTRIES if (ROOT / f"{entry}.ipynb").is_file()]
+    assert text.count("@misc{trustmodels,") == 1
+    for number, entry in enumerate(chapters, start=1):
+        assert f"@incollection{{trustmodels-ch{number}," in text, entry
+        assert f"{entry}.html" in text, entry
+
+
+def test_bibliography_labels_match_the_author_year_citations(visited):
+    text = visited["book/bibliography"]["text"]
+    assert "[Kim et al. 2004]" in text and "[Matzat & Snijders 2012]" in text
+    assert not re.search(r"^\[\d+\]", text, re.M), "numeric labels in the bibliography"
+
+
 def test_colophon_shows_how_long_each_chapter_took(visited):
     text = visited["book/colophon"]["text"]
     chapters = [entry for entry in TOC_ENTRIES if (ROOT / f"{entry}.ipynb").is_file()]

@@ -73,3 +73,18 @@ def test_colophon_directive_lists_package_versions(tmp_path, package):
     assert warnings == ""
     assert f"<p>{package}</p>" in html
     assert f"<p>{metadata.version(package)}</p>" in html
+
+
+def test_bibliography_labels_read_as_the_author_year_citations():
+    from pybtex.database import parse_string
+
+    from booktools.sphinxext import AuthorYearLabels
+
+    bib = parse_string(r"""
+        @article{a, author = {Kim, P. H. and Ferrin, D. L. and Cooper, C. D.}, year = {2004}}
+        @article{b, author = {B{\"u}rkner, Paul-Christian and Vuorre, Matti}, year = {2019}}
+        @article{c, author = {Yuan, D.}, year = {2017}}
+        @article{d, author = {Yuan, D.}, year = {2017}}
+    """, "bibtex")
+    labels = list(AuthorYearLabels().format_labels(bib.entries.values()))
+    assert labels == ["Kim et al. 2004", "Bürkner & Vuorre 2019", "Yuan 2017a", "Yuan 2017b"]
