@@ -26,7 +26,8 @@ from pathlib import Path
 from booktools.bookexec import execute_pending, toc_notebooks, workers_from_environment
 from booktools.mathjax_assets import MathJaxError, ensure_mathjax
 
-__all__ = ["REAL_DATA_CALLS", "WATCHED", "check_real_data", "fingerprint", "main"]
+__all__ = ["REAL_DATA_CALLS", "WATCHED", "check_real_data", "fingerprint", "main",
+           "publish_executed_notebooks"]
 
 #: Folders whose files decide what the notebooks compute: the package and the data.
 WATCHED = ("trustmodels", "data")
@@ -134,7 +135,48 @@ def main(argv: list[str] | None = None) -> int:
     result = subprocess.run(command, check=False)
     if result.returncode == 0:
         stamp.write_text(current)
+        publish_executed_notebooks(build)
     return result.returncode
+
+
+def publish_executed_notebooks(build: Path) -> list[Path]:
+    """Let each chapter's download button offer the executed notebook, outputs included.
+
+    The theme's button links to ``html/_sources/<chapter>.ipynb``, which Sphinx copies from the
+    source (stored without outputs); myst-nb writes the executed notebooks to
+    ``jupyter_execute/``. This replaces the former by the latter.
+
+    Parameters
+    ----------
+    build : pathlib.Path
+        The build folder (``_build``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The notebooks replaced in the site.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> build = Path(tempfile.mkdtemp())
+    >>> for folder in ("jupyter_execute/nb", "html/_sources/nb"):
+    ...     (build / folder).mkdir(parents=True)
+    >>> _ = (build / "jupyter_execute/nb/a.ipynb").write_text("executed")
+    >>> _ = (build / "html/_sources/nb/a.ipynb").write_text("source")
+    >>> [path.name for path in publish_executed_notebooks(build)]
+    ['a.ipynb']
+    >>> (build / "html/_sources/nb/a.ipynb").read_text()
+    'executed'
+    """
+    executed, sources = build / "jupyter_execute", build / "html" / "_sources"
+    replaced = []
+    for notebook in sorted(executed.rglob("*.ipynb")):
+        target = sources / notebook.relative_to(executed)
+        if target.is_file():
+            shutil.copyfile(notebook, target)
+            replaced.append(target)
+    return replaced
 
 
 if __name__ == "__main__":

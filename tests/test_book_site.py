@@ -424,6 +424,15 @@ def test_every_page_shows_the_version_it_was_built_from(visited):
     assert not missing, f"pages without the version in their footer: {missing}"
 
 
+def test_a_chapters_download_is_the_executed_notebook(site_url):
+    with urllib.request.urlopen(urljoin(site_url, "_sources/notebooks/03_apology_denial.ipynb"),
+                                timeout=30) as response:
+        notebook = json.loads(response.read())
+    outputs = [output for cell in notebook["cells"] if cell["cell_type"] == "code"
+               for output in cell.get("outputs", [])]
+    assert outputs, "the downloadable notebook has no outputs (the empty source was offered)"
+
+
 def test_cite_page_gives_a_bibtex_entry_for_the_book_and_each_chapter(visited):
     text = visited["book/cite"]["text"]
     chapters = [entry for entry in TOC_ENTRIES if (ROOT / f"{entry}.ipynb").is_file()]
