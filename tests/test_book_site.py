@@ -49,7 +49,8 @@ SCREEN_WIDTHS = {"desktop": 1366, "phone": 390}
 SCREENSHOTS_ENV = "TRUSTMODELS_SCREENSHOTS"
 #: The images of a page's figures: what a reader sees of each ``glue:figure`` directive.
 FIGURE_IMAGES_JS = """() => Array.from(document.querySelectorAll('main figure img'))
-  .map(i => ({src: i.currentSrc || i.src, natural: i.naturalWidth, shown: i.clientWidth}))"""
+  .map(i => ({src: i.currentSrc || i.src, natural: i.naturalWidth, shown: i.clientWidth,
+              link: i.closest('a') ? i.closest('a').href : null}))"""
 
 
 def _toc_entries() -> list[str]:
@@ -112,6 +113,9 @@ def figure_problems(images: list[dict], text: str, expected: int) -> list[str]:
                  f"{image['src'][:80]}" for image in drawn
                  if image["shown"] > 0 and image["natural"] < 1.5 * image["shown"]]
     problems += [f"a Python repr on the page: {repr_!r}" for repr_ in REPRS if repr_ in text]
+    # readable on a phone: a tap opens the figure at full size
+    problems += [f"a figure that does not open at full size: {image['src'][:80]}"
+                 for image in drawn if image.get("link", image["src"]) != image["src"]]
     return problems
 
 
@@ -252,13 +256,16 @@ _BROKEN_PAGES = {
                                  "</figure></main>", 2),
     "a blurry figure": (f"<main><figure><img src='{_PNG}' style='width:400px'></figure></main>",
                         1),
+    "a figure a tap does not enlarge": (
+        f"<main><figure><img src='{_PNG}' style='width:200px'></figure></main>", 1),
 }
+_GOOD_PAGE = (f"<main><figure><a href='{_PNG}'><img src='{_PNG}' style='width:200px'></a>"
+              "</figure></main>")
 
 
 @pytest.mark.parametrize("case", [*_BROKEN_PAGES, "a good page"])
 def test_the_figure_check_fails_on_broken_pages_and_passes_a_good_one(browser, case):
-    html, expected = _BROKEN_PAGES.get(
-        case, (f"<main><figure><img src='{_PNG}' style='width:200px'></figure></main>", 1))
+    html, expected = _BROKEN_PAGES.get(case, (_GOOD_PAGE, 1))
     page = browser.new_page()
     page.set_content(html, wait_until="load")
     problems = figure_problems(page.evaluate(FIGURE_IMAGES_JS), page.locator("main").inner_text(),
