@@ -1,6 +1,7 @@
 """fit(): sampling with the gate, log-likelihood and log-prior groups, specification, seeds."""
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -124,3 +125,50 @@ def test_longer_runs_with_the_same_seed_repeat_the_first_draws(sampler):
                                   long["posterior"]["beta"].values[:, :50])
     assert not np.array_equal(long["posterior"]["beta"].values[:, :50],
                               long["posterior"]["beta"].values[:, 50:])
+
+
+@pytest.mark.parametrize("failure", ["read-only folder", "disk full"])
+def test_a_fit_that_cannot_be_stored_is_returned_with_a_warning(monkeypatch, tmp_path, caplog,
+                                                                failure):
+    # a finished fit that passed the gate was lost when the cache could not be written
+    import errno
+    import logging
+
+    from trustmodels import cache
+
+    _record_draws(monkeypatch, lambda draws: _fake_tree(draws))
+    monkeypatch.setattr(sampling.fit_cache, "fit_key", lambda model, settings: "k" * 64)
+    if failure == "read-only folder":
+        folder = tmp_path / "fits"
+        folder.mkdir()
+        folder.chmod(0o500)
+        if os.access(folder, os.W_OK):  # running as root: write access cannot be taken away
+            monkeypatch.setattr(cache.tempfile, "mkdtemp", _raise(errno.EACCES))
+    else:
+        folder = tmp_path / "fits"
+        monkeypatch.setattr(cache.xr.DataTree, "to_zarr", _raise(errno.ENOSPC), raising=False)
+    monkeypatch.setenv("TRUSTMODELS_FIT_CACHE", str(folder))
+    with caplog.at_level(logging.WARNING, logger="trustmodels.sampling"):
+        idata = fit(pm.Model(), draws=500, check_vars=["mu"], label="fake", cache=True)
+    assert idata["posterior"].sizes["draw"] == 500  # the fit, not an error
+    warnings = [r.getMessage() for r in caplog.records if "could not be stored" in r.getMessage()]
+    assert len(warnings) == 1 and "\n" not in warnings[0]
+
+
+def _raise(code):
+    def fail(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+    return fail
+
+
+def test_a_leftover_of_a_killed_save_is_swept(tmp_path):
+    from trustmodels import cache
+
+    old = tmp_path / "abc.zarr.tmp"
+    old.mkdir()
+    os.utime(old, (0, 0))
+    fresh = tmp_path / "def.zarr.tmp"  # another process may be saving right now
+    fresh.mkdir()
+    cache.save_fit("k" * 64, _fake_tree(10), tmp_path)
+    assert not old.exists() and fresh.exists()
+    assert (tmp_path / f"{'k' * 64}.zarr").is_dir()

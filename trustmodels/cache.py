@@ -189,6 +189,8 @@ def fit_lock(key: str, folder: Path | None = None) -> Iterator[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a")
     except OSError:  # e.g. a read-only cache folder: fits can be loaded, not coordinated
+        handle = None
+    if handle is None:  # outside the except: later errors are not chained to this one
         yield path
         return
     with handle:
@@ -255,6 +257,7 @@ def save_fit(key: str, idata, folder: Path | None = None) -> Path:
     """
     path = _path(key, folder)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_stale_temporaries(path.parent)
     temporary = Path(tempfile.mkdtemp(suffix=".zarr.tmp", dir=path.parent))
     try:
         idata.to_zarr(temporary / "fit.zarr", mode="w", consolidated=False)
@@ -264,3 +267,20 @@ def save_fit(key: str, idata, folder: Path | None = None) -> Path:
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
     return path
+
+
+#: Age after which a temporary folder of :func:`save_fit` is taken for the leftover of a process
+#: that was killed while saving (a save takes seconds).
+STALE_TEMPORARY_SECONDS = 3600
+
+
+def _sweep_stale_temporaries(folder: Path) -> None:
+    """Remove ``*.zarr.tmp`` folders left by processes killed while saving."""
+    import time
+
+    for leftover in Path(folder).glob("*.zarr.tmp"):
+        try:
+            if time.time() - leftover.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+                shutil.rmtree(leftover, ignore_errors=True)
+        except OSError:
+            pass

@@ -269,8 +269,9 @@ def fit(
         Show the sampler's progress bar.
     cache : bool
         Reuse a stored fit with the same key and store new fits that pass the gate
-        (:mod:`trustmodels.cache`); a stored fit is gated again when loaded. While a new fit is
-        sampled its key is locked (:func:`trustmodels.cache.fit_lock`): another process fitting
+        (:mod:`trustmodels.cache`); a stored fit is gated again when loaded. A fit that cannot
+        be stored (read-only folder, full disk) is returned with a one-line warning. While a
+        new fit is sampled its key is locked (:func:`trustmodels.cache.fit_lock`): another process fitting
         the same model waits, then loads the stored fit.
     sampler_kwargs : dict, optional
         Extra keyword arguments of the NUTS implementation, passed as :func:`pymc.sample`'s
@@ -326,7 +327,12 @@ def fit(
             idata = _sample_gated(**run)
             _finish(idata, model, draws=draws, log_likelihood=log_likelihood,
                     log_prior=log_prior)
-            fit_cache.save_fit(key, idata)
+            try:
+                fit_cache.save_fit(key, idata)
+            except OSError as error:  # read-only folder, full disk: keep the finished fit
+                _log.warning("%s passed the gate but could not be stored in the fit cache "
+                             "(%s); it is returned, and will be sampled again next time",
+                             label, error.strerror or error)
             return idata
     check_fit(idata, var_names=check_vars, thresholds=thresholds, label=label)
     return idata
