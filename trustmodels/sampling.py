@@ -271,8 +271,8 @@ def fit(
         Reuse a stored fit with the same key and store new fits that pass the gate
         (:mod:`trustmodels.cache`); a stored fit is gated again when loaded. A fit that cannot
         be stored (read-only folder, full disk) is returned with a one-line warning. While a
-        new fit is sampled its key is locked (:func:`trustmodels.cache.fit_lock`): another process fitting
-        the same model waits, then loads the stored fit.
+        new fit is sampled its key is locked (:func:`trustmodels.cache.fit_lock`): another
+        process fitting the same model waits, then loads the stored fit.
     sampler_kwargs : dict, optional
         Extra keyword arguments of the NUTS implementation, passed as :func:`pymc.sample`'s
         ``nuts`` (e.g. ``{"chain_method": "vectorized"}`` for numpyro); part of the cache key.
