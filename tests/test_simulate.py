@@ -381,3 +381,18 @@ def test_trust_dimensions_are_correlated_but_distinct():
 
 def test_data_folder_keeps_derived_placeholder():
     assert (Path(DATA) / "derived").is_dir()
+
+
+def test_simulate_never_overwrites_the_committed_data_without_force(tmp_path, capsys):
+    # `trustmodels simulate --seed 7` once silently replaced data/raw and its manifest
+    from trustmodels.simulate import main
+
+    assert main(["--output-dir", str(tmp_path), "--quiet"]) == 0
+    csv = tmp_path / "raw" / "trust_repair_simulated.csv"
+    before = csv.read_bytes()
+    assert main(["--output-dir", str(tmp_path), "--quiet", "--seed", "7"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "--force" in error and str(csv) in error
+    assert csv.read_bytes() == before
+    assert main(["--output-dir", str(tmp_path), "--quiet", "--seed", "7", "--force"]) == 0
+    assert csv.read_bytes() != before

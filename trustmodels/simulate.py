@@ -657,9 +657,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     --------
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     status = main(["--output-dir", folder, "--quiet"])
-    >>> status
-    0
+    ...     first = main(["--output-dir", folder, "--quiet"])
+    ...     again = main(["--output-dir", folder, "--quiet"])  # would overwrite: refused
+    ...     forced = main(["--output-dir", folder, "--quiet", "--force"])
+    >>> first, again, forced
+    (0, 2, 0)
     """
     parser = argparse.ArgumentParser(
         prog="trustmodels simulate",
@@ -670,7 +672,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help=f"random seed (default {DEFAULT_SEED})")
     parser.add_argument("--quiet", action="store_true", help="do not list the written files")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite existing files (by default nothing is overwritten)")
     args = parser.parse_args(argv)
+    existing = [args.output_dir / relative for relative in
+                (CSV_PATH, TRUTH_PATH, DATAPACKAGE_PATH, SUMS_PATH)
+                if (args.output_dir / relative).exists()]
+    if existing and not args.force:
+        print(f"trustmodels simulate: would overwrite {', '.join(map(str, existing))}; pass "
+              "--force to overwrite them or --output-dir to write elsewhere", file=sys.stderr)
+        return 2
     paths = write_simulated_survey(args.output_dir, seed=args.seed)
     if not args.quiet:
         for path in paths.values():
