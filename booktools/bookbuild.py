@@ -26,8 +26,8 @@ from pathlib import Path
 from booktools.bookexec import execute_pending, toc_notebooks, workers_from_environment
 from booktools.mathjax_assets import MathJaxError, ensure_mathjax
 
-__all__ = ["REAL_DATA_CALLS", "WATCHED", "check_real_data", "fingerprint", "main",
-           "publish_executed_notebooks"]
+__all__ = ["PATH_SETTINGS", "REAL_DATA_CALLS", "WATCHED", "absolute_path_settings",
+           "check_real_data", "fingerprint", "main", "publish_executed_notebooks"]
 
 #: Folders whose files decide what the notebooks compute: the package and the data.
 WATCHED = ("trustmodels", "data")
@@ -71,6 +71,37 @@ def fingerprint(root: Path, watched: tuple[str, ...] = WATCHED) -> str:
     return digest.hexdigest()
 
 
+#: Settings that name folders. A relative value means relative to where ``make book`` runs,
+#: but the notebooks run in ``notebooks/``: the build makes them absolute first.
+PATH_SETTINGS = ("TRUSTMODELS_DATA_DIR", "TRUSTMODELS_CACHE_DIR", "TRUSTMODELS_FIT_CACHE")
+
+
+def absolute_path_settings(environ=None) -> dict[str, str]:
+    """Make the folder settings in ``environ`` (default ``os.environ``) absolute, in place.
+
+    Returns
+    -------
+    dict
+        The settings that changed, with their new values.
+
+    Examples
+    --------
+    >>> environ = {"TRUSTMODELS_DATA_DIR": "data/offline", "HOME": "/root"}
+    >>> absolute_path_settings(environ)["TRUSTMODELS_DATA_DIR"] == str(
+    ...     Path("data/offline").resolve())
+    True
+    """
+    import os
+
+    environ = os.environ if environ is None else environ
+    changed = {}
+    for name in PATH_SETTINGS:
+        value = environ.get(name)
+        if value and not Path(value).is_absolute():
+            changed[name] = environ[name] = str(Path(value).resolve())
+    return changed
+
+
 #: Calls in a notebook that need the real data set (downloaded once, or a local copy).
 REAL_DATA_CALLS = ("load_lancelot_miltgen", "fetch_raw")
 
@@ -106,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     from trustmodels.realdata import RealDataError
 
     root = Path.cwd()
+    absolute_path_settings()
     try:  # everything that can be checked in seconds, before any notebook runs
         ensure_mathjax(root)
         workers = workers_from_environment()
