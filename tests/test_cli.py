@@ -124,3 +124,36 @@ def test_in_process_validate_reports_problems(capsys):
     assert cli.main(["validate", str(MINI_PROBLEMS_CSV), "--codebook", str(MINI_CODEBOOK)]) == 2
     captured = capsys.readouterr()
     assert len(captured.out.splitlines()) == 6 and captured.err == "invalid: 6 problems\n"
+
+
+def _many_rows(n: int, comp1: str) -> str:
+    lines = MINI_CSV.read_text().splitlines()
+    template = lines[1].split(",")
+    rows = []
+    for i in range(n):
+        cells = list(template)
+        cells[0], cells[4] = f"R{i:06d}", comp1
+        rows.append(",".join(cells))
+    return "\n".join([lines[0], *rows]) + "\n"
+
+
+def test_many_problems_of_one_kind_are_summarized_not_listed(tmp_path, write_survey):
+    # a file with thousands of bad cells printed thousands of lines
+    csv_path, codebook_path = write_survey(csv=_many_rows(5000, "9"))
+    result = run("validate", csv_path, "--codebook", codebook_path)
+    assert result.returncode == 2
+    assert result.stdout.splitlines() == [
+        "survey.csv: column 'comp1', 5,000 rows (2, 3, 4, ...): \"9\" is not an answer "
+        "category; expected one of 1, 2, 3, 4, 5, 6, 7"]
+    assert result.stderr == "invalid: 5000 problems\n"
+
+
+def test_integral_decimals_are_refused_in_one_line_per_column(write_survey):
+    # R and pandas write an integer column that has missing values as 3.0, 5.0, ...: one such
+    # file printed 11,805 lines; the values are refused (no silent coercion), in one line
+    csv_path, codebook_path = write_survey(csv=_many_rows(200, "3.0"))
+    result = run("validate", csv_path, "--codebook", codebook_path)
+    assert result.returncode == 2
+    (line,) = result.stdout.splitlines()
+    assert line.startswith("survey.csv: column 'comp1', 200 rows (2, 3, 4, ...): \"3.0\" is not "
+                           "an integer (a whole number)")

@@ -39,7 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser(
         "validate", help="check a survey CSV file against its codebook",
         description="Check a survey CSV file against its Data Package codebook and print every "
-                    "problem, one line each (row N = spreadsheet row; the header is row 1). "
+                    "problem, one line each (row N = spreadsheet row; the header is row 1); a "
+                    "problem repeated in many rows of a column is one line with its count. "
                     "Exit status 0: valid; 2: problems or unreadable input.")
     validate.add_argument("data", nargs="?", metavar="DATA.csv",
                           help="the survey file (default: the resource's path in the codebook)")
@@ -54,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _validate(args: argparse.Namespace) -> int:
     from trustmodels.codebook import Codebook, CodebookError
-    from trustmodels.validation import validate_survey
+    from trustmodels.validation import summarize_problems, validate_survey
 
     try:
         codebook = Codebook.from_file(args.codebook, resource=args.resource)
@@ -68,8 +69,8 @@ def _validate(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     typed, problems = validate_survey(data, codebook)
     if problems:
-        for problem in problems:
-            print(problem)
+        for line in summarize_problems(problems):
+            print(line)
         count = len(problems)
         print(f"invalid: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
         return EXIT_INVALID

@@ -51,6 +51,7 @@ __all__ = [
     "RawTable",
     "SurveyValidationError",
     "read_csv_text",
+    "summarize_problems",
     "validate_frame",
     "validate_survey",
 ]
@@ -99,6 +100,54 @@ class Problem:
         if self.column is not None:
             where.append(f"column {self.column!r}")
         return f"{self.file}: {', '.join(where)}{': ' if where else ''}{self.message}"
+
+
+def summarize_problems(problems: list[Problem], shown: int = 3) -> list[str]:
+    """Return the lines to print for ``problems``: one line per kind of problem and column.
+
+    Problems of one kind in one column (the same message but for the cell's value) that occur
+    more than ``shown`` times are reported in one line with their count, first rows and the
+    first problem's message, so that a file with a hundred thousand bad cells gives a screenful,
+    not a hundred thousand lines. Rarer problems are listed one by one.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        In file order.
+    shown : int
+        Problems of a kind listed one by one when there are at most this many.
+
+    Returns
+    -------
+    list of str
+        One line each.
+
+    Examples
+    --------
+    >>> many = [Problem("s.csv", f'"{i}.0" is not an integer; expected 1-7', row=i + 2,
+    ...                 column="q1", value=f"{i}.0") for i in range(1000)]
+    >>> for line in summarize_problems(many + many[:1]):
+    ...     print(line)
+    s.csv: column 'q1', 1,001 rows (2, 3, 4, ...): "0.0" is not an integer; expected 1-7
+    >>> print(summarize_problems(many[:2])[1])
+    s.csv: row 3, column 'q1': "1.0" is not an integer; expected 1-7
+    """
+    groups: dict[tuple, list[Problem]] = {}
+    for problem in problems:
+        kind = problem.message
+        if problem.value is not None:
+            kind = kind.replace(f'"{problem.value}"', '"…"')
+        groups.setdefault((problem.file, problem.column, kind), []).append(problem)
+    lines = []
+    for (file, column, _), members in groups.items():
+        if len(members) <= shown:
+            lines += [str(problem) for problem in members]
+            continue
+        rows = [str(problem.row) for problem in members[:3] if problem.row is not None]
+        where = f"column {column!r}, " if column is not None else ""
+        lines.append(f"{file}: {where}{len(members):,} rows ({', '.join(rows)}, ...): "
+                     f"{members[0].message}")
+    return lines
 
 
 class SurveyValidationError(ValueError):
