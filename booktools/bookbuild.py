@@ -29,8 +29,9 @@ from booktools.mathjax_assets import MathJaxError, ensure_mathjax
 __all__ = ["PATH_SETTINGS", "REAL_DATA_CALLS", "WATCHED", "absolute_path_settings",
            "check_real_data", "fingerprint", "main", "publish_executed_notebooks"]
 
-#: Folders whose files decide what the notebooks compute: the package and the data.
-WATCHED = ("trustmodels", "data")
+#: Folders whose files decide what the notebooks compute: the package, the data and the pinned
+#: library versions (after ``make lock`` every notebook runs again).
+WATCHED = ("trustmodels", "data", "requirements")
 SUFFIXES = {".py", ".csv", ".json", ".txt", ".sha256"}
 
 

@@ -49,6 +49,14 @@ def test_fingerprint_changes_when_a_data_file_is_added(project):
     assert bookbuild.fingerprint(project) != before
 
 
+def test_fingerprint_changes_when_the_pinned_libraries_change(project):
+    (project / "requirements").mkdir()
+    (project / "requirements" / "lock.txt").write_text("pymc==6.4.0\n")
+    before = bookbuild.fingerprint(project)
+    (project / "requirements" / "lock.txt").write_text("pymc==6.4.1\n")
+    assert bookbuild.fingerprint(project) != before
+
+
 def test_fingerprint_ignores_book_prose(project):
     before = bookbuild.fingerprint(project)
     (project / "book" / "intro.md").write_text("# Introduction, rewritten\n")

@@ -2,6 +2,7 @@
 
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -178,7 +179,23 @@ def test_cache_folder_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(fit_cache.CACHE_ENV, str(tmp_path / "fits"))
     assert fit_cache.cache_dir() == tmp_path / "fits"
     monkeypatch.delenv(fit_cache.CACHE_ENV)
-    assert fit_cache.cache_dir().name == "fits"
+    # by default a user-level folder that every clone and worktree shares, not the checkout
+    shared = fit_cache.cache_dir()
+    assert shared.name == "fits" and shared.parent.name == "trustmodels"
+    assert Path(fit_cache.__file__).resolve().parents[1] not in shared.parents
+
+
+def test_a_library_upgrade_changes_every_fit_key(monkeypatch):
+    # after make lock changes PyMC, PyTensor, JAX or numpyro no old posterior may be reused
+    import pymc as pm
+
+    with pm.Model() as model:
+        pm.Normal("mu")
+    before = fit_cache.fit_key(model, {"draws": 10})
+    versions = fit_cache.library_versions()
+    monkeypatch.setattr(fit_cache, "library_versions",
+                        lambda: {**versions, "pytensor": versions["pytensor"] + ".post1"})
+    assert fit_cache.fit_key(model, {"draws": 10}) != before
 
 
 def test_bad_sampler_settings_are_value_errors():

@@ -9,8 +9,15 @@ through the convergence gate again when loaded (:func:`trustmodels.sampling.fit`
 Fits are stored as Zarr folders (``<key>.zarr``): writing NetCDF-4 groups needs ``h5py``,
 which is not part of the pinned environment, and Zarr holds the same ``DataTree``.
 
-The folder is ``$TRUSTMODELS_FIT_CACHE`` if set, else ``.cache/fits`` in the project checkout
-(when the package runs from one), else ``~/.cache/trustmodels/fits``.
+The folder is ``$TRUSTMODELS_FIT_CACHE`` if set, else ``fits`` in the user's cache folder
+(``~/.cache/trustmodels/fits`` on Linux, from platformdirs through pooch), shared by every
+clone and worktree on the machine: a fit sampled once is reused wherever its key matches. To
+build cold on purpose, point the variable at an empty folder
+(``TRUSTMODELS_FIT_CACHE=$(mktemp -d) make book``).
+
+The key also holds the versions of the libraries that decide the draws
+(:data:`SAMPLING_LIBRARIES`), so that after an upgrade (``make lock``) no posterior of the old
+stack is reused.
 
 Processes that share the folder (the book executes notebooks side by side) coordinate through
 :func:`fit_lock`: while one samples a key, another asking for the same key waits and then loads
@@ -42,8 +49,8 @@ try:  # POSIX; elsewhere fits are not coordinated between processes (each sample
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-__all__ = ["CACHE_ENV", "cache_dir", "fit_key", "fit_lock", "load_fit", "model_fingerprint",
-           "save_fit"]
+__all__ = ["CACHE_ENV", "SAMPLING_LIBRARIES", "cache_dir", "fit_key", "fit_lock",
+           "library_versions", "load_fit", "model_fingerprint", "save_fit"]
 
 #: Environment variable naming the cache folder.
 CACHE_ENV = "TRUSTMODELS_FIT_CACHE"
@@ -67,11 +74,10 @@ def cache_dir() -> Path:
     """
     configured = os.environ.get(CACHE_ENV)
     if configured:
-        return Path(configured)
-    checkout = Path(__file__).resolve().parents[1]
-    if (checkout / "pyproject.toml").is_file():
-        return checkout / ".cache" / "fits"
-    return Path.home() / ".cache" / "trustmodels" / "fits"
+        return Path(configured).absolute()
+    import pooch  # its os_cache is platformdirs' user cache folder
+
+    return Path(pooch.os_cache("trustmodels")) / "fits"
 
 
 def _update_array(digest, value) -> None:
@@ -127,6 +133,40 @@ def model_fingerprint(model) -> str:
     return digest.hexdigest()
 
 
+#: Libraries whose versions are part of every fit key: they decide the draws.
+SAMPLING_LIBRARIES = ("pymc", "pytensor", "numpyro", "jax", "jaxlib", "numpy", "nutpie",
+                      "blackjax")
+
+
+def library_versions(names: tuple[str, ...] = SAMPLING_LIBRARIES) -> dict[str, str]:
+    """Return the installed version of each library that decides a fit's draws.
+
+    Parameters
+    ----------
+    names : tuple of str
+        Distribution names.
+
+    Returns
+    -------
+    dict
+        Name to version (``"-"`` when not installed).
+
+    Examples
+    --------
+    >>> library_versions(("pymc", "surely-not-installed"))["surely-not-installed"]
+    '-'
+    """
+    from importlib import metadata
+
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "-"
+    return versions
+
+
 def fit_key(model, settings: dict, version: str | None = None) -> str:
     """Return the cache key of fitting ``model`` with sampler ``settings``.
 
@@ -145,7 +185,8 @@ def fit_key(model, settings: dict, version: str | None = None) -> str:
         64 hex characters.
     """
     version = trustmodels.__version__ if version is None else version
-    payload = json.dumps({"settings": settings, "version": version}, sort_keys=True, default=str)
+    payload = json.dumps({"settings": settings, "version": version,
+                          "libraries": library_versions()}, sort_keys=True, default=str)
     return hashlib.sha256((model_fingerprint(model) + payload).encode()).hexdigest()
 
 
