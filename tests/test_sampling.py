@@ -172,3 +172,20 @@ def test_a_leftover_of_a_killed_save_is_swept(tmp_path):
     cache.save_fit("k" * 64, _fake_tree(10), tmp_path)
     assert not old.exists() and fresh.exists()
     assert (tmp_path / f"{'k' * 64}.zarr").is_dir()
+
+
+def test_a_damaged_cached_fit_is_sampled_again(monkeypatch, tmp_path):
+    asked = _record_draws(monkeypatch, lambda draws: _fake_tree(draws))
+    monkeypatch.setenv("TRUSTMODELS_FIT_CACHE", str(tmp_path))
+    monkeypatch.setattr(sampling.fit_cache, "fit_key", lambda model, settings: "d" * 64)
+    fit(pm.Model(), draws=500, check_vars=["mu"], label="fake", cache=True)
+    fit(pm.Model(), draws=500, check_vars=["mu"], label="fake", cache=True)
+    assert asked == [500]  # the second call loaded the stored fit
+    chunk = next(p for p in (tmp_path / f"{'d' * 64}.zarr" / "posterior").rglob("*")
+                 if p.is_file() and p.name != "zarr.json")
+    data = bytearray(chunk.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    chunk.write_bytes(bytes(data))
+    idata = fit(pm.Model(), draws=500, check_vars=["mu"], label="fake", cache=True)
+    assert asked == [500, 500]  # damaged: sampled again, not loaded
+    assert idata["posterior"].sizes["draw"] == 500

@@ -49,8 +49,8 @@ try:  # POSIX; elsewhere fits are not coordinated between processes (each sample
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-__all__ = ["CACHE_ENV", "SAMPLING_LIBRARIES", "cache_dir", "fit_key", "fit_lock",
-           "library_versions", "load_fit", "model_fingerprint", "save_fit"]
+__all__ = ["CACHE_ENV", "CHECKSUM_ATTR", "SAMPLING_LIBRARIES", "cache_dir", "fit_key", "fit_lock",
+           "library_versions", "load_fit", "model_fingerprint", "save_fit", "tree_checksums"]
 
 #: Environment variable naming the cache folder.
 CACHE_ENV = "TRUSTMODELS_FIT_CACHE"
@@ -270,13 +270,83 @@ def load_fit(key: str, folder: Path | None = None):
     Returns
     -------
     xarray.DataTree or None
-        The fit, fully loaded into memory.
+        The fit, fully loaded into memory. None also when the entry cannot be trusted: any
+        failure to read it (truncated or missing chunk, unreadable metadata) or an array that no
+        longer matches the checksum stored with it. Such an entry is moved aside
+        (``<key>.zarr.damaged``) with a one-line warning, and the fit is sampled again.
     """
     path = _path(key, folder)
     if not path.is_dir():
         return None
-    with xr.open_datatree(path, engine="zarr", consolidated=False) as tree:
-        return tree.load()
+    try:
+        with xr.open_datatree(path, engine="zarr", consolidated=False) as tree:
+            tree = tree.load()
+        stored = tree.attrs.pop(CHECKSUM_ATTR, None)
+        if stored is None:
+            raise ValueError("it has no checksums")
+        if json.loads(stored) != tree_checksums(tree):
+            raise ValueError("its arrays do not match their checksums")
+    except Exception as error:  # noqa: BLE001 - any failure to load is a cache miss
+        _set_aside(path, error)
+        return None
+    return tree
+
+
+#: Root attribute of a stored fit that holds the checksum of every array (:func:`save_fit`).
+CHECKSUM_ATTR = "trustmodels_checksums"
+
+
+def tree_checksums(tree) -> dict[str, str]:
+    """Return a SHA-256 of every array (data variables and coordinates) of a DataTree.
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        A fit.
+
+    Returns
+    -------
+    dict
+        ``"group/variable"`` to hex digest.
+
+    Examples
+    --------
+    >>> tree = xr.DataTree.from_dict({"posterior": xr.Dataset({"mu": ("draw", [0.5, 1.5])})})
+    >>> sums = tree_checksums(tree)
+    >>> list(sums), len(sums["/posterior/mu"])
+    (['/posterior/mu'], 64)
+    """
+    sums = {}
+    for node in tree.subtree:
+        for name, variable in node.dataset.variables.items():
+            digest = hashlib.sha256()
+            values = np.asarray(variable.values)
+            digest.update(str(values.shape).encode())
+            if values.dtype.kind in "OUST":  # text: the stored dtype may differ, the text not
+                digest.update("\x00".join(map(str, values.ravel().tolist())).encode())
+            else:
+                digest.update(str(values.dtype).encode())
+                digest.update(np.ascontiguousarray(values).tobytes())
+            sums[f"{node.path.rstrip('/')}/{name}"] = digest.hexdigest()
+    return sums
+
+
+def _set_aside(path: Path, error: Exception) -> None:
+    """Move a damaged entry out of the way (one warning line) so that the fit is sampled anew."""
+    import logging
+
+    aside = path.with_name(path.name + ".damaged")
+    try:
+        if aside.exists():
+            shutil.rmtree(aside, ignore_errors=True)
+        os.replace(path, aside)
+        where = f"moved to {aside.name}"
+    except OSError:
+        where = "left in place"
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    logging.getLogger(__name__).warning(
+        "fit cache entry %s is damaged (%s: %s); %s, the fit is sampled again",
+        path, type(error).__name__, reason[:200], where)
 
 
 def save_fit(key: str, idata, folder: Path | None = None) -> Path:
@@ -301,7 +371,9 @@ def save_fit(key: str, idata, folder: Path | None = None) -> Path:
     _sweep_stale_temporaries(path.parent)
     temporary = Path(tempfile.mkdtemp(suffix=".zarr.tmp", dir=path.parent))
     try:
-        idata.to_zarr(temporary / "fit.zarr", mode="w", consolidated=False)
+        stored = idata.copy()
+        stored.attrs = {**idata.attrs, CHECKSUM_ATTR: json.dumps(tree_checksums(idata))}
+        stored.to_zarr(temporary / "fit.zarr", mode="w", consolidated=False)
         if path.exists():
             shutil.rmtree(path)
         os.replace(temporary / "fit.zarr", path)
