@@ -17,6 +17,7 @@ Run it as ``python -m booktools.bookbuild`` (``make book`` does).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import subprocess
@@ -147,6 +148,39 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make book: {error}", file=sys.stderr)
         return 1
     build = root / "_build"
+    build.mkdir(exist_ok=True)
+    with _build_lock(build) as held:
+        if not held:
+            print("make book: another make book is building in this folder; wait for it to "
+                  "finish (two builds would delete each other's executed notebooks)",
+                  file=sys.stderr)
+            return 1
+        try:
+            return _build(root, build, workers, argv)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the workers are stopped already
+            return 130
+
+
+@contextlib.contextmanager
+def _build_lock(build: Path):
+    """Hold ``_build/.make-book.lock`` (an flock) for the whole build; yield False if taken."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock
+        yield True
+        return
+    with open(build / ".make-book.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            held = False
+        else:
+            held = True
+        yield held
+
+
+def _build(root: Path, build: Path, workers: int, argv) -> int:
+    """Drop a stale execution cache, execute the pending notebooks, run Jupyter Book."""
     cache = build / ".jupyter_cache"
     stamp = build / ".trustmodels-fingerprint"
     current = fingerprint(root)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -300,10 +301,13 @@ def execute_pending(root: Path, workers: int,
         return []
     log(f"make book: executing {len(pending)} notebook(s), {workers} at a time: "
         + ", ".join(path.name for path in pending))
-    failures = []
+    failures, finished = [], []
     start = time.perf_counter()
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=_worker_signals)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
         futures = [pool.submit(_execute, str(path), timeout, allow_errors) for path in pending]
         for future in as_completed(futures):
             done = future.result()
@@ -317,6 +321,47 @@ def execute_pending(root: Path, workers: int,
                 CacheBundleIn(nbformat.reads(done.notebook, as_version=4), record.uri,
                               data={"execution_seconds": done.seconds}),
                 check_validity=False, overwrite=True)
+            finished.append(name)
             log(f"make book: {name} executed in {done.seconds:.0f} s "
                 f"({time.perf_counter() - start:.0f} s since the start)")
+    except KeyboardInterrupt:
+        _stop(pool)
+        log("make book: interrupted; " + (f"finished and kept: {', '.join(finished)}"
+                                          if finished else "no notebook had finished"))
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    pool.shutdown()
     return failures
+
+
+def _worker_signals() -> None:
+    """In a worker: leave Ctrl-C to the parent; on SIGTERM, exit through ``finally`` blocks.
+
+    nbclient shuts its kernel down in a ``finally`` block, so a worker that exits this way does
+    not leave its kernel (which runs in a session of its own) behind.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+
+
+def _exit_cleanly(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _stop(pool: ProcessPoolExecutor, grace: float = 10.0) -> None:
+    """Cancel pending notebooks and end the workers (each shuts its kernel down first)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + grace
+    for process in processes:
+        process.join(timeout=max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=2)

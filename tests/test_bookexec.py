@@ -159,3 +159,77 @@ def test_the_colophon_lists_each_executed_notebook_with_its_time(book):
     times = dict(execution_times(book / "_build" / ".jupyter_cache", book))
     assert set(times) == {"notebooks/a", "notebooks/b"}
     assert all(value.endswith(" s") for value in times.values())
+
+
+def _sleeping_book(root: Path) -> Path:
+    """A two-notebook book whose notebooks record their kernel's pid and then sleep."""
+    from booktools import mathjax_assets
+
+    (root / "_config.yml").write_text(CONFIG.replace("timeout: 120", "timeout: 600"))
+    (root / "intro.md").write_text("# Intro\n")
+    for name in ("a", "b"):
+        _notebook(root / "notebooks" / f"{name}.ipynb",
+                  f"import os, time\nopen('kernel_{name}.pid', 'w').write(str(os.getpid()))\n"
+                  "time.sleep(300)")
+    (root / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nparts:\n  - caption: A\n    chapters:\n"
+        "      - file: notebooks/a\n      - file: notebooks/b\n")
+    site = root / mathjax_assets.SITE_DIR  # an offline MathJax copy, so nothing is fetched
+    site.mkdir(parents=True)
+    (site / ".version").write_text(mathjax_assets.MATHJAX_SHA256 + "\n")
+    return root
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_make_book_stops_within_seconds_and_leaves_no_kernel_behind(tmp_path, signal_name):
+    # Ctrl-C three times did not end make book; SIGTERM left workers and a kernel running
+    import signal
+    import time
+
+    root = _sleeping_book(tmp_path)
+    process = subprocess.Popen([sys.executable, "-m", "booktools.bookbuild"], cwd=root,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**__import__("os").environ,
+                                    "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+                                    "TRUSTMODELS_BOOK_WORKERS": "2"})
+    pids = [root / "notebooks" / f"kernel_{name}.pid" for name in ("a", "b")]
+    deadline = time.monotonic() + 120
+    while not all(path.is_file() and path.read_text() for path in pids):
+        assert process.poll() is None and time.monotonic() < deadline, process.stdout.read()
+        time.sleep(0.5)
+    kernels = [int(path.read_text()) for path in pids]
+    stopped = time.monotonic()
+    process.send_signal(getattr(signal, signal_name))
+    output, _ = process.communicate(timeout=30)
+    assert time.monotonic() - stopped < 20, output
+    assert process.returncode != 0
+    assert "make book: interrupted; no notebook had finished" in output, output
+    time.sleep(2)
+    assert [pid for pid in kernels if _alive(pid)] == [], "kernels left running"
+    assert get_cache(root / "_build" / ".jupyter_cache").list_cache_records() == []
+
+
+def test_a_second_make_book_in_the_same_folder_refuses_in_one_line(tmp_path, monkeypatch,
+                                                                   capsys):
+    import fcntl
+
+    from booktools import bookbuild
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(bookbuild, "ensure_mathjax", lambda root: root)
+    (tmp_path / "_build").mkdir()
+    with open(tmp_path / "_build" / ".make-book.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # a first build is running
+        assert bookbuild.main([]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "another make book" in error
