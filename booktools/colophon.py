@@ -12,7 +12,6 @@ import hashlib
 import os
 import platform
 import subprocess
-from importlib import metadata
 from pathlib import Path
 
 __all__ = [
@@ -54,13 +53,9 @@ def package_versions(names: tuple[str, ...] = KEY_PACKAGES) -> dict[str, str]:
     >>> versions["pytest"][0].isdigit()
     True
     """
-    versions = {}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+    from trustmodels.config import installed_versions
+
+    return installed_versions(names, missing="not installed")
 
 
 def python_version() -> str:

@@ -156,15 +156,9 @@ def library_versions(names: tuple[str, ...] = SAMPLING_LIBRARIES) -> dict[str, s
     >>> library_versions(("pymc", "surely-not-installed"))["surely-not-installed"]
     '-'
     """
-    from importlib import metadata
+    from trustmodels.config import installed_versions
 
-    versions = {}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "-"
-    return versions
+    return installed_versions(names)
 
 
 def fit_key(model, settings: dict, version: str | None = None) -> str:

@@ -1,4 +1,4 @@
-"""Settings that follow the machine: how many cores a fit uses.
+"""Settings that follow the machine: how many cores a fit uses, which libraries are installed.
 
 Every setting has one environment variable that overrides what the machine suggests. Nothing in
 the package or the notebooks hard-codes a core count: a fit on a laptop with 2 cores and on a
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["CORES_ENV", "fit_cores", "machine_cores"]
+__all__ = ["CORES_ENV", "fit_cores", "installed_versions", "machine_cores"]
 
 #: Environment variable that sets the cores of every fit (a positive integer).
 CORES_ENV = "TRUSTMODELS_CORES"
@@ -79,3 +79,37 @@ def fit_cores(chains: int | None = None) -> int:
         return int(value)
     cores = machine_cores()
     return cores if chains is None else max(1, min(cores, chains))
+
+
+def installed_versions(names, missing: str = "-") -> dict[str, str]:
+    """Return the installed version of each distribution, in the order given.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Distribution names as on the package index.
+    missing : str
+        Shown for a distribution that is not installed.
+
+    Returns
+    -------
+    dict
+        Name to version.
+
+    Examples
+    --------
+    >>> versions = installed_versions(("pytest", "surely-not-a-real-distribution"))
+    >>> versions["surely-not-a-real-distribution"]
+    '-'
+    >>> versions["pytest"][0].isdigit()
+    True
+    """
+    from importlib import metadata
+
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = missing
+    return versions
