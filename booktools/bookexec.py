@@ -15,8 +15,10 @@ Notebooks that fit the same model (chapters 3, 4 and 5 fit the main model) share
 through the fit cache's lock (:func:`trustmodels.cache.fit_lock`): the second waits for the first
 and loads its fit. Every fit has a fixed seed, so the numbers do not depend on the schedule.
 
-Only the book build imports this module (it is in
-:data:`booktools.bookbuild.BOOK_ONLY_MODULES`).
+Only the book build imports this module; no notebook does, so editing it re-executes nothing.
+
+On Ctrl-C or SIGTERM the pending notebooks are cancelled and the workers end (each shuts its
+kernel down on the way out); notebooks that finished stay in the cache.
 """
 
 from __future__ import annotations
