@@ -298,7 +298,10 @@ def test_duplicate_and_empty_header_names(write_survey, mini_csv_text):
 def test_semicolon_separated_file_gets_a_hint(write_survey, mini_csv_text, mini_codebook_dict):
     text = mini_csv_text.replace(",", ";")
     _, problems = check(write_survey, text)
-    assert any("declare \"dialect\": {\"delimiter\": \";\"}" in p for p in problems)
+    # one line, first: every other problem would only follow from the delimiter
+    assert problems == ["survey.csv: row 1: the file looks separated by semicolons, not commas "
+                        "(the header is one column); declare it in the codebook's resource: "
+                        "\"dialect\": {\"delimiter\": \";\"}"]
     mini_codebook_dict["resources"][0]["dialect"] = {"delimiter": ";"}
     _, problems = check(write_survey, text, mini_codebook_dict)
     assert problems == []
@@ -335,3 +338,18 @@ def test_problems_carry_the_cell_value(write_survey, mini_csv_text, mini_codeboo
     _, [problem] = validate_survey(csv_path, Codebook.from_file(mini_codebook_path))
     assert (problem.file, problem.row, problem.column, problem.respondent, problem.value) == (
         "survey.csv", 4, "comp1", "R03", "8")
+
+
+def test_a_tab_separated_file_is_named_as_such(write_survey, mini_csv_text):
+    _, problems = check(write_survey, mini_csv_text.replace(",", "\t"))
+    assert len(problems) == 1 and "separated by tabs" in problems[0]
+    assert '"dialect": {"delimiter": "\\t"}' in problems[0]
+
+
+def test_header_names_with_stray_spaces_say_so(write_survey, mini_csv_text):
+    lines = mini_csv_text.splitlines()
+    lines[0] = lines[0].replace("comp2", "comp2 ")
+    _, problems = check(write_survey, "\n".join(lines) + "\n")
+    assert problems[0] == ("survey.csv: row 1, column 'comp2': the header name 'comp2 ' has stray "
+                           "spaces; expected 'comp2'")
+    assert not any("missing from the file" in p or "not in the codebook" in p for p in problems)

@@ -350,7 +350,17 @@ def _typed_column(values: list, spec: Field) -> pd.Series:
 
 # ---- header and table checks ----------------------------------------------------------------
 def _header_problems(header: list[str], codebook: Codebook, label: str) -> list[Problem]:
-    problems = []
+    if len(header) == 1 and any(mark in header[0] for mark in ";\t"):
+        # every other header problem would follow from the wrong delimiter: say only this
+        mark, shown = (";", ";") if ";" in header[0] else ("\t", "\\t")
+        name = "semicolons" if mark == ";" else "tabs"
+        return [Problem(label, f"the file looks separated by {name}, not commas (the header is "
+                               f"one column); declare it in the codebook's resource: "
+                               f'"dialect": {{"delimiter": "{shown}"}}', row=1)]
+    stray = {name: name.strip() for name in header
+             if name != name.strip() and name.strip() in codebook.fields}
+    problems = [Problem(label, f"the header name {name!r} has stray spaces; expected "
+                               f"{clean!r}", row=1, column=clean) for name, clean in stray.items()]
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
         if not name.strip():
@@ -362,7 +372,7 @@ def _header_problems(header: list[str], codebook: Codebook, label: str) -> list[
                                     row=1, column=name))
         else:
             seen[name] = position
-    names = set(header)
+    names = set(header) | set(stray.values())
     mode = codebook.fields_match
     always = set(codebook.used_fields) | {n for n, f in codebook.fields.items() if f.required}
     missing = [name for name in codebook.fields if name not in names]
@@ -374,15 +384,11 @@ def _header_problems(header: list[str], codebook: Codebook, label: str) -> list[
                                 column=name))
     if mode in ("exact", "equal", "superset"):
         for name in header:
-            if name.strip() and name not in codebook.fields:
+            if name.strip() and name not in codebook.fields and name not in stray:
                 problems.append(Problem(label, f"not in the codebook "
                                                f"({codebook.source}); expected only the "
                                                "codebook's fields (or set schema.fieldsMatch to "
                                                '"subset")', column=name))
-    if len(header) == 1 and any(mark in header[0] for mark in ";\t"):
-        problems.append(Problem(label, "the header has a single column; if the file is "
-                                       "separated by ';' or tabs, declare "
-                                       '"dialect": {"delimiter": ";"} in the codebook', row=1))
     if mode == "exact" and not problems:
         if list(header) != list(codebook.fields):
             problems.append(Problem(label, "columns are in a different order than "
