@@ -115,18 +115,21 @@ def test_settings_need_enough_draws_to_rank():
 
 @pytest.mark.slow
 def test_small_sbc_run_of_the_main_model(tmp_path):
-    from trustmodels.sbc import SBCSettings, main_model_sbc
+    from trustmodels.sbc import LOG_LIKELIHOOD, SBCSettings, main_model_sbc
 
     settings = SBCSettings(n_simulations=8, draws=150, tune=250, chains=2, rank_draws=49,
                            ess_min=50.0)
     # two worker processes, as in the book (the ranks do not depend on the number of workers)
     result = main_model_sbc(settings, n_per_cell=5, workers=2, cache_folder=tmp_path)
-    assert result.ranks.shape == (8, 12)  # 11 effects and the disposition slope
+    # 11 effects, the disposition slope and the log-likelihood of the simulated answers
+    assert result.ranks.shape == (8, 13)
     assert result.ranks.columns[0] == "beta[apology]"
+    assert result.ranks.columns[-1] == LOG_LIKELIHOOD
     assert result.ranks.to_numpy().min() >= 0 and result.ranks.to_numpy().max() <= 49
-    np.testing.assert_array_equal(result.truth.columns, result.ranks.columns)
-    # not grossly non-uniform: a model that ignores its data or has a sign error puts most
-    # ranks at 0 or 49; pooled over the 12 parameters the ranks must pass the uniformity check
+    np.testing.assert_array_equal(result.truth.columns, result.ranks.columns[:-1])
+    # not grossly non-uniform: a sign error or a wrong prior scale puts most ranks at 0 or 49
+    # (and a posterior that ignores its data piles the log-likelihood's ranks at 49); pooled
+    # over the 13 quantities the ranks must pass the uniformity check
     at_extremes = np.isin(result.ranks.to_numpy(), [0, 49]).mean()
     assert at_extremes < 0.25
     pooled = rank_uniformity(result.ranks.to_numpy().ravel(), max_rank=49)
@@ -138,3 +141,40 @@ def test_small_sbc_run_of_the_main_model(tmp_path):
     again = main_model_sbc(settings, n_per_cell=5, cache_folder=tmp_path)
     pd.testing.assert_frame_equal(again.ranks, result.ranks)
     assert len(list((tmp_path / "sbc").glob("*.json"))) == 1
+
+
+def _normal_mean(long):
+    import pymc as pm
+
+    with pm.Model() as model:
+        theta = pm.Normal("theta", 0.0, 1.0)
+        pm.Normal("y", theta, 1.0, observed=long["response"].to_numpy(float))
+    return model
+
+
+def _ignores_its_data(long):
+    """The same generative model, but its posterior is the prior: the likelihood is cancelled."""
+    import pymc as pm
+
+    with pm.Model() as model:
+        theta = pm.Normal("theta", 0.0, 1.0)
+        answers = long["response"].to_numpy(float)
+        y = pm.Normal("y", theta, 1.0, observed=answers)
+        pm.Potential("ignore_the_data", -pm.logp(y, answers).sum())
+    return model
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_the_log_likelihood_quantity_catches_a_posterior_that_ignores_the_data():
+    # ranks of the parameters alone cannot: the prior ranked among prior draws is uniform
+    from trustmodels.sbc import LOG_LIKELIHOOD, SBCSettings, run_sbc
+
+    long = pd.DataFrame({"construct": ["competence"] * 20, "response": np.zeros(20)})
+    settings = SBCSettings(n_simulations=8, rank_draws=49, draws=250, tune=250, chains=2,
+                           var_names=("theta",))
+    ignoring = run_sbc(_ignores_its_data, long, settings, outcomes=("competence",)).uniformity()
+    assert not ignoring.loc["theta", "flagged"]  # the parameter ranks see nothing wrong
+    assert ignoring.loc[LOG_LIKELIHOOD, "flagged"]
+    honest = run_sbc(_normal_mean, long, settings, outcomes=("competence",)).uniformity()
+    assert not honest["flagged"].any(), honest

@@ -34,11 +34,13 @@ import pandas as pd
 from scipy import stats
 
 __all__ = [
+    "LOG_LIKELIHOOD",
     "MAIN_MODEL_SBC",
     "MAIN_MODEL_SBC_N_PER_CELL",
     "RankUniformity",
     "SBCResult",
     "SBCSettings",
+    "data_log_likelihood",
     "ecdf_bands",
     "main_model_sbc",
     "rank_uniformity",
@@ -402,12 +404,54 @@ def _replace_answers(long: pd.DataFrame, outcome_rows: np.ndarray, answers) -> p
     return simulated
 
 
+#: Column of the SBC ranks that holds the data-dependent test quantity: the log-likelihood of
+#: the simulated answers, at the true parameters ranked among its values at the posterior draws.
+LOG_LIKELIHOOD = "log-likelihood of the data"
+
+
+def data_log_likelihood(model, draws, observed: str = "y") -> np.ndarray:
+    """Return the log-likelihood of a model's observed answers at each of the given draws.
+
+    SBC ranks of the parameters alone cannot detect a posterior that ignores the data: such a
+    posterior is the prior, and prior draws ranked among prior draws are exactly uniform
+    (Modrák et al. 2023). The log-likelihood of the simulated answers depends on the data: at the
+    parameters that generated them it is higher than at draws that know nothing of them, so its
+    ranks pile up at the top unless the posterior has learnt from the data.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The fitted model (its observed answers are the simulated ones).
+    draws : xarray.Dataset
+        Values of every free variable, with dimensions ``chain`` and ``draw`` first.
+    observed : str
+        Name of the observed variable.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per draw (chains stacked), summed over the answers.
+    """
+    import pymc as pm
+    import xarray as xr
+
+    free = [rv.name for rv in model.free_RVs]
+    tree = xr.DataTree.from_dict({"posterior": draws[free]})
+    loglik = pm.compute_log_likelihood(tree, model=model, var_names=[observed],
+                                       extend_inferencedata=False, progressbar=False)
+    values = loglik[observed] if observed in loglik else loglik.to_dataset()[observed]
+    other = [dim for dim in values.dims if dim not in ("chain", "draw")]
+    return values.sum(other).stack(sample=("chain", "draw")).to_numpy()
+
+
 def _fit_and_rank(build_model, long: pd.DataFrame, outcome_rows: np.ndarray, answers,
-                  truth: dict, s: int, settings: SBCSettings, cores: int) -> tuple[dict, dict]:
+                  truth: dict, s: int, settings: SBCSettings, cores: int, point=None,
+                  observed: str = "y") -> tuple[dict, dict]:
     """Fit simulation ``s`` (answers simulated from the prior draw ``truth``) and rank the truth.
 
-    Returns the ranks ``{label: rank}`` and the fit's diagnostics (see :class:`SBCResult`).
-    Module level so that worker processes can run it.
+    Returns the ranks ``{label: rank}`` (with :data:`LOG_LIKELIHOOD` when ``point``, the whole
+    prior draw, is given) and the fit's diagnostics (see :class:`SBCResult`). Module level so
+    that worker processes can run it.
     """
     from trustmodels.diagnostics import (
         FitDiagnosticsError,
@@ -431,6 +475,11 @@ def _fit_and_rank(build_model, long: pd.DataFrame, outcome_rows: np.ndarray, ans
     rng = np.random.default_rng(settings.seed + 1 + s)
     ranks = {name: int(sbc_rank(truth[name], thin_draws(values, settings.rank_draws), rng))
              for name, values in draws.items()}
+    if point is not None:
+        ranks[LOG_LIKELIHOOD] = int(sbc_rank(
+            data_log_likelihood(model, point, observed)[0],
+            thin_draws(data_log_likelihood(model, idata["posterior"].to_dataset(), observed),
+                       settings.rank_draws), rng))
     min_ess = float(diagnostics_table(idata, list(settings.var_names))["ess_bulk"].min())
     try:
         check_fit(idata, var_names=list(settings.var_names),
@@ -519,10 +568,13 @@ def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
     started = time.perf_counter()
     outcome_rows = np.flatnonzero(long["construct"].astype(str).isin(list(outcomes)).to_numpy())
     prior_model = build_model(long)
-    prior = pm.sample_prior_predictive(draws=settings.n_simulations, model=prior_model,
-                                       random_seed=settings.seed,
-                                       var_names=[*settings.var_names, observed])
+    free = [rv.name for rv in prior_model.free_RVs]
+    prior = pm.sample_prior_predictive(
+        draws=settings.n_simulations, model=prior_model, random_seed=settings.seed,
+        var_names=list(dict.fromkeys([*free, *settings.var_names, observed])))
     prior_params = prior["prior"].to_dataset()
+    # the whole parameter point of each simulation, to evaluate the log-likelihood of its data
+    points = [prior_params[free].isel(draw=[s]) for s in range(settings.n_simulations)]
     answers = prior["prior_predictive"].to_dataset()[observed]
     answers = answers.stack(sample=("chain", "draw")).transpose("sample", ...).to_numpy()
     if answers.shape[1] != outcome_rows.size:
@@ -530,7 +582,7 @@ def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
                          f"{outcome_rows.size} rows of the outcomes {list(outcomes)}")
     truth = pd.DataFrame(_flatten(prior_params, settings.var_names, ("chain", "draw")))
     tasks = [(build_model, long, outcome_rows, answers[s], truth.loc[s].to_dict(), s, settings,
-              cores) for s in range(settings.n_simulations)]
+              cores, points[s], observed) for s in range(settings.n_simulations)]
     ranks, fits = [], []
     for s, (rank, diagnostics) in enumerate(_simulations(tasks, workers)):
         ranks.append(rank)
@@ -538,7 +590,7 @@ def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
         if progress is not None:
             progress(f"SBC fit {s + 1}/{settings.n_simulations}: "
                      f"{diagnostics['seconds']:.1f} s {diagnostics['gate'] or 'ok'}")
-    return SBCResult(ranks=pd.DataFrame(ranks)[list(truth.columns)], truth=truth,
+    return SBCResult(ranks=pd.DataFrame(ranks)[[*truth.columns, LOG_LIKELIHOOD]], truth=truth,
                      fits=pd.DataFrame(fits), settings=settings,
                      seconds=round(time.perf_counter() - started, 1))
 
@@ -615,6 +667,7 @@ def main_model_sbc(settings: SBCSettings = MAIN_MODEL_SBC, *,
     # the model's fingerprint (structure, priors, design) is part of the key: a change of the
     # model code reruns the SBC even when the package version is unchanged
     payload = {"settings": asdict(settings), "n_per_cell": n_per_cell, "seed": design_seed,
+               "test_quantities": [LOG_LIKELIHOOD],
                "model": model_fingerprint(build_ordinal_model(long)),
                "version": trustmodels.__version__}
     path = _sbc_cache_path(payload, cache_folder)
