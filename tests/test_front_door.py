@@ -11,7 +11,8 @@ import trustmodels as tm
 #: The public names. Adding or removing one is a decision about the package's interface: change
 #: this list, the table in trustmodels/__init__.py and the CHANGELOG together.
 PUBLIC = [
-    "OrdinalPriors", "__version__", "apply_exclusions", "build_metric_model",
+    "Moderator", "OrdinalPriors", "StudyDesign", "build_design_model", "factor_contrasts",
+    "simulate_design_survey", "__version__", "apply_exclusions", "build_metric_model",
     "build_moderation_model", "build_ordinal_model", "category_counts", "compare_models",
     "describe_run", "diagnostics_table", "fit", "latent_contrasts", "load_simulated_survey",
     "load_survey", "loo_summary", "plot_category_counts", "plot_contrast_forest",

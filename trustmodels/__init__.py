@@ -7,13 +7,18 @@ step                          names
 ============================  ==============================================================
 load and check a survey       :func:`load_survey`, :func:`validate_survey`,
                               :func:`apply_exclusions`, :func:`load_simulated_survey`
-build a model                 :func:`build_ordinal_model`, :func:`build_moderation_model`,
-                              :func:`build_metric_model`, :class:`OrdinalPriors`
+declare your design           :class:`StudyDesign`, :class:`Moderator`,
+                              :func:`simulate_design_survey`
+build a model                 :func:`build_design_model` (any declared design),
+                              :func:`build_ordinal_model`, :func:`build_moderation_model`,
+                              :func:`build_metric_model` (the simulated survey's design),
+                              :class:`OrdinalPriors`
 fit it (gated)                :func:`fit`, :func:`diagnostics_table`, :func:`describe_run`
 check it                      :func:`predictive_draws`, :func:`category_counts`,
                               :func:`loo_summary`, :func:`compare_models`,
                               :func:`prior_sensitivity`
-report effects                :func:`latent_contrasts`, :func:`response_contrasts`,
+report effects                :func:`factor_contrasts`, :func:`latent_contrasts`,
+                              :func:`response_contrasts`,
                               :func:`summarize_draws`, :func:`reliability_table`
 show them                     :func:`plot_likert_by_condition`, :func:`plot_category_counts`,
                               :func:`plot_contrast_forest`, :func:`plot_floodlight`,
@@ -44,6 +49,11 @@ _FRONT_DOOR = {
     "load_simulated_survey": "trustmodels.survey",
     "validate_survey": "trustmodels.validation",
     "apply_exclusions": "trustmodels.exclusions",
+    "StudyDesign": "trustmodels.studydesign",
+    "Moderator": "trustmodels.studydesign",
+    "simulate_design_survey": "trustmodels.studydesign",
+    "build_design_model": "trustmodels.models.declared",
+    "factor_contrasts": "trustmodels.contrasts",
     "build_ordinal_model": "trustmodels.models.ordinal",
     "build_moderation_model": "trustmodels.models.moderation",
     "build_metric_model": "trustmodels.models.metric",
