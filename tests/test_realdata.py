@@ -167,3 +167,14 @@ def test_local_copy_is_never_modified(tmp_path, shared_copy):
     load_lancelot_miltgen(data_dir=folder, cache=tmp_path / "cache")
     assert sorted(p.name for p in folder.iterdir()) == before
     assert realdata.sha256_of(folder / RAW_FILENAME) == RAW_SHA256
+
+
+def test_an_unwritable_cache_folder_still_loads_from_the_data_folder(monkeypatch, shared_copy,
+                                                                     tmp_path):
+    # with the data setting nothing needs the cache; an unwritable HOME gave a 19-line OSError
+    monkeypatch.setenv(DATA_DIR_ENV, str(shared_copy.parent))
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    survey = load_lancelot_miltgen(cache=blocked / "cache")
+    assert survey.n_respondents == realdata.N_RESPONDENTS
+    assert blocked.read_text() == "a file where the cache folder should be"

@@ -313,7 +313,9 @@ def load_lancelot_miltgen(data_dir=None, cache=None):
         Local folder holding the original file (default: ``$TRUSTMODELS_DATA_DIR``; without it
         the file is downloaded once).
     cache : str or pathlib.Path, optional
-        Cache folder for the download and the converted CSV (default: :func:`cache_dir`).
+        Cache folder for the download and the converted CSV (default: :func:`cache_dir`). When
+        it cannot be written (with ``data_dir`` nothing needs to be downloaded), the CSV is
+        converted in a temporary folder instead.
 
     Returns
     -------
@@ -337,5 +339,9 @@ def load_lancelot_miltgen(data_dir=None, cache=None):
 
     raw = fetch_raw(data_dir=data_dir, cache=cache)
     wide = convert_raw(raw)
-    csv_path = write_survey_csv(wide, cache_dir(cache))
+    try:
+        csv_path = write_survey_csv(wide, cache_dir(cache))
+    except OSError:  # an unwritable cache folder (read-only HOME): convert in a scratch folder
+        with tempfile.TemporaryDirectory() as scratch:
+            return load_survey(write_survey_csv(wide, scratch), CODEBOOK_PATH)
     return load_survey(csv_path, CODEBOOK_PATH)
