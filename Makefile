@@ -14,7 +14,10 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 .PHONY: book test bench lock venv clean-book check-python browser
 
 # ---- environment -------------------------------------------------------------------------
+NO_PYTHON := trustmodels needs Python 3.12, and '$(PYTHON)' does not run (with pyenv: keep \
+  .python-version and run pyenv install 3.12; or run make PYTHON=/path/to/python3.12)
 check-python:
+	@$(PYTHON) -c '' >/dev/null 2>&1 || { echo "$(NO_PYTHON)" >&2; exit 1; }
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if v == (3, 12) else \
 	  "trustmodels needs Python 3.12 (found %d.%d at $(PYTHON)); install it (pyenv install 3.12) or run make PYTHON=/path/to/python3.12" % v)'
 

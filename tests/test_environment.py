@@ -96,3 +96,16 @@ def test_environment_uses_python_312_from_conda_forge():
     assert spec["channels"][0] == "conda-forge"
     assert "python=3.12" in spec["dependencies"]
     assert (ROOT / ".python-version").read_text().strip() == "3.12"
+
+
+def test_a_python_that_does_not_run_is_one_line_from_make(tmp_path):
+    # a missing .python-version gave pyenv's 7-line message and make's "Error 127"
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(["make", "-s", "-C", str(root), "check-python",
+                             f"PYTHON={tmp_path / 'python3.12'}"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+    ours = [line for line in result.stderr.splitlines() if not line.startswith("make")]
+    assert len(ours) == 1 and "trustmodels needs Python 3.12" in ours[0], result.stderr
