@@ -202,47 +202,49 @@ def _build(root: Path, build: Path, workers: int, argv) -> int:
     result = subprocess.run(command, check=False)
     if result.returncode == 0:
         stamp.write_text(current)
-        publish_executed_notebooks(build)
+        publish_executed_notebooks(build, root)
     return result.returncode
 
 
-def publish_executed_notebooks(build: Path) -> list[Path]:
+def publish_executed_notebooks(build: Path, root: Path | None = None) -> list[Path]:
     """Let each chapter's download button offer the executed notebook, outputs included.
 
     The theme's button links to ``html/_sources/<chapter>.ipynb``, which Sphinx copies from the
-    source (stored without outputs); myst-nb writes the executed notebooks to
-    ``jupyter_execute/``. This replaces the former by the latter.
+    source (stored without outputs). This writes over it the notebook merged with its outputs
+    from Jupyter Book's execution cache (``_build/.jupyter_cache``), where
+    :mod:`booktools.bookexec` stored it.
 
     Parameters
     ----------
     build : pathlib.Path
         The build folder (``_build``).
+    root : pathlib.Path, optional
+        Project root (default: the build folder's parent).
 
     Returns
     -------
     list of pathlib.Path
         The notebooks replaced in the site.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> build = Path(tempfile.mkdtemp())
-    >>> for folder in ("jupyter_execute/nb", "html/_sources/nb"):
-    ...     (build / folder).mkdir(parents=True)
-    >>> _ = (build / "jupyter_execute/nb/a.ipynb").write_text("executed")
-    >>> _ = (build / "html/_sources/nb/a.ipynb").write_text("source")
-    >>> [path.name for path in publish_executed_notebooks(build)]
-    ['a.ipynb']
-    >>> (build / "html/_sources/nb/a.ipynb").read_text()
-    'executed'
     """
-    executed, sources = build / "jupyter_execute", build / "html" / "_sources"
+    import nbformat
+    from jupyter_cache import get_cache
+
+    root = build.parent if root is None else root
+    sources, cache_path = build / "html" / "_sources", build / ".jupyter_cache"
+    if not cache_path.is_dir():
+        return []
+    cache = get_cache(cache_path)
     replaced = []
-    for notebook in sorted(executed.rglob("*.ipynb")):
-        target = sources / notebook.relative_to(executed)
-        if target.is_file():
-            shutil.copyfile(notebook, target)
-            replaced.append(target)
+    for notebook in toc_notebooks(root):
+        target = sources / notebook.relative_to(root.resolve())
+        if not target.is_file():
+            continue
+        try:
+            _, merged = cache.merge_match_into_notebook(nbformat.read(notebook, as_version=4))
+        except KeyError:  # not in the cache: leave the source
+            continue
+        nbformat.write(merged, target)
+        replaced.append(target)
     return replaced
 
 

@@ -233,3 +233,15 @@ def test_a_second_make_book_in_the_same_folder_refuses_in_one_line(tmp_path, mon
         assert bookbuild.main([]) == 1
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "another make book" in error
+
+
+def test_the_downloadable_notebook_is_the_executed_one(book):
+    from booktools.bookbuild import publish_executed_notebooks
+
+    bookexec.execute_pending(book, workers=2, log=lambda line: None)
+    source = book / "_build" / "html" / "_sources" / "notebooks" / "a.ipynb"
+    source.parent.mkdir(parents=True)
+    source.write_text((book / "notebooks" / "a.ipynb").read_text())  # as Sphinx copies it
+    assert publish_executed_notebooks(book / "_build", book) == [source]
+    outputs = [o for c in nbformat.read(source, as_version=4).cells for o in c.outputs]
+    assert [o.get("text") for o in outputs] == ["42\n"]

@@ -5,7 +5,8 @@ the same rules:
 
 - numbers rounded for reading (``digits`` decimals, chosen per column where needed; counts as
   integers with thousands separators), never ``2191.013333``;
-- negative numbers with a true minus sign (U+2212), as in the prose;
+- negative numbers with a true minus sign (U+2212), as in the prose; a number that rounds to
+  zero keeps one significant digit (no ``-0.00``);
 - a missing value shown as an empty cell, and rows or columns that hold nothing dropped;
 - no bare ``0..n-1`` index; column and index names in words (``hdi_low`` -> "HDI low");
 - wide tables scroll inside the text column instead of overflowing it.
@@ -23,7 +24,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["MINUS", "format_number", "reader_label", "reader_table"]
+__all__ = ["MINUS", "format_interval", "format_number", "reader_label", "reader_table"]
 
 #: The minus sign used for negative numbers (U+2212), as in typeset prose.
 MINUS = "\u2212"
@@ -48,13 +49,17 @@ def format_number(value, digits: int = 2) -> str:
     str
         Integers with thousands separators, other numbers with ``digits`` decimals (in
         scientific notation from a billion up), negative numbers with a true minus sign, ``""``
-        for a missing value. A number that rounds to zero is shown without a sign.
+        for a missing value. A number that is not zero but rounds to zero keeps one
+        significant digit (``−0.004``), so that no ``-0.00`` appears and a true zero stays
+        distinguishable.
 
     Examples
     --------
     >>> format_number(2191.013333)
     '2,191.01'
     >>> format_number(-0.004)
+    '−0.004'
+    >>> format_number(0.0)
     '0.00'
     >>> format_number(-0.25)
     '−0.25'
@@ -83,12 +88,36 @@ def format_number(value, digits: int = 2) -> str:
             return f"{int(number):,}".replace("-", MINUS)
         if abs(number) >= 1e9:
             text = f"{number:.2e}"
+        elif number != 0 and round(number, digits) == 0:
+            # not zero, but it rounds to it: one significant digit, never "-0.00"
+            text = f"{number:.1g}" if abs(number) >= 1e-4 else f"{number:.1e}"
         else:
-            text = f"{number:,.{digits}f}"
-            if float(text.replace(",", "")) == 0:
-                text = text.lstrip("-")
+            text = f"{number:,.{digits}f}".lstrip("-" if number == 0 else "")
         return text.replace("-", MINUS)
     return str(value)
+
+
+def format_interval(mean, low, high, digits: int = 2) -> str:
+    """Format a posterior mean with its interval for prose: ``−0.21 [−0.26, −0.15]``.
+
+    Parameters
+    ----------
+    mean, low, high : float
+        The estimate and the interval's ends.
+    digits : int
+        Decimals (see :func:`format_number`).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_interval(-0.0123, -0.0149, -0.0041)
+    '−0.01 [−0.01, −0.004]'
+    """
+    return (f"{format_number(mean, digits)} [{format_number(low, digits)}, "
+            f"{format_number(high, digits)}]")
 
 
 def reader_label(name) -> str:
@@ -155,8 +184,8 @@ def reader_table(frame: pd.DataFrame | pd.Series, *, digits: int | Mapping[str, 
     >>> html = styled.to_html()
     >>> "HDI low" in html, "−0.30" in html, "4,000" in html, "0.43" in html
     (True, True, True, True)
-    >>> "-0.00" in html
-    False
+    >>> ">−0.002<" in html, ">0.00<" in html  # -0.0021 keeps its sign and one digit
+    (True, False)
     """
     if isinstance(frame, pd.Series):
         frame = frame.to_frame(name=frame.name if frame.name is not None else "value")
