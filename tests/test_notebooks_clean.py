@@ -58,3 +58,24 @@ def test_every_notebook_is_in_the_toc():
     listed = set(toc_files(toc))
     absent = [n.name for n in NOTEBOOKS if f"notebooks/{n.stem}" not in listed]
     assert not absent, f"notebooks missing from _toc.yml (the book would not show them): {absent}"
+
+
+def _markdown_sources():
+    root = Path(__file__).resolve().parents[1]
+    for notebook in sorted((root / "notebooks").glob("*.ipynb")):
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        yield notebook.name, "\n".join("".join(c["source"]) for c in cells
+                                       if c["cell_type"] == "markdown")
+    for page in sorted((root / "book").glob("*.md")):
+        yield page.name, page.read_text(encoding="utf-8")
+
+
+def test_no_glued_number_sits_inside_math():
+    # a glue role inside $...$ is not pasted: the page showed "Normal(0, glue:text\prior...)"
+    # typeset as math
+    inside = []
+    for name, text in _markdown_sources():
+        for paragraph in text.replace("$$", "\x00").split("\n\n"):
+            spans = paragraph.split("$")[1::2]  # the inline math spans, in order
+            inside += [(name, span) for span in spans if "{glue" in span]
+    assert inside == []
