@@ -418,9 +418,9 @@ def test_search_finds_every_page_that_contains_a_word(visited, site_url, browser
     # Sphinx 7.4 stemmed the index and the query differently: "apology" found 5 of 11 pages
     page = browser.new_page()
     page.goto(urljoin(site_url, f"search.html?q={word}"), wait_until="load")
-    page.wait_for_selector("#search-results ul.search li", timeout=30_000)
-    page.wait_for_function("!document.querySelector('#search-progress')?.textContent"
-                           ".startsWith('Searching')", timeout=30_000)
+    # results are added one by one; Sphinx says "Search finished" after the last
+    page.wait_for_function("(document.querySelector('#search-results')?.innerText || '')"
+                           ".includes('Search finished')", timeout=60_000)
     hits = {urldefrag(href)[0].removeprefix(site_url).removesuffix(".html") for href in
             page.evaluate("Array.from(document.querySelectorAll('#search-results ul.search "
                           "li a')).map(a => a.href)")}
