@@ -216,6 +216,11 @@ def reader_table(frame: pd.DataFrame | pd.Series, *, digits: int | Mapping[str, 
             axis=0)
     else:
         styler = styler.hide(axis="index")
+    numeric = [column for column in frame.columns
+               if pd.api.types.is_numeric_dtype(frame[column])
+               and not pd.api.types.is_bool_dtype(frame[column])]
+    if numeric:  # numbers line up on the right, text stays on the left
+        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
     if caption:
         styler = styler.set_caption(caption)
     return styler.set_table_attributes('class="trustmodels-table"')
