@@ -14,7 +14,8 @@ small, tested function into docutils nodes, so that no page repeats a fact by ha
     package versions, git commit, build date (:mod:`booktools.colophon`); the page is
     re-read on every build so that the commit and the date are current.
 
-It also puts the package version in the footer of every page, makes the search find every
+It also puts the package version in the footer of every page, each chapter's execution time
+at its top, makes the search find every
 page that contains a word (:class:`EnglishSearch`) and labels the bibliography by author and year
 as the text cites it (:class:`AuthorYearStyle`).
 
@@ -233,8 +234,28 @@ class EnglishSearch(SearchEnglish):
     language_name = "Porter"  # language_data.js then sets Stemmer = PorterStemmer
 
 
+def _run_time_note(app, pagename, templatename, context, doctree) -> None:
+    """Put each chapter's execution time, from the build's own record, above its text."""
+    if doctree is None or "body" not in context:
+        return
+    root = Path(app.srcdir)
+    source = root / f"{pagename}.ipynb"
+    if not source.is_file():
+        return
+    cache = Path(getattr(app.config, "nb_execution_cache_path", "") or "_build/none")
+    # matched by file name: the cache records absolute paths, which change when a checkout moves
+    times = {Path(name).name: seconds for name, seconds in
+             colophon.execution_times(cache if cache.is_absolute() else root / cache, root)}
+    seconds = times.get(Path(pagename).name)
+    if seconds is not None:
+        context["body"] = (f'<p class="trustmodels-runtime">This chapter executed in {seconds} '
+                           'when the book was built (see the Colophon for every chapter).</p>\n'
+                           + context["body"])
+
+
 def setup(app) -> dict[str, object]:
     """Register the directives (Sphinx extension entry point)."""
+    app.connect("html-page-context", _run_time_note)
     app.connect("config-inited", _version_in_footer)
     app.add_search_language(EnglishSearch)
     register_plugin("pybtex.style.formatting", "authoryear", AuthorYearStyle)

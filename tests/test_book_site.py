@@ -466,6 +466,13 @@ def test_bibliography_labels_match_the_author_year_citations(visited):
     assert not re.search(r"^\[\d+\]", text, re.M), "numeric labels in the bibliography"
 
 
+def test_each_chapter_states_its_run_time(visited):
+    chapters = [entry for entry in TOC_ENTRIES if (ROOT / f"{entry}.ipynb").is_file()]
+    missing = [entry for entry in chapters
+               if not re.search(r"This chapter executed in [\d,]+ s", visited[entry]["text"])]
+    assert not missing, f"chapters without their run time: {missing}"
+
+
 def test_colophon_shows_how_long_each_chapter_took(visited):
     text = visited["book/colophon"]["text"]
     chapters = [entry for entry in TOC_ENTRIES if (ROOT / f"{entry}.ipynb").is_file()]
