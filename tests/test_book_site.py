@@ -292,6 +292,19 @@ def test_every_output_table_is_formatted_for_readers(visited, entry):
     assert not zero, f"{entry}: a signed zero in prose or tables: {zero}"
 
 
+#: Plural nouns and verbs that the prose pastes after a glued count.
+_PLURALS = ("parameters", "fits", "respondents", "contrasts", "items", "draws", "chains",
+            "simulations", "answers", "leave", "lie", "pass", "were")
+
+
+@pytest.mark.parametrize("entry", TOC_ENTRIES)
+def test_counts_agree_with_their_words(visited, entry):
+    # "1 leave their band", "1 parameters": a glued count needs a glued word
+    prose = " ".join(visited[entry]["prose_text"].split())
+    wrong = re.findall(rf"(?<![\d.,−-])1 (?:{'|'.join(_PLURALS)})\b", prose)
+    assert wrong == [], f"{entry}: {wrong}"
+
+
 @pytest.mark.parametrize("width", SCREEN_WIDTHS)
 def test_no_page_is_wider_than_the_screen(site_url, browser, width):
     """No table or figure makes a page scroll sideways, on a laptop or a phone.

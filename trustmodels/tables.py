@@ -24,7 +24,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["MINUS", "format_interval", "format_number", "reader_label", "reader_table"]
+__all__ = ["MINUS", "agree", "format_interval", "format_number", "reader_label",
+           "reader_table"]
 
 #: The minus sign used for negative numbers (U+2212), as in typeset prose.
 MINUS = "\u2212"
@@ -95,6 +96,19 @@ def format_number(value, digits: int = 2) -> str:
             text = f"{number:,.{digits}f}".lstrip("-" if number == 0 else "")
         return text.replace("-", MINUS)
     return str(value)
+
+
+def agree(count: int, singular: str, plural: str) -> str:
+    """Return the word that agrees with ``count`` in prose ("1 parameter leaves", "2 leave").
+
+    Examples
+    --------
+    >>> f"1 {agree(1, 'parameter leaves', 'parameters leave')}"
+    '1 parameter leaves'
+    >>> agree(0, "fit", "fits"), agree(3, "leaves", "leave")
+    ('fits', 'leave')
+    """
+    return singular if count == 1 else plural
 
 
 def format_interval(mean, low, high, digits: int = 2) -> str:
