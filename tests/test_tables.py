@@ -68,3 +68,12 @@ def test_a_series_becomes_a_one_column_table():
                                              ("ML metric (semopy)", "ML metric (semopy)")])
 def test_labels_are_words(name, label):
     assert reader_label(name) == label
+
+
+def test_a_table_with_a_repeated_index_is_formatted_too():
+    # result tables are often concatenations (the same row labels twice); Styler.apply and
+    # .map refuse those, which once failed two chapters
+    table = pd.concat([pd.DataFrame({"mean": [0.5], "model": ["a"]}, index=["x"]),
+                       pd.DataFrame({"mean": [-0.25], "model": ["b"]}, index=["x"])])
+    html = reader_table(table).to_html()
+    assert f"{MINUS}0.25" in html and "text-align: right" in html

@@ -230,11 +230,14 @@ def reader_table(frame: pd.DataFrame | pd.Series, *, digits: int | Mapping[str, 
             axis=0)
     else:
         styler = styler.hide(axis="index")
-    numeric = [column for column in frame.columns
-               if pd.api.types.is_numeric_dtype(frame[column])
-               and not pd.api.types.is_bool_dtype(frame[column])]
-    if numeric:  # numbers line up on the right, text stays on the left
-        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+    numeric = [position for position, column in enumerate(frame.columns)
+               if pd.api.types.is_numeric_dtype(frame.iloc[:, position])
+               and not pd.api.types.is_bool_dtype(frame.iloc[:, position])]
+    if numeric:  # numbers line up on the right, text stays on the left (by position: the
+        # index or the columns of a result table need not be unique)
+        styler = styler.set_table_styles(
+            [{"selector": f"td.col{position}", "props": "text-align: right;"}
+             for position in numeric], overwrite=False)
     if caption:
         styler = styler.set_caption(caption)
     return styler.set_table_attributes('class="trustmodels-table"')
