@@ -40,6 +40,7 @@ __all__ = [
     "DesignData",
     "Moderator",
     "StudyDesign",
+    "checked_answers",
     "design_rows",
     "effect_names",
     "prepare_design_data",
@@ -269,6 +270,40 @@ def _collinear(matrix: np.ndarray, names: list[str]) -> list[str]:
     return dependent
 
 
+def checked_answers(table: pd.DataFrame) -> np.ndarray:
+    """Return the ``response`` column as integers, or raise if one is not in ``1..n_categories``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Rows of answers with ``response`` and ``n_categories``.
+
+    Returns
+    -------
+    numpy.ndarray of int
+
+    Raises
+    ------
+    ValueError
+        One line naming the first bad row.
+
+    Examples
+    --------
+    >>> checked_answers(pd.DataFrame({"response": [1, 9], "n_categories": [5, 5]}))
+    Traceback (most recent call last):
+    ...
+    ValueError: column 'response' row 1 is 9; expected an integer in 1..5
+    """
+    response = pd.to_numeric(table["response"], errors="coerce").to_numpy(float)
+    n_cat = table["n_categories"].to_numpy(float)
+    bad = ~np.isfinite(response) | (response < 1) | (response > n_cat) | (response % 1 != 0)
+    if bad.any():
+        row = table.index[np.argmax(bad)]
+        raise ValueError(f"column 'response' row {row} is {table['response'].loc[row]}; "
+                         f"expected an integer in 1..{int(n_cat[np.argmax(bad)])}")
+    return response.astype(int)
+
+
 def prepare_design_data(long: pd.DataFrame, design: StudyDesign) -> DesignData:
     """Check that the data support the declared design and return the model's arrays.
 
@@ -366,13 +401,7 @@ def prepare_design_data(long: pd.DataFrame, design: StudyDesign) -> DesignData:
     items = tuple(dict.fromkeys(table["item"].astype(str)))
     per_item = table.groupby(table["item"].astype(str), sort=False)
     item_categories = per_item["n_categories"].first().reindex(items).to_numpy(int)
-    response = pd.to_numeric(table["response"], errors="coerce").to_numpy(float)
-    n_cat = table["n_categories"].to_numpy(float)
-    bad = ~np.isfinite(response) | (response < 1) | (response > n_cat) | (response % 1 != 0)
-    if bad.any():
-        row = table.index[np.argmax(bad)]
-        raise ValueError(f"column 'response' row {row} is {table['response'].loc[row]}; "
-                         f"expected an integer in 1..{int(n_cat[np.argmax(bad)])}")
+    response = checked_answers(table)
     occasion_pos = pd.Series(np.arange(len(occasions)),
                              index=pd.MultiIndex.from_frame(occasions[keys].astype(str))
                              if vignette else occasions["respondent"].astype(str))

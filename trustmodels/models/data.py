@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from trustmodels.design import EFFECT_NAMES, RESPONSE_LEVELS, VIOLATION_LEVELS, design_matrix
+from trustmodels.studydesign import checked_answers
 
 __all__ = [
     "DEFAULT_OUTCOMES",
@@ -220,13 +221,7 @@ def prepare_ordinal_data(
     item_construct_names = per_item["construct"].first().reindex(items).astype(str)
     item_construct = construct_pos.loc[item_construct_names].to_numpy(int)
 
-    response = pd.to_numeric(table["response"], errors="coerce").to_numpy(float)
-    n_cat = table["n_categories"].to_numpy(float)
-    bad = ~np.isfinite(response) | (response < 1) | (response > n_cat) | (response % 1 != 0)
-    if bad.any():
-        row = table.index[np.argmax(bad)]
-        raise ValueError(f"column 'response' row {row} is {table['response'].loc[row]}; "
-                         f"expected an integer in 1..{int(n_cat[np.argmax(bad)])}")
+    response = checked_answers(table)
     if (item_categories < 2).any():
         raise ValueError("an item has fewer than 2 categories; expected K >= 2")
 
