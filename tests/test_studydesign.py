@@ -7,6 +7,8 @@ vignettes per respondent.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -132,3 +134,70 @@ def test_a_different_design_end_to_end_fits_with_the_gate_and_gives_its_own_cont
     averaged = factor_contrasts(idata, SCANDAL, "reputation")
     assert averaged["contrast"].tolist() == ["high - low"]
     assert averaged["decision"].iloc[0] in ("different from zero", "undecided")
+
+
+def _fake_fit(design, values):
+    """A 'posterior' of two chains x three draws in which every draw of beta is ``values``."""
+    import xarray as xr
+
+    names = list(effect_names(design))
+    beta = np.broadcast_to(np.array([values[n] for n in names]), (2, 3, len(names)))
+    return xr.DataTree.from_dict({"posterior": xr.Dataset(
+        {"beta": (("chain", "draw", "effect"), beta)}, coords={"effect": names})})
+
+
+def test_contrasts_are_differences_of_design_rows_averaged_as_declared():
+    design = StudyDesign({"reaction": ["silence", "excuse"], "reputation": ["low", "high"]},
+                         outcomes=["trust"],
+                         moderators={"fans": Moderator("log10", centre=4.0)})
+    values = {"reaction[excuse]": 1.0, "reputation[high]": 0.3, "log10(fans)": 0.2,
+              "reaction[excuse]:reputation[high]": 0.4, "reaction[excuse]:log10(fans)": -0.5,
+              "reputation[high]:log10(fans)": 0.0,
+              "reaction[excuse]:reputation[high]:log10(fans)": 0.0}
+    idata = _fake_fit(design, values)
+    averaged = factor_contrasts(idata, design, "reaction", at={"fans": [10_000, 100_000]})
+    # at the centre: 1 + 0.4 / 2 (averaged over reputation); a tenfold more: 0.5 less
+    assert averaged["contrast"].tolist() == ["excuse - silence"] * 2
+    np.testing.assert_allclose(averaged["mean"], [1.2, 0.7])
+    by = factor_contrasts(idata, design, "reaction", by="reputation")
+    np.testing.assert_allclose(by["mean"], [1.0, 1.4])
+    assert by["reputation"].tolist() == ["low", "high"]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"factor": "scandal"}, "'scandal' is not a factor of the design"),
+    ({"factor": "reaction", "by": "reaction"}, "must be another factor"),
+    ({"factor": "reaction", "at": {"followers": [10]}}, "names no moderator"),
+    ({"factor": "reaction", "at": {"fans": [0]}}, "expected finite values > 0 (log10)"),
+])
+def test_contrasts_of_something_the_design_lacks_are_one_line_errors(kwargs, message):
+    design = StudyDesign({"reaction": ["silence", "excuse"]}, outcomes=["trust"],
+                         moderators={"fans": Moderator("log10", centre=4.0)})
+    idata = _fake_fit(design, dict.fromkeys(effect_names(design), 0.0))
+    with pytest.raises(ValueError, match=re.escape(message)) as error:
+        factor_contrasts(idata, design, **kwargs)
+    assert "\n" not in str(error.value)
+
+
+def test_the_simulated_survey_is_one_instance_of_a_declared_design():
+    # the book's main model codes the same effects as the declared design of its survey
+    from trustmodels.design import design_matrix
+    from trustmodels.survey import load_simulated_survey
+
+    survey = load_simulated_survey()
+    design = StudyDesign({"seller_response": ["none", "apology", "denial"],
+                          "violation": ["competence", "integrity"]},
+                         outcomes=["competence", "benevolence", "integrity"],
+                         moderators={"fan_count": Moderator("log10", centre=4.0)},
+                         covariate="disposition")
+    data = prepare_design_data(survey.long, design)
+    book = design_matrix(data.occasions["seller_response"].astype(str).to_numpy(),
+                         data.occasions["violation"].astype(str).to_numpy(),
+                         data.occasions["fan_count"].to_numpy(float))
+    rename = {"seller_response[apology]": "apology", "seller_response[denial]": "denial",
+              "violation[integrity]": "integrity", "log10(fan_count)": "log_fans_c"}
+    ours = data.design.rename(columns=lambda name: ":".join(rename[part]
+                                                            for part in name.split(":")))
+    assert set(ours.columns) == set(book.columns)
+    np.testing.assert_allclose(ours[list(book.columns)].to_numpy(), book.to_numpy())
+    assert data.covariate is not None and len(data.respondents) == survey.n_respondents

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from trustmodels.effects import DEFAULT_HDI_PROB, summarize_draws
@@ -72,7 +73,8 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
     Raises
     ------
     ValueError
-        For a factor or ``by`` the design does not declare, or a fit of another design.
+        For a factor, ``by`` or moderator the design does not declare, a moderator value that
+        its transform cannot take, or a fit of another design (one line each).
     """
     if factor not in design.factors:
         raise ValueError(f"{factor!r} is not a factor of the design; factors: "
@@ -80,6 +82,17 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
     if by is not None and (by not in design.factors or by == factor):
         raise ValueError(f"by={by!r} must be another factor of the design; factors: "
                          f"{list(design.factors)}")
+    unknown = sorted(set(at or {}) - set(design.moderators))
+    if unknown:
+        raise ValueError(f"at={unknown} names no moderator of the design; moderators: "
+                         f"{list(design.moderators)}")
+    for name, values in (at or {}).items():
+        bad = [v for v in values if not np.isfinite(v)
+               or (design.moderators[name].transform == "log10" and v <= 0)]
+        if bad:
+            raise ValueError(f"at[{name!r}] has {bad}; expected finite values"
+                             + (" > 0 (log10)" if design.moderators[name].transform == "log10"
+                                else ""))
     beta = idata["posterior"]["beta"]
     effects = [str(name) for name in beta["effect"].to_numpy()]
     draws = beta.stack(sample=("chain", "draw")).transpose("sample", "effect").to_numpy()
