@@ -11,7 +11,7 @@ Usage (from the project root)::
 
 Every configuration runs in its own Python process (fresh compile caches in memory, clean peak
 memory) on the same simulated data (SIMULATED, exactly the main model:
-``trustmodels.simulate.simulate_main_model``), and reports
+``trustmodels.simulation.simulate.simulate_main_model``), and reports
 
 * ``wall_s``: wall time from building the model to the finished trace, compilation included;
 * ``min_ess_bulk``: the smallest bulk ESS over every scalar element of every free parameter;
@@ -19,7 +19,7 @@ memory) on the same simulated data (SIMULATED, exactly the main model:
 * ``trace_mb``: size of the returned trace (sum of ``nbytes`` over its groups) and
   ``peak_rss_mb`` of the process;
 * ``steps``: mean leapfrog steps (gradient evaluations) per posterior draw;
-* ``gate``: whether :func:`trustmodels.diagnostics.check_fit` accepts the fit.
+* ``gate``: whether :func:`trustmodels.inference.diagnostics.check_fit` accepts the fit.
 
 ``--reference`` times nothing of ours: it runs numpyro's NUTS (same adaptation, target_accept
 0.9) on an independent standard normal of the main model's dimension at each scaling size, the
@@ -35,7 +35,7 @@ Configurations:
   matrix), sampled by ``pm.sample(nuts_sampler="pymc")`` with default settings except
   ``random_seed``, ``cores=2`` and ``chains=4``;
 * ``ours``: :func:`trustmodels.models.ordinal.build_ordinal_model` sampled by
-  :func:`trustmodels.sampling.fit` with its defaults;
+  :func:`trustmodels.inference.sampling.fit` with its defaults;
 * ``ours_<sampler>``: our model with another NUTS implementation (for the record);
 * ``ours_noncentered`` / ``ours_vectorized``: ours with the plain non-centered respondent
   terms instead of the projected ones / with numpyro's vectorized chains instead of one XLA
@@ -73,9 +73,9 @@ def simulated_long(n_per_cell: int, seed: int = SEED):
     path = CACHE / f"long_n{n_per_cell}_s{seed}.pkl"
     if path.exists():
         return pd.read_pickle(path)
-    from trustmodels.codebook import Codebook
-    from trustmodels.simulate import simulate_main_model
-    from trustmodels.survey import survey_from_frame
+    from trustmodels.simulation.simulate import simulate_main_model
+    from trustmodels.survey.codebook import Codebook
+    from trustmodels.survey.table import survey_from_frame
 
     sim = simulate_main_model(n_per_cell=n_per_cell, seed=seed)
     long = survey_from_frame(sim.wide, Codebook.from_dict(sim.codebook), "simulated").long
@@ -133,7 +133,7 @@ def run_one(config: str, n_per_cell: int, draws: int | None, tune: int | None) -
 
     import numpy as np
 
-    from trustmodels.diagnostics import FitDiagnosticsError, GateThresholds, check_fit
+    from trustmodels.inference.diagnostics import FitDiagnosticsError, GateThresholds, check_fit
 
     long = simulated_long(n_per_cell)
     n_obs = int(long["construct"].astype(str).isin(
@@ -148,8 +148,8 @@ def run_one(config: str, n_per_cell: int, draws: int | None, tune: int | None) -
             idata = pm.sample(nuts_sampler="pymc", random_seed=SEED, cores=2, chains=4,
                               progressbar=False, **settings)
     else:
+        from trustmodels.inference.sampling import fit
         from trustmodels.models.ordinal import build_ordinal_model
-        from trustmodels.sampling import fit
 
         model = build_ordinal_model(long)
         lax = GateThresholds(rhat_max=np.inf, ess_min=0.0, bfmi_min=0.0,

@@ -114,7 +114,7 @@ def check_real_data(root: Path) -> None:
     Seconds instead of an hour: without it a machine without network and without
     ``$TRUSTMODELS_DATA_DIR`` executed every other chapter before the real-data chapter failed.
     The file is fetched (once, into its cache) or found and checked exactly as the chapter
-    would (:func:`trustmodels.realdata.fetch_raw`).
+    would (:func:`trustmodels.datasets.realdata.fetch_raw`).
 
     Parameters
     ----------
@@ -123,20 +123,20 @@ def check_real_data(root: Path) -> None:
 
     Raises
     ------
-    trustmodels.realdata.RealDataError
+    trustmodels.datasets.realdata.RealDataError
         With the one line that says what to do.
     """
     needs = [path for path in toc_notebooks(root)
              if any(call in path.read_text(encoding="utf-8") for call in REAL_DATA_CALLS)]
     if needs:
-        from trustmodels.realdata import fetch_raw
+        from trustmodels.datasets.realdata import fetch_raw
 
         fetch_raw()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Check prerequisites, drop a stale execution cache, execute, run ``jupyter-book build``."""
-    from trustmodels.realdata import RealDataError
+    from trustmodels.datasets.realdata import RealDataError
 
     root = Path.cwd()
     absolute_path_settings()

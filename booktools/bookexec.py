@@ -12,7 +12,8 @@ against the working directory).
 The Sphinx build that follows finds each notebook there and executes nothing.
 
 Notebooks that fit the same model (chapters 3, 4 and 5 fit the main model) share the fit
-through the fit cache's lock (:func:`trustmodels.cache.fit_lock`): the second waits for the first
+through the fit cache's lock (:func:`trustmodels.inference.cache.fit_lock`): the second waits for
+the first
 and loads its fit. Every fit has a fixed seed, so the numbers do not depend on the schedule.
 
 Only the book build imports this module; no notebook does, so editing it re-executes nothing.

@@ -42,7 +42,7 @@ def mini_csv_text() -> str:
 @pytest.fixture
 def mini_survey():
     """The mini survey, loaded and validated."""
-    from trustmodels.survey import load_survey
+    from trustmodels.survey.table import load_survey
 
     return load_survey(MINI_CSV, MINI_CODEBOOK)
 

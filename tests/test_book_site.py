@@ -39,7 +39,7 @@ SEARCH_WORD, SEARCH_HIT = "vignette", "book/data.html"
 #: Text that only appears on a page when an output was rendered as a Python object's repr
 #: (a figure glued without an image, a NumPy scalar or an xarray object in prose or a table).
 REPRS = ("<Figure size", "<Axes", "np.float64(", "<xarray")
-#: Output tables that did not go through trustmodels.tables.reader_table (pandas' raw HTML).
+#: Output tables that did not go through trustmodels.plots.tables.reader_table (pandas' raw HTML).
 RAW_TABLES_JS = """() => Array.from(document.querySelectorAll('.cell_output table'))
   .filter(t => !t.classList.contains('trustmodels-table'))
   .map(t => t.innerText.slice(0, 80))"""
@@ -287,7 +287,7 @@ def test_the_figure_check_fails_on_broken_pages_and_passes_a_good_one(browser, c
 @pytest.mark.parametrize("entry", TOC_ENTRIES)
 def test_every_output_table_is_formatted_for_readers(visited, entry):
     raw = visited[entry]["raw_tables"]
-    assert raw == [], f"{entry}: tables shown without trustmodels.tables.reader_table: {raw}"
+    assert raw == [], f"{entry}: tables shown without trustmodels.plots.tables.reader_table: {raw}"
     zero = re.search(r"(?<![\w.])[-−]0\.0+(?![\d])", visited[entry]["prose_text"])
     assert not zero, f"{entry}: a signed zero in prose or tables: {zero}"
 

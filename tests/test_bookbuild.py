@@ -255,7 +255,7 @@ def test_missing_real_data_stops_the_build_before_any_notebook_runs(project, mon
                                                                     capsys, tmp_path_factory):
     # tried as a new user would: without network and without the data setting, the build
     # executed the other chapters for an hour before the real-data chapter failed
-    from trustmodels import realdata
+    from trustmodels.datasets import realdata
 
     (project / "notebooks").mkdir()
     (project / "notebooks" / "real.ipynb").write_text(

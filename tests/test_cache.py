@@ -10,9 +10,9 @@ import pymc as pm
 import pytest
 import xarray as xr
 
-import trustmodels.cache as fit_cache
-import trustmodels.sampling as sampling
-from trustmodels.diagnostics import FitDiagnosticsError
+import trustmodels.inference.cache as fit_cache
+import trustmodels.inference.sampling as sampling
+from trustmodels.inference.diagnostics import FitDiagnosticsError
 from trustmodels.models.fixed import build_fixed_model_from_arrays
 from trustmodels.models.priors import FixedPriors
 
@@ -177,10 +177,10 @@ def test_without_a_lock_to_take_fits_go_on_unlocked(monkeypatch, tmp_path, faili
 
 def test_cache_folder_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(fit_cache.CACHE_ENV, str(tmp_path / "fits"))
-    assert fit_cache.cache_dir() == tmp_path / "fits"
+    assert fit_cache.fit_cache_dir() == tmp_path / "fits"
     monkeypatch.delenv(fit_cache.CACHE_ENV)
     # by default a user-level folder that every clone and worktree shares, not the checkout
-    shared = fit_cache.cache_dir()
+    shared = fit_cache.fit_cache_dir()
     assert shared.name == "fits" and shared.parent.name == "trustmodels"
     assert Path(fit_cache.__file__).resolve().parents[1] not in shared.parents
 
@@ -254,7 +254,7 @@ def _damage(path, how):
 def test_a_damaged_entry_is_a_cache_miss_and_is_set_aside(tmp_path, caplog, how):
     _, path = _stored_fit(tmp_path)
     _damage(path, how)
-    with caplog.at_level("WARNING", logger="trustmodels.cache"):
+    with caplog.at_level("WARNING", logger="trustmodels.inference.cache"):
         assert fit_cache.load_fit("k" * 64, tmp_path) is None
     (warning,) = [r.getMessage() for r in caplog.records]
     assert "is damaged" in warning and "\n" not in warning

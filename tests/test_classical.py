@@ -1,4 +1,4 @@
-"""Tests of trustmodels.classical against direct scipy / statsmodels computations."""
+"""Tests of trustmodels.analysis.classical against direct scipy / statsmodels computations."""
 
 import numpy as np
 import pandas as pd
@@ -8,7 +8,7 @@ from scipy import stats
 from statsmodels.stats.anova import anova_lm
 from statsmodels.stats.multitest import multipletests
 
-from trustmodels.classical import (
+from trustmodels.analysis.classical import (
     anova_table,
     describe_regions,
     format_bf,

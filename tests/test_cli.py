@@ -105,9 +105,9 @@ def test_the_simulated_survey_validates():
 
 def test_simulate_delegates_to_the_generator(monkeypatch):
     calls = []
-    fake = types.ModuleType("trustmodels.simulate")
+    fake = types.ModuleType("trustmodels.simulation.simulate")
     fake.main = lambda argv: calls.append(argv) or 0
-    monkeypatch.setitem(sys.modules, "trustmodels.simulate", fake)
+    monkeypatch.setitem(sys.modules, "trustmodels.simulation.simulate", fake)
     assert cli.main(["simulate", "--seed", "7", "--out", "x"]) == 0
     assert calls == [["--seed", "7", "--out", "x"]]
     fake.main = lambda argv: 3
@@ -115,7 +115,8 @@ def test_simulate_delegates_to_the_generator(monkeypatch):
 
 
 def test_simulate_without_a_generator(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "trustmodels.simulate", types.ModuleType("placeholder"))
+    placeholder = types.ModuleType("placeholder")
+    monkeypatch.setitem(sys.modules, "trustmodels.simulation.simulate", placeholder)
     assert cli.main(["simulate"]) == 2
     assert "not available" in capsys.readouterr().err
 

@@ -3,8 +3,8 @@ import json
 import pytest
 
 from tests.conftest import PROJECT_DATA
-from trustmodels.codebook import Codebook, CodebookError
-from trustmodels.design import RESPONSE_LEVELS, VIOLATION_LEVELS
+from trustmodels.datasets.simulated_design import RESPONSE_LEVELS, VIOLATION_LEVELS
+from trustmodels.survey.codebook import Codebook, CodebookError
 
 
 def write(tmp_path, data, name="datapackage.json"):

@@ -80,7 +80,7 @@ def test_committed_codebooks_give_one_row_per_field(package):
 
 def test_truth_tables_of_the_committed_simulation_list_every_effect_and_assumption():
     from booktools.codebook_table import TRUTH_COLUMNS, truth_tables
-    from trustmodels.design import EFFECT_NAMES
+    from trustmodels.datasets.simulated_design import EFFECT_NAMES
 
     path = ROOT / "data" / "raw" / "trust_repair_simulated.truth.json"
     truth = json.loads(path.read_text())

@@ -1,4 +1,5 @@
-"""Tests of trustmodels.comparison: metric contrasts in rating points and the added log-prior."""
+"""Tests of trustmodels.analysis.comparison: metric contrasts in rating points and the added
+log-prior."""
 
 import json
 
@@ -8,8 +9,8 @@ import pytest
 import xarray as xr
 from scipy import stats
 
-from trustmodels.comparison import add_log_prior, category_counts_by_item, metric_contrasts
-from trustmodels.design import EFFECT_NAMES
+from trustmodels.analysis.comparison import add_log_prior, category_counts_by_item, metric_contrasts
+from trustmodels.datasets.simulated_design import EFFECT_NAMES
 
 
 def _tree(beta_draws, model="metric"):

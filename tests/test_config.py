@@ -48,7 +48,7 @@ def test_a_bad_core_count_is_a_one_line_error(monkeypatch, value):
 def test_a_fit_without_cores_uses_the_machine(eight_cores, monkeypatch):
     import pymc as pm
 
-    from trustmodels import sampling
+    from trustmodels.inference import sampling
 
     asked = {}
 

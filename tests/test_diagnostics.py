@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from trustmodels.diagnostics import FitDiagnosticsError, GateThresholds, check_fit
+from trustmodels.inference.diagnostics import FitDiagnosticsError, GateThresholds, check_fit
 
 
 def _tree(posterior: dict, diverging=None, energy=None):

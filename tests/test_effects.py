@@ -8,14 +8,14 @@ import pytest
 import xarray as xr
 from scipy import special, stats
 
-from trustmodels.design import EFFECT_NAMES
-from trustmodels.effects import (
+from trustmodels.analysis.effects import (
     contrasts_across_fans,
     hdi,
     latent_contrasts,
     response_contrasts,
     summarize_draws,
 )
+from trustmodels.datasets.simulated_design import EFFECT_NAMES
 
 ITEMS = ["comp1", "benev1"]
 

@@ -5,9 +5,10 @@ import pandas as pd
 import pytest
 
 from tests.conftest import PROJECT_DATA
-from trustmodels.codebook import Codebook
-from trustmodels.exclusions import DEFAULT_RULES, ExclusionRules, apply_exclusions
-from trustmodels.survey import load_simulated_survey, survey_from_frame
+from trustmodels.datasets.simulated import load_simulated_survey
+from trustmodels.survey.codebook import Codebook
+from trustmodels.survey.exclusions import DEFAULT_RULES, ExclusionRules, apply_exclusions
+from trustmodels.survey.table import survey_from_frame
 
 FEW_ITEMS = ExclusionRules(min_items_straightlining=4)
 

@@ -15,6 +15,7 @@ PUBLIC = [
     "simulate_design_survey", "__version__", "apply_exclusions", "build_metric_model",
     "build_moderation_model", "build_ordinal_model", "category_counts", "compare_models",
     "describe_run", "diagnostics_table", "fit", "latent_contrasts", "load_simulated_survey",
+    "load_simulated_truth",
     "load_survey", "loo_summary", "plot_category_counts", "plot_contrast_forest",
     "plot_floodlight", "plot_likert_by_condition", "predictive_draws", "prior_sensitivity",
     "reader_table", "reliability_table", "response_contrasts", "summarize_draws",
@@ -55,3 +56,42 @@ def test_the_api_reference_page_documents_every_public_name():
     page = (Path(__file__).resolve().parents[1] / "book" / "api.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\.\. auto(?:function|class):: trustmodels\.(\w+)$", page, re.M))
     assert documented == set(PUBLIC) - {"__version__"}
+
+
+#: The package's top level: the front door, the settings, the command line and the declared
+#: design; everything else lives in one folder per concern.
+TOP_LEVEL_MODULES = {"__init__", "__main__", "_version", "cli", "config", "design"}
+SUBPACKAGES = {"analysis", "datasets", "inference", "models", "plots", "simulation", "survey"}
+
+
+def test_the_package_has_one_folder_per_concern():
+    from pathlib import Path
+
+    package = Path(tm.__file__).parent
+    modules = {path.stem for path in package.glob("*.py")}
+    folders = {path.name for path in package.iterdir()
+               if path.is_dir() and (path / "__init__.py").is_file()}
+    assert modules == TOP_LEVEL_MODULES, f"new top-level module(s): {modules - TOP_LEVEL_MODULES}"
+    assert folders == SUBPACKAGES
+
+
+def test_the_survey_layer_imports_nothing_else_of_the_package():
+    """``trustmodels.survey`` is generic: any codebook, any study (it may import the settings)."""
+    from pathlib import Path
+
+    folder = Path(tm.__file__).parent / "survey"
+    for path in folder.glob("*.py"):
+        imported = set(re.findall(r"^\s*(?:from|import) (trustmodels(?:\.\w+)?)", path.read_text(),
+                                  re.M))
+        foreign = {name for name in imported
+                   if name not in {"trustmodels.survey", "trustmodels.config"}}
+        assert not foreign, f"{path.name} imports {foreign}"
+
+
+def test_the_book_build_code_is_not_in_the_package():
+    from pathlib import Path
+
+    package = Path(tm.__file__).parent
+    for path in package.rglob("*.py"):
+        imports = re.findall(r"^\s*(?:from|import) (\w+)", path.read_text(), re.M)
+        assert not {"booktools", "sphinx", "myst_nb", "jupyter_book"} & set(imports), path

@@ -5,9 +5,9 @@ import subprocess
 import pytest
 
 from tests.conftest import PROJECT_DATA
-from trustmodels.manifest import (
+from trustmodels.config import project_data_dir
+from trustmodels.datasets.manifest import (
     ManifestError,
-    project_data_dir,
     sha256_of,
     verify_manifest,
     write_manifest,

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from trustmodels.checks import category_counts, compare_models, loo_summary, prior_sensitivity
+from trustmodels.analysis.checks import (
+    category_counts,
+    compare_models,
+    loo_summary,
+    prior_sensitivity,
+)
 
 
 def _fit(observed, predicted, loglik, items=None):

@@ -6,8 +6,8 @@ import pytest
 from scipy import special
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+from trustmodels.inference.sampling import fit
 from trustmodels.models.fixed import build_fixed_model_from_arrays
-from trustmodels.sampling import fit
 
 
 def _ordinal_data(n=1500, seed=5):

@@ -6,7 +6,7 @@ import pytensor
 import pytest
 from scipy import special, stats
 
-from trustmodels.design import EFFECT_NAMES, design_matrix
+from trustmodels.datasets.simulated_design import EFFECT_NAMES, design_matrix
 from trustmodels.models.fixed import build_fixed_model
 from trustmodels.models.metric import build_metric_model
 from trustmodels.models.ordinal import PARAMETERIZATIONS, build_ordinal_model
@@ -341,7 +341,7 @@ def test_projected_metric_model_keeps_the_priors_of_alpha_and_beta():
 def test_the_gate_checks_exactly_the_variables_the_model_has(disposition, parameterization):
     # a model without the disposition covariate once sampled for minutes and then died in the
     # gate with KeyError: 'beta_disp' (the gated list always named it)
-    from trustmodels.sampling import gated_variables
+    from trustmodels.inference.sampling import gated_variables
 
     model = build_ordinal_model(tiny_long(), disposition=disposition,
                                 parameterization=parameterization)

@@ -1,6 +1,7 @@
 """Parameter recovery: the main model's 90% intervals cover the simulator's true effects.
 
-Data come from :func:`trustmodels.simulate.simulate_main_model` (exactly the main model), read
+Data come from :func:`trustmodels.simulation.simulate.simulate_main_model` (exactly the main
+model), read
 through the data layer into the tidy long table. Coverage is pooled over the 11 effects and
 three seeds (33 intervals); at the nominal 90% the count is Binomial(33, 0.9), whose 0.5%
 quantile is 25. A model with a wrong sign, scale or design coding covers far fewer.
@@ -9,12 +10,12 @@ quantile is 25. A model with a wrong sign, scale or design coding covers far few
 import numpy as np
 import pytest
 
-from trustmodels.codebook import Codebook
-from trustmodels.design import EFFECT_NAMES
+from trustmodels.datasets.simulated_design import EFFECT_NAMES
+from trustmodels.inference.sampling import fit
 from trustmodels.models.ordinal import build_ordinal_model
-from trustmodels.sampling import fit
-from trustmodels.simulate import simulate_main_model
-from trustmodels.survey import survey_from_frame
+from trustmodels.simulation.simulate import simulate_main_model
+from trustmodels.survey.codebook import Codebook
+from trustmodels.survey.table import survey_from_frame
 
 
 def _long(seed, n_per_cell):

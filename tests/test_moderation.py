@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from trustmodels.design import EFFECT_NAMES
+from trustmodels.datasets.simulated_design import EFFECT_NAMES
 from trustmodels.models.moderation import (
     BASELINE_EFFECTS,
     FAN_GRID,
@@ -100,9 +100,9 @@ def test_floodlight_figure_marks_regions_and_truth():
 # ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def small_long():
-    from trustmodels.codebook import Codebook
-    from trustmodels.simulate import simulate_main_model
-    from trustmodels.survey import survey_from_frame
+    from trustmodels.simulation.simulate import simulate_main_model
+    from trustmodels.survey.codebook import Codebook
+    from trustmodels.survey.table import survey_from_frame
 
     sim = simulate_main_model(n_per_cell=4, seed=3)
     return survey_from_frame(sim.wide, Codebook.from_dict(sim.codebook), "sim").long
@@ -198,10 +198,10 @@ def test_moderation_rejects_zero_fans(small_long):
 
 @pytest.mark.slow
 def test_smooth_apology_effect_recovers_a_declining_truth():
-    from trustmodels.codebook import Codebook
-    from trustmodels.sampling import fit
-    from trustmodels.simulate import simulate_main_model
-    from trustmodels.survey import survey_from_frame
+    from trustmodels.inference.sampling import fit
+    from trustmodels.simulation.simulate import simulate_main_model
+    from trustmodels.survey.codebook import Codebook
+    from trustmodels.survey.table import survey_from_frame
 
     sim = simulate_main_model(n_per_cell=60, seed=11)
     long = survey_from_frame(sim.wide, Codebook.from_dict(sim.codebook), "sim").long

@@ -9,12 +9,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from trustmodels.classical import (  # noqa: E402
+from trustmodels.analysis.classical import (  # noqa: E402
     moderated_regression,
     simple_effect_curve,
     survey_scores,
 )
-from trustmodels.codebook import Codebook  # noqa: E402
 from trustmodels.plots.classical import (  # noqa: E402
     plot_construct_means,
     plot_floodlight_ols,
@@ -26,7 +25,8 @@ from trustmodels.plots.likert import (  # noqa: E402
     likert_shares,
     plot_likert_by_condition,
 )
-from trustmodels.survey import survey_from_frame  # noqa: E402
+from trustmodels.survey.codebook import Codebook  # noqa: E402
+from trustmodels.survey.table import survey_from_frame  # noqa: E402
 
 ITEMS = ["comp1", "comp2", "comp3", "intent1", "intent2"]
 

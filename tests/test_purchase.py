@@ -1,4 +1,5 @@
-"""Tests of the joint model of trust items and an ordinal covariate (trustmodels.purchase)."""
+"""Tests of the joint model of trust items and an ordinal covariate
+(trustmodels.analysis.purchase)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustmodels.codebook import Codebook
-from trustmodels.purchase import (
+from trustmodels.analysis.purchase import (
     COVARIATE_VARIABLE,
     SLOPE_VARIABLE,
     build_trust_covariate_model,
@@ -18,9 +18,10 @@ from trustmodels.purchase import (
     respondent_covariate,
     slope_to_correlation,
 )
-from trustmodels.simulate import simulate_main_model
-from trustmodels.simulate_params import SimulationParameters
-from trustmodels.survey import survey_from_frame
+from trustmodels.simulation.params import SimulationParameters
+from trustmodels.simulation.simulate import simulate_main_model
+from trustmodels.survey.codebook import Codebook
+from trustmodels.survey.table import survey_from_frame
 
 
 def simulated_long(rho: float, n_per_cell: int, seed: int) -> pd.DataFrame:
@@ -133,7 +134,7 @@ def test_covariate_association_needs_the_slope():
 
 @pytest.mark.slow
 def test_joint_model_recovers_a_strong_correlation():
-    from trustmodels.sampling import fit
+    from trustmodels.inference.sampling import fit
 
     rho = 0.6
     long = simulated_long(rho, n_per_cell=30, seed=5)

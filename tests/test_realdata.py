@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import requests
 
-from trustmodels import realdata
-from trustmodels.realdata import (
+from trustmodels.datasets import realdata
+from trustmodels.datasets.realdata import (
     CSV_NAME,
     DATA_DIR_ENV,
     RAW_FILENAME,

@@ -1,4 +1,5 @@
-"""Tests of the simulation's true contrasts on the model's scales (trustmodels.recovery)."""
+"""Tests of the simulation's true contrasts on the model's scales
+(trustmodels.simulation.recovery)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustmodels.recovery import (
+from trustmodels.simulation.params import TRUST_CONSTRUCTS, SimulationParameters
+from trustmodels.simulation.recovery import (
     compare_with_truth,
     true_latent_contrasts,
     true_response_contrasts,
 )
-from trustmodels.simulate_params import TRUST_CONSTRUCTS, SimulationParameters
 
 PARAMS = SimulationParameters()
 

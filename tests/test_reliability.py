@@ -1,4 +1,4 @@
-"""Tests of trustmodels.reliability: alpha, omega, item-total correlations."""
+"""Tests of trustmodels.analysis.reliability: alpha, omega, item-total correlations."""
 
 from fractions import Fraction
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustmodels.reliability import (
+from trustmodels.analysis.reliability import (
     cronbach_alpha,
     item_total_correlations,
     mcdonald_omega,

@@ -9,11 +9,11 @@ import pymc as pm
 import pytest
 import xarray as xr
 
-from trustmodels import sampling
-from trustmodels.checks import loo_summary, prior_sensitivity
-from trustmodels.diagnostics import FitDiagnosticsError
+from trustmodels.analysis.checks import loo_summary, prior_sensitivity
+from trustmodels.inference import sampling
+from trustmodels.inference.diagnostics import FitDiagnosticsError
+from trustmodels.inference.sampling import add_log_densities, fit
 from trustmodels.models.fixed import build_fixed_model_from_arrays
-from trustmodels.sampling import add_log_densities, fit
 
 
 def _small_model(n=300, seed=0):
@@ -134,7 +134,7 @@ def test_a_fit_that_cannot_be_stored_is_returned_with_a_warning(monkeypatch, tmp
     import errno
     import logging
 
-    from trustmodels import cache
+    from trustmodels.inference import cache
 
     _record_draws(monkeypatch, lambda draws: _fake_tree(draws))
     monkeypatch.setattr(sampling.fit_cache, "fit_key", lambda model, settings: "k" * 64)
@@ -148,7 +148,7 @@ def test_a_fit_that_cannot_be_stored_is_returned_with_a_warning(monkeypatch, tmp
         folder = tmp_path / "fits"
         monkeypatch.setattr(cache.xr.DataTree, "to_zarr", _raise(errno.ENOSPC), raising=False)
     monkeypatch.setenv("TRUSTMODELS_FIT_CACHE", str(folder))
-    with caplog.at_level(logging.WARNING, logger="trustmodels.sampling"):
+    with caplog.at_level(logging.WARNING, logger="trustmodels.inference.sampling"):
         idata = fit(pm.Model(), draws=500, check_vars=["mu"], label="fake", cache=True)
     assert idata["posterior"].sizes["draw"] == 500  # the fit, not an error
     warnings = [r.getMessage() for r in caplog.records if "could not be stored" in r.getMessage()]
@@ -162,7 +162,7 @@ def _raise(code):
 
 
 def test_a_leftover_of_a_killed_save_is_swept(tmp_path):
-    from trustmodels import cache
+    from trustmodels.inference import cache
 
     old = tmp_path / "abc.zarr.tmp"
     old.mkdir()

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustmodels.sbc import ecdf_bands, rank_uniformity, sbc_rank, thin_draws
+from trustmodels.simulation.sbc import ecdf_bands, rank_uniformity, sbc_rank, thin_draws
 
 
 def _conjugate_ranks(fit_prior_sd, true_prior_sd=1.0, n_sims=200, n_draws=99, n_obs=1, seed=0):
@@ -90,7 +90,7 @@ def test_uniformity_rejects_out_of_range_ranks():
 
 
 def test_result_round_trips_through_json():
-    from trustmodels.sbc import SBCResult, SBCSettings
+    from trustmodels.simulation.sbc import SBCResult, SBCSettings
 
     result = SBCResult(ranks=pd.DataFrame({"beta[a]": [0, 5, 9]}),
                        truth=pd.DataFrame({"beta[a]": [0.1, -0.2, 0.3]}),
@@ -107,7 +107,7 @@ def test_result_round_trips_through_json():
 
 
 def test_settings_need_enough_draws_to_rank():
-    from trustmodels.sbc import SBCSettings
+    from trustmodels.simulation.sbc import SBCSettings
 
     with pytest.raises(ValueError, match="rank_draws"):
         SBCSettings(draws=10, chains=2, rank_draws=99)
@@ -115,7 +115,7 @@ def test_settings_need_enough_draws_to_rank():
 
 @pytest.mark.slow
 def test_small_sbc_run_of_the_main_model(tmp_path):
-    from trustmodels.sbc import LOG_LIKELIHOOD, SBCSettings, main_model_sbc
+    from trustmodels.simulation.sbc import LOG_LIKELIHOOD, SBCSettings, main_model_sbc
 
     settings = SBCSettings(n_simulations=8, draws=150, tune=250, chains=2, rank_draws=49,
                            ess_min=50.0)
@@ -168,7 +168,7 @@ def _ignores_its_data(long):
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_the_log_likelihood_quantity_catches_a_posterior_that_ignores_the_data():
     # ranks of the parameters alone cannot: the prior ranked among prior draws is uniform
-    from trustmodels.sbc import LOG_LIKELIHOOD, SBCSettings, run_sbc
+    from trustmodels.simulation.sbc import LOG_LIKELIHOOD, SBCSettings, run_sbc
 
     long = pd.DataFrame({"construct": ["competence"] * 20, "response": np.zeros(20)})
     settings = SBCSettings(n_simulations=8, rank_draws=49, draws=250, tune=250, chains=2,

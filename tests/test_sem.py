@@ -10,6 +10,7 @@ import pytest
 import xarray as xr
 from scipy import stats
 
+from trustmodels.datasets.realdata import CONSTRUCTS, ITEM_CATEGORIES
 from trustmodels.models.likelihood import category_probabilities
 from trustmodels.models.sem import (
     FULL_PATHS,
@@ -25,7 +26,6 @@ from trustmodels.models.sem import (
     sem_data,
     simulate_sem,
 )
-from trustmodels.realdata import CONSTRUCTS, ITEM_CATEGORIES
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -356,7 +356,7 @@ def test_interval_table_reports_coverage():
 
 
 def test_fit_semopy_on_the_real_data():
-    from trustmodels.realdata import load_lancelot_miltgen
+    from trustmodels.datasets.realdata import load_lancelot_miltgen
 
     survey = load_lancelot_miltgen(data_dir=SHARED_DATA, cache=_tmp_cache())
     table = fit_semopy(survey.wide, CONSTRUCTS)
@@ -380,7 +380,7 @@ def test_recovery_of_paths_on_simulated_data_of_the_real_shape():
     path must lie in its 99% interval and within 3 posterior SDs of the posterior mean, and
     every standardized loading within 4 posterior SDs.
     """
-    from trustmodels.sampling import fit
+    from trustmodels.inference.sampling import fit
 
     data = sem_data(simulate_sem(TRUTH, n_respondents=1090, seed=2026))
     # 4 x 1000 draws failed the gate by a hair (R-hat 1.011 for one intent1 threshold); the

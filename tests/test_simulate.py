@@ -11,11 +11,25 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from trustmodels.design import EFFECT_NAMES, RESPONSE_LEVELS, VIOLATION_LEVELS, design_matrix
-from trustmodels.simulate import (
+from trustmodels.config import project_data_dir
+from trustmodels.datasets.simulated_design import (
+    EFFECT_NAMES,
+    RESPONSE_LEVELS,
+    VIOLATION_LEVELS,
+    design_matrix,
+)
+from trustmodels.simulation.params import (
+    CALIBRATED_RESPONSE_SCALE,
+    CALIBRATION_N_PER_CELL,
+    CALIBRATION_SEED,
+    CALIBRATION_TARGET,
+    CONSTRUCT_ITEMS,
+    SimulationParameters,
+    default_effects,
+)
+from trustmodels.simulation.simulate import (
     CARELESS_KINDS,
     DEFAULT_SEED,
-    PROJECT_DATA_DIR,
     _ordered_logit,
     apology_vs_none_d,
     calibrate_response_scale,
@@ -25,7 +39,7 @@ from trustmodels.simulate import (
     trust_score,
     write_simulated_survey,
 )
-from trustmodels.simulate_codebook import (
+from trustmodels.simulation.survey_codebook import (
     AGE_GROUPS,
     COLUMNS,
     CSV_PATH,
@@ -33,17 +47,8 @@ from trustmodels.simulate_codebook import (
     ITEM_WORDINGS,
     simulated_datapackage,
 )
-from trustmodels.simulate_params import (
-    CALIBRATED_RESPONSE_SCALE,
-    CALIBRATION_N_PER_CELL,
-    CALIBRATION_SEED,
-    CALIBRATION_TARGET,
-    CONSTRUCT_ITEMS,
-    SimulationParameters,
-    default_effects,
-)
 
-DATA = PROJECT_DATA_DIR
+DATA = project_data_dir()
 COMMITTED = {
     "csv": DATA / "raw" / "trust_repair_simulated.csv",
     "truth": DATA / "raw" / "trust_repair_simulated.truth.json",
@@ -241,7 +246,7 @@ def test_codebook_describes_the_csv(committed_csv):
 
 
 def test_the_project_loader_reads_the_committed_files():
-    from trustmodels.survey import load_survey
+    from trustmodels.survey.table import load_survey
 
     loaded = load_survey(COMMITTED["csv"], COMMITTED["datapackage"])
     assert loaded.wide.shape == (900, len(COLUMNS))
@@ -385,7 +390,7 @@ def test_data_folder_keeps_derived_placeholder():
 
 def test_simulate_never_overwrites_the_committed_data_without_force(tmp_path, capsys):
     # `trustmodels simulate --seed 7` once silently replaced data/raw and its manifest
-    from trustmodels.simulate import main
+    from trustmodels.simulation.simulate import main
 
     assert main(["--output-dir", str(tmp_path), "--quiet"]) == 0
     csv = tmp_path / "raw" / "trust_repair_simulated.csv"

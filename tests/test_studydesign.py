@@ -13,10 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustmodels.contrasts import factor_contrasts
-from trustmodels.models.declared import build_design_model
-from trustmodels.sampling import gated_variables
-from trustmodels.studydesign import (
+from trustmodels.analysis.contrasts import factor_contrasts
+from trustmodels.design import (
     Moderator,
     StudyDesign,
     design_rows,
@@ -24,6 +22,8 @@ from trustmodels.studydesign import (
     prepare_design_data,
     simulate_design_survey,
 )
+from trustmodels.inference.sampling import gated_variables
+from trustmodels.models.declared import build_design_model
 
 SCANDAL = StudyDesign({"reaction": ["silence", "excuse", "justification"],
                        "reputation": ["low", "high"]}, outcomes=["trust"], vignette="vignette")
@@ -116,7 +116,7 @@ def test_the_gate_checks_the_variables_of_the_model_that_was_built():
 
 @pytest.mark.slow
 def test_a_different_design_end_to_end_fits_with_the_gate_and_gives_its_own_contrasts():
-    from trustmodels.sampling import fit
+    from trustmodels.inference.sampling import fit
 
     long = _survey(n=90, seed=11)
     model = build_design_model(long, SCANDAL)
@@ -181,8 +181,8 @@ def test_contrasts_of_something_the_design_lacks_are_one_line_errors(kwargs, mes
 
 def test_the_simulated_survey_is_one_instance_of_a_declared_design():
     # the book's main model codes the same effects as the declared design of its survey
-    from trustmodels.design import design_matrix
-    from trustmodels.survey import load_simulated_survey
+    from trustmodels.datasets.simulated import load_simulated_survey
+    from trustmodels.datasets.simulated_design import design_matrix
 
     survey = load_simulated_survey()
     design = StudyDesign({"seller_response": ["none", "apology", "denial"],

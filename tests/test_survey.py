@@ -8,16 +8,16 @@ import pandas as pd
 import pytest
 
 from tests.conftest import MINI_CODEBOOK, MINI_CSV, MINI_PROBLEMS_CSV, PROJECT_DATA
-from trustmodels.codebook import Codebook, CodebookError
-from trustmodels.design import RESPONSE_LEVELS, VIOLATION_LEVELS
-from trustmodels.manifest import ManifestError, write_manifest
-from trustmodels.survey import (
+from trustmodels.datasets.manifest import ManifestError, write_manifest
+from trustmodels.datasets.simulated import load_simulated_survey
+from trustmodels.datasets.simulated_design import RESPONSE_LEVELS, VIOLATION_LEVELS
+from trustmodels.survey.codebook import Codebook, CodebookError
+from trustmodels.survey.table import (
     construct_scores,
-    load_simulated_survey,
     load_survey,
     survey_from_frame,
 )
-from trustmodels.validation import SurveyValidationError
+from trustmodels.survey.validation import SurveyValidationError
 
 LONG_COLUMNS = ["respondent", "item", "construct", "response", "n_categories",
                 "seller_response", "violation", "fan_count", "gender"]

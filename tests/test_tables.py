@@ -1,4 +1,4 @@
-"""Result tables formatted for readers (trustmodels.tables)."""
+"""Result tables formatted for readers (trustmodels.plots.tables)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustmodels.tables import MINUS, format_number, reader_label, reader_table
+from trustmodels.plots.tables import MINUS, format_number, reader_label, reader_table
 
 
 def _cells(styler) -> list[str]:

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from tests.conftest import MINI_PROBLEMS_CSV
-from trustmodels.codebook import Codebook
-from trustmodels.validation import Problem, SurveyValidationError, validate_survey
+from trustmodels.survey.codebook import Codebook
+from trustmodels.survey.validation import Problem, SurveyValidationError, validate_survey
 
 HEADER = ("respondent_id,seller_response,violation,fan_count,comp1,comp2,comp3,intent1,intent2,"
           "attention_check,gender,duration_s")

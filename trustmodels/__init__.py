@@ -6,7 +6,8 @@ The front door, ``import trustmodels as tm``, gives the few names a user needs f
 step                          names
 ============================  ==============================================================
 load and check a survey       :func:`load_survey`, :func:`validate_survey`,
-                              :func:`apply_exclusions`, :func:`load_simulated_survey`
+                              :func:`apply_exclusions`, :func:`load_simulated_survey`,
+                              :func:`load_simulated_truth`
 declare your design           :class:`StudyDesign`, :class:`Moderator`,
                               :func:`simulate_design_survey`
 build a model                 :func:`build_design_model` (any declared design),
@@ -45,36 +46,37 @@ from trustmodels._version import __version__
 
 #: Public name -> module that defines it.
 _FRONT_DOOR = {
-    "load_survey": "trustmodels.survey",
-    "load_simulated_survey": "trustmodels.survey",
-    "validate_survey": "trustmodels.validation",
-    "apply_exclusions": "trustmodels.exclusions",
-    "StudyDesign": "trustmodels.studydesign",
-    "Moderator": "trustmodels.studydesign",
-    "simulate_design_survey": "trustmodels.studydesign",
+    "load_survey": "trustmodels.survey.table",
+    "load_simulated_survey": "trustmodels.datasets.simulated",
+    "load_simulated_truth": "trustmodels.datasets.simulated",
+    "validate_survey": "trustmodels.survey.validation",
+    "apply_exclusions": "trustmodels.survey.exclusions",
+    "StudyDesign": "trustmodels.design",
+    "Moderator": "trustmodels.design",
+    "simulate_design_survey": "trustmodels.design",
     "build_design_model": "trustmodels.models.declared",
-    "factor_contrasts": "trustmodels.contrasts",
+    "factor_contrasts": "trustmodels.analysis.contrasts",
     "build_ordinal_model": "trustmodels.models.ordinal",
     "build_moderation_model": "trustmodels.models.moderation",
     "build_metric_model": "trustmodels.models.metric",
     "OrdinalPriors": "trustmodels.models.priors",
-    "fit": "trustmodels.sampling",
-    "describe_run": "trustmodels.sampling",
-    "diagnostics_table": "trustmodels.diagnostics",
-    "predictive_draws": "trustmodels.checks",
-    "category_counts": "trustmodels.checks",
-    "loo_summary": "trustmodels.checks",
-    "compare_models": "trustmodels.checks",
-    "prior_sensitivity": "trustmodels.checks",
-    "latent_contrasts": "trustmodels.effects",
-    "response_contrasts": "trustmodels.effects",
-    "summarize_draws": "trustmodels.effects",
-    "reliability_table": "trustmodels.reliability",
+    "fit": "trustmodels.inference.sampling",
+    "describe_run": "trustmodels.inference.sampling",
+    "diagnostics_table": "trustmodels.inference.diagnostics",
+    "predictive_draws": "trustmodels.analysis.checks",
+    "category_counts": "trustmodels.analysis.checks",
+    "loo_summary": "trustmodels.analysis.checks",
+    "compare_models": "trustmodels.analysis.checks",
+    "prior_sensitivity": "trustmodels.analysis.checks",
+    "latent_contrasts": "trustmodels.analysis.effects",
+    "response_contrasts": "trustmodels.analysis.effects",
+    "summarize_draws": "trustmodels.analysis.effects",
+    "reliability_table": "trustmodels.analysis.reliability",
     "plot_likert_by_condition": "trustmodels.plots.likert",
     "plot_category_counts": "trustmodels.plots.predictive",
     "plot_contrast_forest": "trustmodels.plots.effects",
     "plot_floodlight": "trustmodels.plots.floodlight",
-    "reader_table": "trustmodels.tables",
+    "reader_table": "trustmodels.plots.tables",
 }
 
 __all__ = ["__version__", *sorted(_FRONT_DOOR)]

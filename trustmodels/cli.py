@@ -6,7 +6,7 @@ the header is row 1). It exits with 0 and prints ``valid: N respondents, M items
 is valid, and with 2 when it is not or when an input cannot be read. It only reads its inputs.
 
 ``trustmodels simulate ...`` runs the documented generator of the simulated data
-(:func:`trustmodels.simulate.main`), when it is installed.
+(:func:`trustmodels.simulation.simulate.main`), when it is installed.
 
 Examples
 --------
@@ -54,8 +54,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from trustmodels.codebook import Codebook, CodebookError
-    from trustmodels.validation import summarize_problems, validate_survey
+    from trustmodels.survey.codebook import Codebook, CodebookError
+    from trustmodels.survey.validation import summarize_problems, validate_survey
 
     try:
         codebook = Codebook.from_file(args.codebook, resource=args.resource)
@@ -80,15 +80,15 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _simulate(argv: Sequence[str]) -> int:
     try:
-        module = importlib.import_module("trustmodels.simulate")
+        module = importlib.import_module("trustmodels.simulation.simulate")
     except ModuleNotFoundError as error:
-        if error.name != "trustmodels.simulate":
+        if error.name != "trustmodels.simulation.simulate":
             raise
         module = None
     run = getattr(module, "main", None)
     if run is None:
         print("trustmodels simulate: not available in this installation "
-              "(trustmodels.simulate.main is missing)", file=sys.stderr)
+              "(trustmodels.simulation.simulate.main is missing)", file=sys.stderr)
         return EXIT_INVALID
     status = run(list(argv))
     return int(status or 0)

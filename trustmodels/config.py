@@ -1,25 +1,156 @@
-"""Settings that follow the machine: how many cores a fit uses, which libraries are installed.
+"""Every setting of the package in one place: folders, cores, installed versions.
 
-Every setting has one environment variable that overrides what the machine suggests. Nothing in
-the package or the notebooks hard-codes a core count: a fit on a laptop with 2 cores and on a
-workstation with 16 uses what is there.
+Every setting has one environment variable that overrides what the machine suggests, and one
+function here that reads it; no other module reads these variables or locates a folder from
+its own file. Nothing in the package or the notebooks hard-codes a core count: a fit on a
+laptop with 2 cores and on a workstation with 16 uses what is there.
 
-========================  ===================================================================
-variable                  what it sets
-========================  ===================================================================
-``TRUSTMODELS_CORES``     cores (processes or XLA devices) a fit runs its chains on; default:
-                          the CPUs this process may use, at most one per chain
-========================  ===================================================================
+=============================  ==============================================================
+variable                       what it sets
+=============================  ==============================================================
+``TRUSTMODELS_CORES``          cores (processes or XLA devices) a fit runs its chains on;
+                               default: the CPUs this process may use, at most one per chain
+                               (:func:`fit_cores`)
+``TRUSTMODELS_FIT_CACHE``      folder of cached posteriors; default ``fits`` in the user's
+                               cache folder, shared by every clone (:func:`fit_cache_dir`)
+``TRUSTMODELS_CACHE_DIR``      folder of downloaded public data and their converted CSVs;
+                               default the user's cache folder (:func:`download_cache_dir`)
+``TRUSTMODELS_DATA_DIR``       a local folder holding offline copies of the public data sets
+                               (read instead of downloading; :func:`offline_data_dir`)
+``TRUSTMODELS_PROJECT_DATA``   the compendium's ``data/`` folder; default ``data/`` of the
+                               source checkout (:func:`project_data_dir`)
+=============================  ==============================================================
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-__all__ = ["CORES_ENV", "fit_cores", "installed_versions", "machine_cores"]
+__all__ = [
+    "CORES_ENV",
+    "DOWNLOAD_CACHE_ENV",
+    "FIT_CACHE_ENV",
+    "OFFLINE_DATA_ENV",
+    "PROJECT_DATA_ENV",
+    "download_cache_dir",
+    "fit_cache_dir",
+    "fit_cores",
+    "installed_versions",
+    "machine_cores",
+    "offline_data_dir",
+    "project_data_dir",
+]
 
 #: Environment variable that sets the cores of every fit (a positive integer).
 CORES_ENV = "TRUSTMODELS_CORES"
+#: Environment variable naming the folder of cached posteriors.
+FIT_CACHE_ENV = "TRUSTMODELS_FIT_CACHE"
+#: Environment variable naming the folder of downloads and converted public data.
+DOWNLOAD_CACHE_ENV = "TRUSTMODELS_CACHE_DIR"
+#: Environment variable naming a folder of offline copies of the public data sets.
+OFFLINE_DATA_ENV = "TRUSTMODELS_DATA_DIR"
+#: Environment variable naming the compendium's ``data/`` folder.
+PROJECT_DATA_ENV = "TRUSTMODELS_PROJECT_DATA"
+
+
+def _user_cache() -> Path:
+    import pooch  # its os_cache is platformdirs' user cache folder
+
+    return Path(pooch.os_cache("trustmodels"))
+
+
+def project_data_dir() -> Path:
+    """Return the compendium's ``data/`` folder: ``$TRUSTMODELS_PROJECT_DATA``, else the checkout's.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (it need not exist yet): ``data/`` beside the ``trustmodels`` package in a
+        source checkout.
+
+    Examples
+    --------
+    >>> project_data_dir().name
+    'data'
+    """
+    override = os.environ.get(PROJECT_DATA_ENV)
+    if override:
+        return Path(override).expanduser().absolute()
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def fit_cache_dir() -> Path:
+    """Return the folder of cached posteriors: ``$TRUSTMODELS_FIT_CACHE``, else the user's.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (created on first save): ``~/.cache/trustmodels/fits`` on Linux, shared by
+        every clone and worktree on the machine.
+
+    Examples
+    --------
+    >>> os.environ[FIT_CACHE_ENV] = "/tmp/fits-example"
+    >>> str(fit_cache_dir())
+    '/tmp/fits-example'
+    >>> del os.environ[FIT_CACHE_ENV]
+    """
+    configured = os.environ.get(FIT_CACHE_ENV)
+    if configured:
+        return Path(configured).expanduser().absolute()
+    return _user_cache() / "fits"
+
+
+def download_cache_dir(path=None) -> Path:
+    """Return the folder of downloads: ``path``, else ``$TRUSTMODELS_CACHE_DIR``, else the user's.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        Explicit folder.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (not created here).
+
+    Examples
+    --------
+    >>> download_cache_dir("/tmp/tm-cache").as_posix()
+    '/tmp/tm-cache'
+    """
+    if path is not None:
+        return Path(path)
+    configured = os.environ.get(DOWNLOAD_CACHE_ENV)
+    if configured:
+        return Path(configured).expanduser().absolute()
+    return _user_cache()
+
+
+def offline_data_dir(path=None) -> Path | None:
+    """Return the folder of offline data copies: ``path``, else ``$TRUSTMODELS_DATA_DIR``, or None.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        Explicit folder.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The folder, absolute (a relative setting is read from the current folder), or None when
+        nothing is set (then the data are downloaded).
+
+    Examples
+    --------
+    >>> offline_data_dir("/srv/data").as_posix()
+    '/srv/data'
+    """
+    if path is not None:
+        return Path(path).expanduser().absolute()
+    configured = os.environ.get(OFFLINE_DATA_ENV)
+    return Path(configured).expanduser().absolute() if configured else None
 
 
 def machine_cores() -> int:

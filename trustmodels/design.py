@@ -1,120 +1,524 @@
-"""The design coding shared by the simulator and the models.
+r"""The declared design of a study: its factors, moderators, covariate and vignettes.
 
-A respondent's design is the seller's response (none, apology, denial), the violation type
-(competence, integrity) and the seller's fan count. The fixed effects are coded against the
-reference cell *no response to a competence violation, 10^4 followers*:
+A researcher's vignette survey is described once, by a :class:`StudyDesign`:
 
-``apology``, ``denial``, ``integrity``, ``apology:integrity``, ``denial:integrity``,
-``log_fans_c``, ``apology:log_fans_c``, ``denial:log_fans_c``, ``integrity:log_fans_c``,
-``apology:integrity:log_fans_c``, ``denial:integrity:log_fans_c``
+- **factors**: categorical variables with their levels, the first being the reference
+  (e.g. a scandal reaction ``("silence", "excuse", "justification")``);
+- **moderators**: numeric variables with a transform (``"log10"`` or ``"none"``) and a centre, so
+  that the effects of the factors are read at the centre (:class:`Moderator`);
+- an optional **covariate**: a construct whose z-scored respondent mean enters the model (such
+  as disposition to trust);
+- the **outcomes**: the constructs whose items the model explains;
+- the **vignette** column when every respondent rates several vignettes (long format: one row
+  per answer, with the respondent, the vignette and the item). The factors and moderators may
+  then vary within respondents.
 
-where ``log_fans_c = log10(fan_count) - 4``. There is no intercept column: the item thresholds
-absorb it. The same names are the simulator's true parameters and the models' coefficients, so
-parameter recovery compares like with like.
+The fixed effects are the full factorial of the factors (treatment coding against the reference
+levels) and the moderators: every main effect and every interaction, named like
+``reaction[excuse]``, ``log10(fans)`` and ``reaction[excuse]:reputation[high]``. There is no
+intercept column: the item thresholds of an ordinal model absorb it.
+
+:func:`prepare_design_data` checks that the data can support the declared design (one clear line
+before any sampling: a factor with one level or an unknown level, an empty design cell, a
+moderator without variation, a covariate missing for a respondent, collinear columns, an outcome
+item without answers) and returns the arrays of
+:func:`trustmodels.models.declared.build_design_model`. :func:`simulate_design_survey` draws a
+survey of any declared design from given effects (for recovery on a user's design and for
+planning a study).
 """
 
 from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
-    "FAN_CENTER_LOG10",
-    "RESPONSE_LEVELS",
-    "VIOLATION_LEVELS",
-    "EFFECT_NAMES",
-    "design_matrix",
-    "log_fans_centered",
+    "DesignData",
+    "Moderator",
+    "StudyDesign",
+    "checked_answers",
+    "design_rows",
+    "effect_names",
+    "prepare_design_data",
+    "simulate_design_survey",
 ]
 
-RESPONSE_LEVELS = ("none", "apology", "denial")
-VIOLATION_LEVELS = ("competence", "integrity")
-FAN_CENTER_LOG10 = 4.0
-
-EFFECT_NAMES = (
-    "apology",
-    "denial",
-    "integrity",
-    "apology:integrity",
-    "denial:integrity",
-    "log_fans_c",
-    "apology:log_fans_c",
-    "denial:log_fans_c",
-    "integrity:log_fans_c",
-    "apology:integrity:log_fans_c",
-    "denial:integrity:log_fans_c",
-)
+_REQUIRED = ("respondent", "item", "construct", "response", "n_categories")
 
 
-def log_fans_centered(fan_count) -> np.ndarray:
-    """Return ``log10(fan_count) - 4``, the centered fan count used in every model.
+@dataclass(frozen=True)
+class Moderator:
+    """A numeric moderator: how it is transformed and where it is centred.
 
     Parameters
     ----------
-    fan_count : array_like of int
-        Followers of the seller; must be at least 1.
-
-    Returns
-    -------
-    numpy.ndarray
-        Centered log10 fan count (0 at 10,000 followers).
+    transform : {"none", "log10"}
+        Applied before centring (``log10`` needs positive values).
+    centre : float
+        Subtracted after the transform, in transformed units: the factors' effects are read at
+        this value (e.g. 4 for ``log10`` of a fan count: 10,000 followers).
+    simulate_range : tuple of float
+        Range of the transformed values that :func:`simulate_design_survey` draws from.
 
     Examples
     --------
-    >>> log_fans_centered([100, 10_000, 1_000_000]).tolist()
-    [-2.0, 0.0, 2.0]
+    >>> Moderator("log10", centre=4.0).apply([100, 10_000]).tolist()
+    [-2.0, 0.0]
     """
-    counts = np.asarray(fan_count, dtype=float)
-    if np.any(~np.isfinite(counts)) or np.any(counts < 1):
-        raise ValueError("fan_count must be finite and at least 1 to take its log10")
-    return np.log10(counts) - FAN_CENTER_LOG10
+
+    transform: str = "none"
+    centre: float = 0.0
+    simulate_range: tuple[float, float] = (-1.0, 1.0)
+
+    def __post_init__(self):
+        if self.transform not in ("none", "log10"):
+            raise ValueError(f"unknown transform {self.transform!r}; expected 'none' or 'log10'")
+
+    def apply(self, values) -> np.ndarray:
+        """Return the transformed, centred values."""
+        values = np.asarray(values, dtype=float)
+        if self.transform == "log10":
+            values = np.log10(values)
+        return values - self.centre
+
+    def label(self, name: str) -> str:
+        """Return the name of the moderator's effect (``log10(fans)`` or ``age``)."""
+        return f"log10({name})" if self.transform == "log10" else name
 
 
-def design_matrix(
-    seller_response, violation, fan_count, effects: tuple[str, ...] = EFFECT_NAMES
-) -> pd.DataFrame:
-    """Return the fixed-effects design matrix (one row per respondent, one column per effect).
+@dataclass(frozen=True)
+class StudyDesign:
+    """The declared design of a vignette study (see the module docstring).
 
     Parameters
     ----------
-    seller_response : array_like of str
-        ``"none"``, ``"apology"`` or ``"denial"``.
-    violation : array_like of str
-        ``"competence"`` or ``"integrity"``.
-    fan_count : array_like of int
-        Followers of the seller (at least 1).
-    effects : tuple of str
-        Columns to return, a subset of :data:`EFFECT_NAMES` (default all).
+    factors : mapping of str to sequence of str
+        Column name to levels; the first level is the reference.
+    outcomes : sequence of str
+        Outcome constructs.
+    moderators : mapping of str to Moderator
+        Column name to its transform and centre.
+    covariate : str, optional
+        Construct whose z-scored respondent mean is a covariate.
+    vignette : str, optional
+        Column of the vignette id when respondents rate several vignettes.
+
+    Examples
+    --------
+    >>> design = StudyDesign({"reaction": ["silence", "excuse"], "reputation": ["low", "high"]},
+    ...                      outcomes=["trust"], vignette="vignette")
+    >>> effect_names(design)
+    ('reaction[excuse]', 'reputation[high]', 'reaction[excuse]:reputation[high]')
+    """
+
+    factors: Mapping[str, Sequence[str]]
+    outcomes: Sequence[str]
+    moderators: Mapping[str, Moderator] = field(default_factory=dict)
+    covariate: str | None = None
+    vignette: str | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "factors",
+                           {str(k): tuple(str(v) for v in levels)
+                            for k, levels in dict(self.factors).items()})
+        object.__setattr__(self, "outcomes", tuple(self.outcomes))
+        object.__setattr__(self, "moderators", dict(self.moderators))
+        if not self.outcomes:
+            raise ValueError("a design needs at least one outcome construct")
+        for name, levels in self.factors.items():
+            if len(levels) < 2:
+                raise ValueError(f"factor {name!r} declares {len(levels)} level(s); expected at "
+                                 "least 2 (the first is the reference)")
+            if len(set(levels)) != len(levels):
+                raise ValueError(f"factor {name!r} declares a level twice: {list(levels)}")
+        if not self.factors and not self.moderators:
+            raise ValueError("a design needs at least one factor or moderator")
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The data columns the design uses (factors, then moderators)."""
+        return (*self.factors, *self.moderators)
+
+
+def _terms(design: StudyDesign) -> list[list[tuple[str, np.ndarray | None]]]:
+    """Per design variable, its columns as ``(label, level or None)``."""
+    terms = []
+    for name, levels in design.factors.items():
+        terms.append([(f"{name}[{level}]", level) for level in levels[1:]])
+    for name, moderator in design.moderators.items():
+        terms.append([(moderator.label(name), None)])
+    return terms
+
+
+def effect_names(design: StudyDesign) -> tuple[str, ...]:
+    """Return the names of the fixed effects: every main effect and interaction, in order.
+
+    Parameters
+    ----------
+    design : StudyDesign
+        The design.
+
+    Returns
+    -------
+    tuple of str
+        Main effects first, then two-way, three-way ... interactions.
+    """
+    return tuple(design_rows(pd.DataFrame(columns=list(design.columns)), design).columns)
+
+
+def design_rows(frame: pd.DataFrame, design: StudyDesign) -> pd.DataFrame:
+    """Return the fixed-effects design matrix of the rows of ``frame``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per rating occasion (respondent and vignette) with the design's columns.
+    design : StudyDesign
+        The design.
 
     Returns
     -------
     pandas.DataFrame
-        Float columns named as in :data:`EFFECT_NAMES`.
+        One column per effect (:func:`effect_names`), float.
 
     Examples
     --------
-    >>> X = design_matrix(["apology", "none"], ["integrity", "competence"], [1000, 10_000])
-    >>> X.loc[0, ["apology", "integrity", "apology:integrity", "apology:log_fans_c"]].tolist()
-    [1.0, 1.0, 1.0, -1.0]
-    >>> X.loc[1].abs().sum()
-    np.float64(0.0)
+    >>> design = StudyDesign({"reaction": ["silence", "excuse"]}, outcomes=["trust"],
+    ...                      moderators={"fans": Moderator("log10", centre=4.0)})
+    >>> frame = pd.DataFrame({"reaction": ["silence", "excuse"], "fans": [100, 100_000]})
+    >>> design_rows(frame, design).to_dict("list")
+    {'reaction[excuse]': [0.0, 1.0], 'log10(fans)': [-2.0, 1.0], 'reaction[excuse]:log10(fans)': [-0.0, 1.0]}
+    """  # noqa: E501
+    n = len(frame)
+    single = {}
+    for name, levels in design.factors.items():
+        values = frame[name].astype(str).to_numpy() if n else np.array([], dtype=str)
+        for level in levels[1:]:
+            single[f"{name}[{level}]"] = (values == level).astype(float)
+    for name, moderator in design.moderators.items():
+        single[moderator.label(name)] = moderator.apply(frame[name].to_numpy() if n else [])
+    columns = {}
+    groups = _terms(design)
+    for order in range(1, len(groups) + 1):
+        for subset in itertools.combinations(groups, order):
+            for combination in itertools.product(*subset):
+                label = ":".join(part for part, _ in combination)
+                values = np.ones(n)
+                for part, _ in combination:
+                    values = values * single[part]
+                columns[label] = values
+    return pd.DataFrame(columns, index=frame.index, dtype=float)
+
+
+@dataclass(frozen=True)
+class DesignData:
+    """The arrays of a declared design's model (see :func:`prepare_design_data`).
+
+    Attributes
+    ----------
+    respondents : tuple of str
+        Respondent labels in order of first appearance.
+    occasions : pandas.DataFrame
+        One row per rating occasion (a respondent's vignette) with ``respondent``, ``vignette``
+        and the design columns.
+    occasion_respondent : numpy.ndarray of int
+        Respondent index of each occasion.
+    items, constructs : tuple of str
+        Outcome items and constructs.
+    item_categories : numpy.ndarray of int
+        K of each item.
+    occasion_index, item_index, response : numpy.ndarray of int
+        Per answer.
+    design : pandas.DataFrame
+        Fixed-effects design matrix, one row per occasion.
+    covariate : numpy.ndarray or None
+        The z-scored covariate per respondent.
     """
-    response = pd.Series(np.asarray(seller_response, dtype=object))
-    kind = pd.Series(np.asarray(violation, dtype=object))
-    bad = sorted(set(response) - set(RESPONSE_LEVELS)) + sorted(set(kind) - set(VIOLATION_LEVELS))
-    if bad:
-        raise ValueError(f"unknown design levels {bad}; expected {RESPONSE_LEVELS} and "
-                         f"{VIOLATION_LEVELS}")
-    unknown = sorted(set(effects) - set(EFFECT_NAMES))
+
+    respondents: tuple[str, ...]
+    occasions: pd.DataFrame
+    occasion_respondent: np.ndarray
+    items: tuple[str, ...]
+    constructs: tuple[str, ...]
+    item_categories: np.ndarray
+    occasion_index: np.ndarray
+    item_index: np.ndarray
+    response: np.ndarray
+    design: pd.DataFrame
+    covariate: np.ndarray | None
+
+    @property
+    def n_categories(self) -> np.ndarray:
+        """K of each answer's item."""
+        return self.item_categories[self.item_index]
+
+
+def _collinear(matrix: np.ndarray, names: list[str]) -> list[str]:
+    """Return the names of columns that are linear combinations of earlier ones."""
+    dependent, kept = [], []
+    for j, name in enumerate(names):
+        candidate = matrix[:, [*kept, j]]
+        if np.linalg.matrix_rank(candidate, tol=1e-8 * max(1.0, np.abs(candidate).max())) \
+                < len(kept) + 1:
+            dependent.append(name)
+        else:
+            kept.append(j)
+    return dependent
+
+
+def checked_answers(table: pd.DataFrame) -> np.ndarray:
+    """Return the ``response`` column as integers, or raise if one is not in ``1..n_categories``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Rows of answers with ``response`` and ``n_categories``.
+
+    Returns
+    -------
+    numpy.ndarray of int
+
+    Raises
+    ------
+    ValueError
+        One line naming the first bad row.
+
+    Examples
+    --------
+    >>> checked_answers(pd.DataFrame({"response": [1, 9], "n_categories": [5, 5]}))
+    Traceback (most recent call last):
+    ...
+    ValueError: column 'response' row 1 is 9; expected an integer in 1..5
+    """
+    response = pd.to_numeric(table["response"], errors="coerce").to_numpy(float)
+    n_cat = table["n_categories"].to_numpy(float)
+    bad = ~np.isfinite(response) | (response < 1) | (response > n_cat) | (response % 1 != 0)
+    if bad.any():
+        row = table.index[np.argmax(bad)]
+        raise ValueError(f"column 'response' row {row} is {table['response'].loc[row]}; "
+                         f"expected an integer in 1..{int(n_cat[np.argmax(bad)])}")
+    return response.astype(int)
+
+
+def prepare_design_data(long: pd.DataFrame, design: StudyDesign) -> DesignData:
+    """Check that the data support the declared design and return the model's arrays.
+
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        One row per answer: ``respondent``, ``item``, ``construct``, ``response`` (1..K),
+        ``n_categories`` (K), the design's columns and, for several vignettes per respondent,
+        the vignette column.
+    design : StudyDesign
+        The declared design.
+
+    Returns
+    -------
+    DesignData
+
+    Raises
+    ------
+    ValueError
+        One line naming the problem, before any sampling.
+
+    Examples
+    --------
+    >>> design = StudyDesign({"reaction": ["silence", "excuse"]}, outcomes=["trust"])
+    >>> long = pd.DataFrame({"respondent": ["R1", "R2"], "item": ["t1", "t1"],
+    ...     "construct": ["trust", "trust"], "response": [2, 4], "n_categories": [5, 5],
+    ...     "reaction": ["excuse", "excuse"]})
+    >>> prepare_design_data(long, design)
+    Traceback (most recent call last):
+    ...
+    ValueError: factor 'reaction' has only the level(s) ['excuse'] in the data; its effects are not identified (declared levels: ['silence', 'excuse'])
+    """  # noqa: E501
+    if long is None or len(long) == 0:
+        raise ValueError("the long table is empty; expected one row per observed answer")
+    vignette = [design.vignette] if design.vignette else []
+    missing = [c for c in (*_REQUIRED, *design.columns, *vignette) if c not in long.columns]
+    if missing:
+        raise ValueError(f"the long table lacks the columns {missing} that the design declares "
+                         f"or the models need")
+    constructs_present = set(long["construct"].astype(str))
+    for construct in (*design.outcomes, *([design.covariate] if design.covariate else [])):
+        if construct not in constructs_present:
+            raise ValueError(f"construct {construct!r} has no answers in the table")
+    keys = ["respondent", *vignette]
+    occasions = (long[[*keys, *design.columns]].astype({"respondent": str})
+                 .drop_duplicates(subset=keys).reset_index(drop=True))
+    grouped = long.groupby(keys, sort=False, observed=True)
+    for column in design.columns:
+        varying = grouped[column].nunique(dropna=False)
+        if (varying > 1).any():
+            where = dict(zip(keys, np.atleast_1d(varying.index[varying > 1][0]), strict=True))
+            raise ValueError(f"column {column!r} varies within {where}; expected one value per "
+                             "rating occasion")
+    for name, levels in design.factors.items():
+        values = occasions[name].astype(str)
+        unknown = sorted(set(values) - set(levels))
+        if unknown:
+            raise ValueError(f"factor {name!r} has levels {unknown} that the design does not "
+                             f"declare; expected {list(levels)}")
+        present = [level for level in levels if (values == level).any()]
+        if len(present) < 2:
+            raise ValueError(f"factor {name!r} has only the level(s) {present} in the data; its "
+                             f"effects are not identified (declared levels: {list(levels)})")
+    if len(design.factors) > 1:
+        cells = occasions.groupby([occasions[n].astype(str) for n in design.factors]).size()
+        for cell in itertools.product(*design.factors.values()):
+            if cells.get(cell, 0) == 0:
+                named = ", ".join(f"{n}={v}" for n, v in zip(design.factors, cell, strict=True))
+                raise ValueError(f"the design cell ({named}) has no rating; its interaction is "
+                                 "not identified")
+    for name, moderator in design.moderators.items():
+        values = pd.to_numeric(occasions[name], errors="coerce").to_numpy(float)
+        invalid = ~np.isfinite(values)
+        if moderator.transform == "log10":
+            invalid |= ~(values > 0)
+        if invalid.any():
+            bad = occasions.loc[invalid, "respondent"]
+            raise ValueError(f"moderator {name!r} is missing or invalid for respondent "
+                             f"{bad.iloc[0]!r}; expected a number"
+                             + (" > 0 (log10)" if moderator.transform == "log10" else ""))
+        if np.ptp(values) == 0:
+            raise ValueError(f"moderator {name!r} does not vary (always {values[0]:g}); drop it "
+                             "from the design")
+
+    respondents = tuple(dict.fromkeys(occasions["respondent"]))
+    respondent_pos = pd.Series(np.arange(len(respondents)), index=respondents)
+    x = design_rows(occasions, design)
+    augmented = np.column_stack([np.ones(len(x)), x.to_numpy()])
+    dependent = _collinear(augmented, ["(intercept)", *x.columns])
+    if dependent:
+        raise ValueError(f"the design columns {dependent} are collinear with earlier ones (or "
+                         "constant); the data cannot tell their effects apart")
+
+    table = long[long["construct"].astype(str).isin(design.outcomes)]
+    items = tuple(dict.fromkeys(table["item"].astype(str)))
+    per_item = table.groupby(table["item"].astype(str), sort=False)
+    item_categories = per_item["n_categories"].first().reindex(items).to_numpy(int)
+    response = checked_answers(table)
+    occasion_pos = pd.Series(np.arange(len(occasions)),
+                             index=pd.MultiIndex.from_frame(occasions[keys].astype(str))
+                             if vignette else occasions["respondent"].astype(str))
+    lookup = (pd.MultiIndex.from_frame(table[keys].astype(str)) if vignette
+              else table["respondent"].astype(str))
+    covariate = None
+    if design.covariate:
+        ctable = long[long["construct"].astype(str) == design.covariate]
+        means = (pd.to_numeric(ctable["response"]).groupby(ctable["respondent"].astype(str))
+                 .mean().reindex(list(respondents)))
+        if means.isna().any():
+            who = means.index[means.isna()][:3].tolist()
+            raise ValueError(f"respondents {who} answered no {design.covariate!r} item; the "
+                             "covariate must be known for every respondent")
+        if not means.std(ddof=0) > 0:
+            raise ValueError(f"the covariate {design.covariate!r} does not vary across "
+                             "respondents")
+        covariate = ((means - means.mean()) / means.std(ddof=0)).to_numpy(float)
+    return DesignData(
+        respondents=respondents,
+        occasions=occasions,
+        occasion_respondent=respondent_pos.loc[occasions["respondent"]].to_numpy(int),
+        items=items,
+        constructs=tuple(c for c in design.outcomes),
+        item_categories=item_categories,
+        occasion_index=occasion_pos.loc[lookup].to_numpy(int),
+        item_index=pd.Series(np.arange(len(items)), index=items)
+        .loc[table["item"].astype(str)].to_numpy(int),
+        response=response.astype(int),
+        design=x,
+        covariate=covariate,
+    )
+
+
+def simulate_design_survey(design: StudyDesign, effects: Mapping[str, float], *,
+                           n_respondents: int, items: Mapping[str, Sequence[str]],
+                           n_categories: int = 5, vignettes: int = 1, discrimination: float = 1.5,
+                           seed: int = 0) -> pd.DataFrame:
+    """Draw a SIMULATED survey (long table) of a declared design from known effects.
+
+    Every respondent rates ``vignettes`` vignettes; each vignette's factor levels are a random
+    design cell (balanced over respondents and vignettes) and its moderators uniform over their
+    ``simulate_range``. Latent trust of a rating is the design row times the effects plus a
+    standard-normal respondent term; each item answers through a cumulative logit with the
+    same discrimination and evenly spaced thresholds.
+
+    Parameters
+    ----------
+    design : StudyDesign
+        The design (no covariate: simulated surveys have none).
+    effects : mapping of str to float
+        True value of each effect of :func:`effect_names` (missing ones are 0).
+    n_respondents : int
+        Respondents.
+    items : mapping of str to sequence of str
+        Items of each outcome construct.
+    n_categories : int
+        Answer categories of every item.
+    vignettes : int
+        Vignettes per respondent (more than 1 needs ``design.vignette``).
+    discrimination : float
+        Item discrimination.
+    seed : int
+        Random seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per answer, as :func:`prepare_design_data` expects.
+
+    Examples
+    --------
+    >>> design = StudyDesign({"reaction": ["silence", "excuse"]}, outcomes=["trust"],
+    ...                      vignette="vignette")
+    >>> long = simulate_design_survey(design, {"reaction[excuse]": 0.5}, n_respondents=4,
+    ...                               items={"trust": ["t1", "t2"]}, vignettes=3)
+    >>> len(long), sorted(long["response"].unique().tolist())[0] >= 1
+    (24, True)
+    """
+    if vignettes > 1 and not design.vignette:
+        raise ValueError("several vignettes per respondent need a vignette column in the design")
+    if design.covariate:
+        raise ValueError("simulate_design_survey draws no covariate; declare the design without")
+    unknown = sorted(set(effects) - set(effect_names(design)))
     if unknown:
-        raise ValueError(f"unknown effects {unknown}; expected a subset of {EFFECT_NAMES}")
-    columns = {
-        "apology": (response == "apology").to_numpy(float),
-        "denial": (response == "denial").to_numpy(float),
-        "integrity": (kind == "integrity").to_numpy(float),
-        "log_fans_c": log_fans_centered(fan_count),
-    }
-    for name in EFFECT_NAMES:
-        if name not in columns:
-            columns[name] = np.prod([columns[part] for part in name.split(":")], axis=0)
-    return pd.DataFrame({name: columns[name] for name in effects})
+        raise ValueError(f"effects {unknown} are not effects of the design; expected some of "
+                         f"{list(effect_names(design))}")
+    rng = np.random.default_rng(seed)
+    cells = list(itertools.product(*design.factors.values())) or [()]
+    n_occasions = n_respondents * vignettes
+    order = np.resize(rng.permutation(len(cells)), n_occasions)
+    rng.shuffle(order)
+    occasions = pd.DataFrame({"respondent": np.repeat([f"R{i + 1:04d}" for i in
+                                                       range(n_respondents)], vignettes)})
+    if design.vignette:
+        occasions[design.vignette] = np.tile([f"V{v + 1}" for v in range(vignettes)],
+                                             n_respondents)
+    for j, name in enumerate(design.factors):
+        occasions[name] = [cells[k][j] for k in order]
+    for name, moderator in design.moderators.items():
+        low, high = moderator.simulate_range
+        transformed = rng.uniform(low, high, n_occasions) + moderator.centre
+        occasions[name] = 10 ** transformed if moderator.transform == "log10" else transformed
+    x = design_rows(occasions, design)
+    beta = np.array([effects.get(name, 0.0) for name in x.columns])
+    person = rng.normal(size=n_respondents)
+    theta = x.to_numpy() @ beta + np.repeat(person, vignettes)
+    thresholds = np.linspace(-2.0, 2.0, n_categories - 1)
+    rows = []
+    for construct, names in items.items():
+        for item in names:
+            latent = discrimination * theta + rng.logistic(size=n_occasions)
+            answers = 1 + (latent[:, None] > thresholds[None, :]).sum(axis=1)
+            block = occasions.copy()
+            block["item"], block["construct"] = item, construct
+            block["response"], block["n_categories"] = answers, n_categories
+            rows.append(block)
+    long = pd.concat(rows, ignore_index=True)
+    order_keys = ["respondent", *([design.vignette] if design.vignette else [])]
+    return long.sort_values(order_keys, kind="stable").reset_index(drop=True)

@@ -14,8 +14,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from trustmodels.design import EFFECT_NAMES, RESPONSE_LEVELS, VIOLATION_LEVELS, design_matrix
-from trustmodels.studydesign import checked_answers
+from trustmodels.datasets.simulated_design import (
+    EFFECT_NAMES,
+    RESPONSE_LEVELS,
+    VIOLATION_LEVELS,
+    design_matrix,
+)
+from trustmodels.design import checked_answers
 
 __all__ = [
     "DEFAULT_OUTCOMES",
@@ -160,7 +165,7 @@ def prepare_ordinal_data(
         Construct averaged per respondent (then z-scored) into the disposition covariate; None
         leaves the covariate out.
     effects : tuple of str
-        Fixed effects (subset of :data:`trustmodels.design.EFFECT_NAMES`).
+        Fixed effects (subset of :data:`trustmodels.datasets.simulated_design.EFFECT_NAMES`).
 
     Returns
     -------

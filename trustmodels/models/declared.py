@@ -1,7 +1,7 @@
-r"""The multilevel ordinal model of any declared design (:mod:`trustmodels.studydesign`).
+r"""The multilevel ordinal model of any declared design (:mod:`trustmodels.design`).
 
 For rating occasion :math:`o` (a respondent :math:`i(o)` rating one vignette) with design row
-:math:`X_o` (:func:`trustmodels.studydesign.design_rows`), optional z-scored covariate
+:math:`X_o` (:func:`trustmodels.design.design_rows`), optional z-scored covariate
 :math:`d_i`, and item :math:`j` with :math:`K_j` ordered categories:
 
 .. math::
@@ -29,10 +29,10 @@ import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 
+from trustmodels.design import StudyDesign, prepare_design_data
 from trustmodels.models.likelihood import LINKS
 from trustmodels.models.ordinal import ordinal_answers, threshold_matrix
 from trustmodels.models.priors import OrdinalPriors
-from trustmodels.studydesign import StudyDesign, prepare_design_data
 
 __all__ = ["build_design_model"]
 
@@ -44,7 +44,7 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
     Parameters
     ----------
     long : pandas.DataFrame
-        One row per answer (see :func:`trustmodels.studydesign.prepare_design_data`).
+        One row per answer (see :func:`trustmodels.design.prepare_design_data`).
     design : StudyDesign
         The declared design.
     priors : OrdinalPriors, optional
@@ -67,7 +67,7 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
 
     Examples
     --------
-    >>> from trustmodels.studydesign import simulate_design_survey
+    >>> from trustmodels.design import simulate_design_survey
     >>> design = StudyDesign({"reaction": ["silence", "excuse"]}, outcomes=["trust"],
     ...                      vignette="vignette")
     >>> long = simulate_design_survey(design, {"reaction[excuse]": 0.5}, n_respondents=20,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 
-from trustmodels.design import EFFECT_NAMES
+from trustmodels.datasets.simulated_design import EFFECT_NAMES
 from trustmodels.models.data import prepare_ordinal_data
 from trustmodels.models.likelihood import LINKS
 from trustmodels.models.ordinal import ordinal_answers, threshold_matrix
@@ -112,7 +112,7 @@ def build_fixed_model(
     link : {"logit", "probit"}
         Link function.
     effects : tuple of str
-        Fixed effects (columns of :func:`trustmodels.design.design_matrix`).
+        Fixed effects (columns of :func:`trustmodels.datasets.simulated_design.design_matrix`).
 
     Returns
     -------

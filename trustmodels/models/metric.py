@@ -53,7 +53,7 @@ import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 
-from trustmodels.design import EFFECT_NAMES
+from trustmodels.datasets.simulated_design import EFFECT_NAMES
 from trustmodels.models.data import DEFAULT_OUTCOMES, DISPOSITION_CONSTRUCT, prepare_ordinal_data
 from trustmodels.models.ordinal import design_columns, ordinal_answers, projected_respondent_terms
 from trustmodels.models.priors import MetricPriors

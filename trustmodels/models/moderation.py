@@ -45,7 +45,7 @@ import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 
-from trustmodels.design import (
+from trustmodels.datasets.simulated_design import (
     EFFECT_NAMES,
     FAN_CENTER_LOG10,
     RESPONSE_LEVELS,
@@ -273,9 +273,9 @@ def build_moderation_model(
 
     Examples
     --------
-    >>> from trustmodels.simulate import simulate_main_model
-    >>> from trustmodels.codebook import Codebook
-    >>> from trustmodels.survey import survey_from_frame
+    >>> from trustmodels.simulation.simulate import simulate_main_model
+    >>> from trustmodels.survey.codebook import Codebook
+    >>> from trustmodels.survey.table import survey_from_frame
     >>> sim = simulate_main_model(n_per_cell=3, seed=1)
     >>> long = survey_from_frame(sim.wide, Codebook.from_dict(sim.codebook)).long
     >>> model = build_moderation_model(long)
@@ -437,7 +437,8 @@ def true_contrast(effects: dict, first: str, second: str, violation: str,
     Parameters
     ----------
     effects : dict of str to float
-        Effects keyed by :data:`trustmodels.design.EFFECT_NAMES` (e.g. the simulator's truth).
+        Effects keyed by :data:`trustmodels.datasets.simulated_design.EFFECT_NAMES` (e.g. the
+        simulator's truth).
     first, second : str
         Seller responses; the contrast is first minus second.
     violation : str

@@ -1,7 +1,8 @@
 r"""The main model: a multilevel cumulative-link (graded response) model of the trust items.
 
 For respondent :math:`i` with design row :math:`X_i` (the effects of
-:data:`trustmodels.design.EFFECT_NAMES`), z-scored disposition to trust :math:`d_i`, and item
+:data:`trustmodels.datasets.simulated_design.EFFECT_NAMES`), z-scored disposition to trust
+:math:`d_i`, and item
 :math:`j` with :math:`K_j` ordered categories:
 
 .. math::
@@ -35,7 +36,7 @@ import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 
-from trustmodels.design import EFFECT_NAMES
+from trustmodels.datasets.simulated_design import EFFECT_NAMES
 from trustmodels.models.cutpoints import ordered_cutpoints
 from trustmodels.models.data import (
     DEFAULT_OUTCOMES,

@@ -255,7 +255,8 @@ def sem_data(long: pd.DataFrame, latents: Sequence[str] = LATENTS) -> SEMData:
     ----------
     long : pandas.DataFrame
         One row per observed answer with columns ``respondent``, ``item``, ``construct``,
-        ``response`` (1..K) and ``n_categories`` (``Survey.long`` of :mod:`trustmodels.survey`).
+        ``response`` (1..K) and ``n_categories`` (``Survey.long`` of
+        :mod:`trustmodels.survey.table`).
     latents : sequence of str
         Constructs to model, in causal order; every one must have items in ``long``.
 
@@ -436,7 +437,7 @@ def build_sem(
         and ``effects_std`` (dim ``effect``). ``model.trustmodels_spec["derived"]`` names the
         Deterministics the convergence gate checks besides the free variables (the
         standardized thresholds, paths and effects; see
-        :func:`trustmodels.sampling.gated_variables`).
+        :func:`trustmodels.inference.sampling.gated_variables`).
 
     Raises
     ------

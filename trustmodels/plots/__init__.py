@@ -1,1 +1,1 @@
-"""Figures of the book: one function per figure, one visual style (:mod:`.style`)."""
+"""Figures and tables for readers: one function per figure, one visual style (:mod:`.style`)."""

@@ -1,6 +1,6 @@
 """Figures of the classical chapter: means by condition, trust against fans, OLS floodlight.
 
-All three treat the 1-7 answers as metric scale means (see :mod:`trustmodels.classical`).
+All three treat the 1-7 answers as metric scale means (see :mod:`trustmodels.analysis.classical`).
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import pandas as pd
 from scipy import stats
 from statsmodels.nonparametric.smoothers_lowess import lowess
 
-from trustmodels.classical import (
+from trustmodels.analysis.classical import (
     TRUST_CONSTRUCTS,
     johnson_neyman,
     simple_effect_curve,
     survey_scores,
 )
-from trustmodels.design import RESPONSE_LEVELS, VIOLATION_LEVELS
+from trustmodels.datasets.simulated_design import RESPONSE_LEVELS, VIOLATION_LEVELS
 from trustmodels.plots.likert import SIMULATED_LABEL
 from trustmodels.plots.style import (
     CONDITION_COLORS,
@@ -54,7 +54,7 @@ def plot_construct_means(survey, constructs: Sequence[str] | None = None, *, lev
 
     Parameters
     ----------
-    survey : trustmodels.survey.Survey
+    survey : trustmodels.survey.table.Survey
         A loaded survey with the design ``seller_response`` x ``violation``.
     constructs : sequence of str, optional
         Constructs (or ``"trust"``, the composite) shown, one panel each; default the trust
@@ -69,7 +69,7 @@ def plot_construct_means(survey, constructs: Sequence[str] | None = None, *, lev
 
     Examples
     --------
-    >>> from trustmodels.survey import load_simulated_survey
+    >>> from trustmodels.datasets.simulated import load_simulated_survey
     >>> fig = plot_construct_means(load_simulated_survey())
     >>> [ax.get_title() for ax in fig.axes]
     ['competence', 'benevolence', 'integrity', 'intention']
@@ -114,7 +114,7 @@ def plot_trust_vs_fans(survey, score: str = "trust", *, frac: float = 0.6):
 
     Parameters
     ----------
-    survey : trustmodels.survey.Survey
+    survey : trustmodels.survey.table.Survey
         A loaded survey with ``seller_response``, ``violation`` and ``fan_count`` (>= 1).
     score : str
         The score on the vertical axis (``"trust"``, the 11-item mean, or a construct).
@@ -129,7 +129,7 @@ def plot_trust_vs_fans(survey, score: str = "trust", *, frac: float = 0.6):
 
     Examples
     --------
-    >>> from trustmodels.survey import load_simulated_survey
+    >>> from trustmodels.datasets.simulated import load_simulated_survey
     >>> fig = plot_trust_vs_fans(load_simulated_survey())
     >>> [len(ax.lines) for ax in fig.axes]
     [3, 3]
@@ -178,7 +178,7 @@ def plot_floodlight_ols(fit, *, simulated: bool, response: str = "apology",
     Parameters
     ----------
     fit : statsmodels results
-        Output of :func:`trustmodels.classical.moderated_regression`.
+        Output of :func:`trustmodels.analysis.classical.moderated_regression`.
     simulated : bool
         Whether the data are simulated (adds the label to the title); required so that no
         figure of simulated data goes out unlabelled.
@@ -196,8 +196,8 @@ def plot_floodlight_ols(fit, *, simulated: bool, response: str = "apology",
 
     Examples
     --------
-    >>> from trustmodels.survey import load_simulated_survey
-    >>> from trustmodels.classical import moderated_regression, survey_scores
+    >>> from trustmodels.datasets.simulated import load_simulated_survey
+    >>> from trustmodels.analysis.classical import moderated_regression, survey_scores
     >>> fit = moderated_regression(survey_scores(load_simulated_survey()))
     >>> fig = plot_floodlight_ols(fit, simulated=True)
     >>> fig.texts[0].get_text().endswith("(SIMULATED DATA)")

@@ -1,7 +1,8 @@
 """Figures of the model results: contrasts with their ROPE, predictive checks, fan-count ribbons.
 
-Each function draws one figure from a tidy table of :mod:`trustmodels.effects` or
-:mod:`trustmodels.checks` in the compendium's style (:mod:`trustmodels.plots.style`) and returns
+Each function draws one figure from a tidy table of :mod:`trustmodels.analysis.effects` or
+:mod:`trustmodels.analysis.checks` in the compendium's style (:mod:`trustmodels.plots.style`) and
+returns
 the matplotlib figure.
 """
 
@@ -22,8 +23,8 @@ def plot_contrast_forest(table: pd.DataFrame, *, title: str | None = None):
     Parameters
     ----------
     table : pandas.DataFrame
-        Output of :func:`trustmodels.effects.latent_contrasts` or
-        :func:`~trustmodels.effects.response_contrasts`.
+        Output of :func:`trustmodels.analysis.effects.latent_contrasts` or
+        :func:`~trustmodels.analysis.effects.response_contrasts`.
     title : str, optional
         Figure title.
 
@@ -72,7 +73,7 @@ def plot_ppc_categories(counts: pd.DataFrame, *, title: str | None = None):
     Parameters
     ----------
     counts : pandas.DataFrame
-        Output of :func:`trustmodels.checks.category_counts` (one panel per item).
+        Output of :func:`trustmodels.analysis.checks.category_counts` (one panel per item).
     title : str, optional
         Figure title.
 
@@ -113,7 +114,7 @@ def plot_contrasts_across_fans(table: pd.DataFrame, *, contrast: str = "apology 
     Parameters
     ----------
     table : pandas.DataFrame
-        Output of :func:`trustmodels.effects.contrasts_across_fans`.
+        Output of :func:`trustmodels.analysis.effects.contrasts_across_fans`.
     contrast : str
         Which contrast to draw.
     title : str, optional

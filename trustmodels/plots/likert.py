@@ -159,7 +159,7 @@ def plot_likert_by_condition(
 
     Parameters
     ----------
-    survey : trustmodels.survey.Survey
+    survey : trustmodels.survey.table.Survey
         A loaded survey (its ``long`` table and ``codebook`` are used).
     constructs : sequence of str, optional
         Constructs whose items are shown (default the trust beliefs competence, benevolence
@@ -178,7 +178,7 @@ def plot_likert_by_condition(
 
     Examples
     --------
-    >>> from trustmodels.survey import _demo_codebook, _demo_frame, survey_from_frame
+    >>> from trustmodels.survey.table import _demo_codebook, _demo_frame, survey_from_frame
     >>> survey = survey_from_frame(_demo_frame(), _demo_codebook())
     >>> fig = plot_likert_by_condition(survey)
     >>> len(fig.axes[0].patches)  # 2 items x 2 groups x 5 categories

@@ -27,7 +27,7 @@ def plot_category_counts(table: pd.DataFrame, *, simulated: bool, labels=None,
     Parameters
     ----------
     table : pandas.DataFrame
-        Rows of :func:`trustmodels.checks.category_counts` (``item == "all"``); tables of
+        Rows of :func:`trustmodels.analysis.checks.category_counts` (``item == "all"``); tables of
         several ``group`` values (prior and posterior predictive) are drawn side by side.
     simulated : bool
         Whether the data are simulated (said in the title).
@@ -89,9 +89,10 @@ def plot_contrasts_vs_truth(table: pd.DataFrame, *, simulated: bool, xlabel: str
     Parameters
     ----------
     table : pandas.DataFrame
-        Rows of :func:`trustmodels.effects.latent_contrasts` or
-        :func:`~trustmodels.effects.response_contrasts` at one fan count, optionally joined
-        with the truth by :func:`trustmodels.recovery.compare_with_truth` (column ``truth``).
+        Rows of :func:`trustmodels.analysis.effects.latent_contrasts` or
+        :func:`~trustmodels.analysis.effects.response_contrasts` at one fan count, optionally joined
+        with the truth by :func:`trustmodels.simulation.recovery.compare_with_truth` (column
+        ``truth``).
         Several constructs are drawn as offset rows.
     simulated : bool
         Whether the data are simulated (said in the title).

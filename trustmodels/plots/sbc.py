@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from trustmodels.plots.style import SEQUENCE, style
-from trustmodels.sbc import ecdf_bands, rank_uniformity
+from trustmodels.simulation.sbc import ecdf_bands, rank_uniformity
 
 __all__ = ["plot_sbc_ecdf"]
 
@@ -34,7 +34,7 @@ def plot_sbc_ecdf(ranks: pd.DataFrame, max_rank: int, *, prob: float = 0.95, n_c
     n_columns : int
         Panels per row.
     n_points : int, optional
-        Grid points of the ECDF (see :func:`trustmodels.sbc.ecdf_bands`).
+        Grid points of the ECDF (see :func:`trustmodels.simulation.sbc.ecdf_bands`).
     title : str, optional
         Figure title (SBC data are always simulated, and the default says so); ``None`` for
         none.

@@ -59,7 +59,8 @@ class FitDiagnosticsError(RuntimeError):
         Name of the fit.
     criteria : iterable of str
         The failed criteria (from :data:`CRITERIA`), for code that reacts to some of them (e.g.
-        :func:`trustmodels.sampling.fit` draws longer chains after an R-hat or ESS failure).
+        :func:`trustmodels.inference.sampling.fit` draws longer chains after an R-hat or ESS
+        failure).
 
     Examples
     --------

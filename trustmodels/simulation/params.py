@@ -1,9 +1,9 @@
 """True parameters of the simulated vignette survey and where their values come from.
 
-The generator in :mod:`trustmodels.simulate` reads everything it needs from a
+The generator in :mod:`trustmodels.simulation.simulate` reads everything it needs from a
 :class:`SimulationParameters`. The defaults are set here, once, as literals: the size of the
 seller-response effects was calibrated to a published effect size with
-:func:`trustmodels.simulate.calibrate_response_scale` and the result is recorded in
+:func:`trustmodels.simulation.simulate.calibrate_response_scale` and the result is recorded in
 :data:`CALIBRATED_RESPONSE_SCALE` (it is not recomputed at import). Every other default is an
 assumption, listed with its basis in :data:`ASSUMPTIONS` and copied into the truth file.
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from trustmodels.design import EFFECT_NAMES
+from trustmodels.datasets.simulated_design import EFFECT_NAMES
 
 __all__ = [
     "ASSUMPTIONS",
@@ -90,7 +90,7 @@ CALIBRATION_TARGET: dict[str, object] = {
     ),
 }
 
-#: Result of :func:`trustmodels.simulate.calibrate_response_scale` with its defaults
+#: Result of :func:`trustmodels.simulation.simulate.calibrate_response_scale` with its defaults
 #: (target 0.44, :data:`CALIBRATION_N_PER_CELL` respondents per cell, :data:`CALIBRATION_SEED`).
 CALIBRATED_RESPONSE_SCALE = 0.5493
 #: The d that the calibrated scale gives in the calibration simulation.
@@ -134,7 +134,8 @@ def default_effects(response_scale: float = CALIBRATED_RESPONSE_SCALE) -> dict[s
     Returns
     -------
     dict of str to float
-        One value per design effect, in the order of :data:`trustmodels.design.EFFECT_NAMES`,
+        One value per design effect, in the order of
+        :data:`trustmodels.datasets.simulated_design.EFFECT_NAMES`,
         rounded to 6 decimals.
 
     Examples
@@ -211,7 +212,8 @@ class SimulationParameters:
     Parameters
     ----------
     effects : dict of str to float
-        Design effects on latent trust, keyed by :data:`trustmodels.design.EFFECT_NAMES`
+        Design effects on latent trust, keyed by
+        :data:`trustmodels.datasets.simulated_design.EFFECT_NAMES`
         (latent-SD units: the individual variation ``u`` has SD 1).
     disposition_effect : float
         Effect of the latent disposition to trust (standard normal) on latent trust.

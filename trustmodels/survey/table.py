@@ -1,10 +1,10 @@
 """Loading a validated survey: the wide table, the tidy long table and construct scores.
 
 :func:`load_survey` is the only way analyses read survey data: it parses the codebook, checks
-the file with :func:`trustmodels.validation.validate_survey` (all problems at once, raised as one
-:class:`~trustmodels.validation.SurveyValidationError`) and returns a :class:`Survey`.
-:func:`load_simulated_survey` does the same for the compendium's simulated data after checking
-their SHA-256 manifest.
+the file with :func:`trustmodels.survey.validation.validate_survey` (all problems at once, raised
+as one :class:`~trustmodels.survey.validation.SurveyValidationError`) and returns a
+:class:`Survey`. Nothing here knows a particular study: the compendium's own data sets are
+loaded by :mod:`trustmodels.datasets`.
 """
 
 from __future__ import annotations
@@ -18,21 +18,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trustmodels.codebook import Codebook, CodebookError
-from trustmodels.manifest import ManifestError, project_data_dir, verify_manifest
-from trustmodels.validation import SurveyValidationError, validate_frame, validate_survey
+from trustmodels.survey.codebook import Codebook, CodebookError
+from trustmodels.survey.validation import SurveyValidationError, validate_frame, validate_survey
 
 __all__ = [
-    "SIMULATED_CODEBOOK",
     "Survey",
     "construct_scores",
-    "load_simulated_survey",
     "load_survey",
     "survey_from_frame",
 ]
 
 #: The simulated survey's codebook, relative to the data folder.
-SIMULATED_CODEBOOK = "datapackage.json"
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,7 +40,7 @@ class Survey:
     wide : pandas.DataFrame
         One row per respondent, the codebook's columns in codebook order (``Int64`` integers,
         ``Categorical`` factors with the codebook's level order, ``str`` text; missing = NA).
-    codebook : trustmodels.codebook.Codebook
+    codebook : trustmodels.survey.codebook.Codebook
         The codebook the data were validated against.
     source : str
         Where the data came from (file name), shown in messages.
@@ -171,7 +167,7 @@ def survey_from_frame(frame: pd.DataFrame, codebook: Codebook, source: str = "da
     ----------
     frame : pandas.DataFrame
         One row per respondent, columns named as in the codebook.
-    codebook : trustmodels.codebook.Codebook
+    codebook : trustmodels.survey.codebook.Codebook
         Its codebook.
     source : str
         Name used in problem lines.
@@ -182,7 +178,7 @@ def survey_from_frame(frame: pd.DataFrame, codebook: Codebook, source: str = "da
 
     Raises
     ------
-    trustmodels.validation.SurveyValidationError
+    trustmodels.survey.validation.SurveyValidationError
         With one line per problem (rows numbered as if the table were a CSV file).
 
     Examples
@@ -191,7 +187,7 @@ def survey_from_frame(frame: pd.DataFrame, codebook: Codebook, source: str = "da
     >>> survey_from_frame(bad, _demo_codebook(), "sim")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    trustmodels.validation.SurveyValidationError: sim: row 3 (respondent R2), column 'q1':
+    trustmodels.survey.validation.SurveyValidationError: sim: row 3 (respondent R2), column 'q1':
         "9" is not an answer category; expected one of 1, 2, 3, 4, 5
     """
     text = {}
@@ -214,7 +210,7 @@ def load_survey(csv_path, codebook_path, resource: str | None = None) -> Survey:
     ----------
     csv_path : str or pathlib.Path or None
         The survey file. ``None`` uses the resource's ``path`` in the codebook.
-    codebook_path : str or pathlib.Path or trustmodels.codebook.Codebook
+    codebook_path : str or pathlib.Path or trustmodels.survey.codebook.Codebook
         The ``datapackage.json`` codebook (or an already parsed codebook).
     resource : str, optional
         Resource name when the codebook describes several files.
@@ -225,9 +221,9 @@ def load_survey(csv_path, codebook_path, resource: str | None = None) -> Survey:
 
     Raises
     ------
-    trustmodels.codebook.CodebookError
+    trustmodels.survey.codebook.CodebookError
         When the codebook is unreadable or inconsistent.
-    trustmodels.validation.SurveyValidationError
+    trustmodels.survey.validation.SurveyValidationError
         When the data have problems; ``str()`` lists all of them, one per line.
 
     Examples
@@ -251,51 +247,6 @@ def load_survey(csv_path, codebook_path, resource: str | None = None) -> Survey:
     if problems:
         raise SurveyValidationError(problems)
     return Survey(wide=typed, codebook=codebook, source=Path(csv_path).name)
-
-
-def load_simulated_survey(data_dir=None, verify: bool = True) -> Survey:
-    """Load the compendium's SIMULATED survey after checking its checksums.
-
-    Reads ``datapackage.json`` in the data folder and the CSV file its resource names
-    (``raw/trust_repair_simulated.csv``), after :func:`trustmodels.manifest.verify_manifest`
-    has checked every file listed in ``raw/SHA256SUMS``. Nothing is written.
-
-    Parameters
-    ----------
-    data_dir : str or pathlib.Path, optional
-        The data folder; default :func:`trustmodels.manifest.project_data_dir`
-        (``$TRUSTMODELS_PROJECT_DATA`` or ``data/`` of the repository).
-    verify : bool
-        Check the manifest first (keep True in analyses).
-
-    Returns
-    -------
-    Survey
-
-    Raises
-    ------
-    trustmodels.manifest.ManifestError
-        When a raw file is missing, changed, or the data file is not listed in the manifest.
-    """
-    folder = Path(data_dir) if data_dir is not None else project_data_dir()
-    codebook_path = folder / SIMULATED_CODEBOOK
-    if not codebook_path.is_file():
-        raise FileNotFoundError(f"{codebook_path}: not found; generate the simulated data with "
-                                "`trustmodels simulate` (see data/README)")
-    codebook = Codebook.from_file(codebook_path)
-    if codebook.data_path is None:
-        raise CodebookError(f"{codebook_path}: the resource has no \"path\"")
-    if verify:
-        raw = folder / "raw"
-        listed = verify_manifest(raw)
-        try:
-            relative = codebook.data_path.resolve().relative_to(raw.resolve()).as_posix()
-        except ValueError:
-            relative = None
-        if relative not in listed:
-            raise ManifestError(f"{codebook.data_path.name}: not listed in {raw / 'SHA256SUMS'}; "
-                                "expected every raw data file to have a checksum")
-    return load_survey(None, codebook)
 
 
 def construct_scores(survey: Survey, constructs: Sequence[str] | None = None,

@@ -2,9 +2,11 @@ r"""Side-by-side helpers for the model-checks chapter: metric contrasts and the 
 
 * :func:`metric_contrasts` summarizes the response contrasts of a fit of the metric model
   (:func:`trustmodels.models.metric.build_metric_model`) in rating points, with the same
-  columns as :func:`trustmodels.effects.latent_contrasts`, so that the metric and the ordinal
+  columns as :func:`trustmodels.analysis.effects.latent_contrasts`, so that the metric and the
+  ordinal
   model can be put next to each other and next to the truth
-  (:func:`trustmodels.recovery.true_response_contrasts` with ``scale="expected"``). For the
+  (:func:`trustmodels.simulation.recovery.true_response_contrasts` with ``scale="expected"``). For
+  the
   normal metric model the contrast :math:`(x_a - x_b)\beta` *is* the difference in expected
   rating; for the discretized metric model it is the difference in the mean of the latent
   normal, which equals the difference in expected rating only away from the scale ends.
@@ -12,7 +14,8 @@ r"""Side-by-side helpers for the model-checks chapter: metric contrasts and the 
   fit whose model stores no item index (the discretized metric model), taking the item index
   from a fit of the same answers (the ordinal model).
 * :func:`add_log_prior` adds the pointwise log-prior of every free variable to an existing fit,
-  so that power-scaling sensitivity (:func:`trustmodels.checks.prior_sensitivity`) can reuse a
+  so that power-scaling sensitivity (:func:`trustmodels.analysis.checks.prior_sensitivity`) can
+  reuse a
   cached fit instead of sampling again (``fit(..., log_prior=True)`` has a different cache key).
 """
 
@@ -23,15 +26,15 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
-from trustmodels.checks import category_counts
-from trustmodels.design import VIOLATION_LEVELS, design_matrix
-from trustmodels.effects import (
+from trustmodels.analysis.checks import category_counts
+from trustmodels.analysis.effects import (
     CONTRASTS,
     DEFAULT_HDI_PROB,
     DEFAULT_ROPES,
     _spec,
     summarize_draws,
 )
+from trustmodels.datasets.simulated_design import VIOLATION_LEVELS, design_matrix
 
 __all__ = ["add_log_prior", "category_counts_by_item", "metric_contrasts"]
 
@@ -59,7 +62,7 @@ def metric_contrasts(idata, *, fan_counts=(10_000,), contrasts=CONTRASTS,
     -------
     pandas.DataFrame
         One row per violation x fan count x contrast with the columns of
-        :func:`trustmodels.effects.summarize_draws` plus ``scale`` (``"rating"``),
+        :func:`trustmodels.analysis.effects.summarize_draws` plus ``scale`` (``"rating"``),
         ``construct`` (``"all"``), ``violation``, ``fan_count``, ``log10_fans``, ``contrast``.
 
     Raises
@@ -72,7 +75,7 @@ def metric_contrasts(idata, *, fan_counts=(10_000,), contrasts=CONTRASTS,
     >>> import json
     >>> import numpy as np
     >>> import xarray as xr
-    >>> from trustmodels.design import EFFECT_NAMES
+    >>> from trustmodels.datasets.simulated_design import EFFECT_NAMES
     >>> beta = np.zeros((1, 400, len(EFFECT_NAMES)))
     >>> beta[..., EFFECT_NAMES.index("apology")] = np.random.default_rng(0).normal(0.5, 0.1, 400)
     >>> tree = xr.DataTree.from_dict({"posterior": xr.Dataset(
@@ -149,12 +152,13 @@ def category_counts_by_item(idata, reference, **kwargs) -> pd.DataFrame:
         Fit of the same answers, in the same order, that stores ``constant_data.obs_item`` and a
         ``trustmodels_spec`` with the item names (the ordinal model).
     **kwargs
-        Passed to :func:`trustmodels.checks.category_counts` (``group``, ``var_name``, ``prob``).
+        Passed to :func:`trustmodels.analysis.checks.category_counts` (``group``, ``var_name``,
+        ``prob``).
 
     Returns
     -------
     pandas.DataFrame
-        As :func:`trustmodels.checks.category_counts` with ``by_item=True``.
+        As :func:`trustmodels.analysis.checks.category_counts` with ``by_item=True``.
 
     Raises
     ------

@@ -2,9 +2,10 @@
 
 Every posterior the package or the book uses comes from :func:`fit`, which samples (or reloads a
 cached fit with an identical model, data, priors, settings and package version, see
-:mod:`trustmodels.cache`), adds the pointwise log-likelihood (for PSIS-LOO) and optionally the
+:mod:`trustmodels.inference.cache`), adds the pointwise log-likelihood (for PSIS-LOO) and
+optionally the
 log-prior (for power-scaling sensitivity, :func:`arviz.psense`), and passes the result through
-:func:`trustmodels.diagnostics.check_fit` before returning it.
+:func:`trustmodels.inference.diagnostics.check_fit` before returning it.
 
 numpyro runs chains in parallel only on as many XLA devices as chains; this module asks XLA for
 ``max(CPUs, 4)`` host devices (``XLA_FLAGS=--xla_force_host_platform_device_count``; 4 is
@@ -30,9 +31,9 @@ if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", "")
 
 import pymc as pm  # noqa: E402
 
-from trustmodels import cache as fit_cache  # noqa: E402
 from trustmodels.config import fit_cores  # noqa: E402
-from trustmodels.diagnostics import (  # noqa: E402
+from trustmodels.inference import cache as fit_cache  # noqa: E402
+from trustmodels.inference.diagnostics import (  # noqa: E402
     DEFAULT_THRESHOLDS,
     FitDiagnosticsError,
     GateThresholds,
@@ -269,9 +270,10 @@ def fit(
         Show the sampler's progress bar.
     cache : bool
         Reuse a stored fit with the same key and store new fits that pass the gate
-        (:mod:`trustmodels.cache`); a stored fit is gated again when loaded. A fit that cannot
+        (:mod:`trustmodels.inference.cache`); a stored fit is gated again when loaded. A fit that
+        cannot
         be stored (read-only folder, full disk) is returned with a one-line warning. While a
-        new fit is sampled its key is locked (:func:`trustmodels.cache.fit_lock`): another
+        new fit is sampled its key is locked (:func:`trustmodels.inference.cache.fit_lock`): another
         process fitting the same model waits, then loads the stored fit.
     sampler_kwargs : dict, optional
         Extra keyword arguments of the NUTS implementation, passed as :func:`pymc.sample`'s
@@ -292,7 +294,7 @@ def fit(
     ------
     ValueError
         For an unknown sampler, non-positive draws/chains/cores or negative tune/extensions.
-    trustmodels.diagnostics.FitDiagnosticsError
+    trustmodels.inference.diagnostics.FitDiagnosticsError
         When the fit (fresh, after its extensions, or cached) fails the convergence gate.
     """
     if sampler not in SAMPLERS:

@@ -276,7 +276,7 @@ class SBCSettings:
     draws, tune, chains : int
         Sampler settings of each fit (``draws * chains`` must be at least ``rank_draws``).
     sampler : str
-        NUTS implementation (see :func:`trustmodels.sampling.fit`).
+        NUTS implementation (see :func:`trustmodels.inference.sampling.fit`).
     sampler_kwargs : tuple of (str, object)
         Extra sampler options, as pairs (e.g. ``(("chain_method", "vectorized"),)``).
     var_names : tuple of str
@@ -453,13 +453,13 @@ def _fit_and_rank(build_model, long: pd.DataFrame, outcome_rows: np.ndarray, ans
     prior draw, is given) and the fit's diagnostics (see :class:`SBCResult`). Module level so
     that worker processes can run it.
     """
-    from trustmodels.diagnostics import (
+    from trustmodels.inference.diagnostics import (
         FitDiagnosticsError,
         GateThresholds,
         check_fit,
         diagnostics_table,
     )
-    from trustmodels.sampling import fit
+    from trustmodels.inference.sampling import fit
 
     started = time.perf_counter()
     lax = GateThresholds(rhat_max=np.inf, ess_min=0.0, bfmi_min=0.0, max_divergences=10**9)
@@ -523,7 +523,7 @@ def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
     ``s`` come from the parameters of prior draw ``s``, including deterministic parameters such
     as ``beta`` of the projected ordinal model); the answers replace the ``response`` column of
     the outcome rows of ``long`` (the design and covariates are kept), the model is rebuilt and
-    fitted with :func:`trustmodels.sampling.fit`, and every truth is ranked among
+    fitted with :func:`trustmodels.inference.sampling.fit`, and every truth is ranked among
     ``settings.rank_draws`` thinned posterior draws.
 
     Parameters
@@ -610,10 +610,10 @@ MAIN_MODEL_SBC_N_PER_CELL = 5
 
 
 def _sbc_cache_path(payload: dict, folder: Path | None) -> Path:
-    from trustmodels.cache import cache_dir
+    from trustmodels.config import fit_cache_dir
 
     key = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-    return (cache_dir() if folder is None else Path(folder)) / "sbc" / f"{key[:32]}.json"
+    return (fit_cache_dir() if folder is None else Path(folder)) / "sbc" / f"{key[:32]}.json"
 
 
 def main_model_sbc(settings: SBCSettings = MAIN_MODEL_SBC, *,
@@ -624,7 +624,8 @@ def main_model_sbc(settings: SBCSettings = MAIN_MODEL_SBC, *,
     """Run (or reload) the SBC of the main model that the book shows.
 
     The design (seller response, violation, fan count, disposition answers) comes from a small
-    SIMULATED survey (:func:`trustmodels.simulate.simulate_main_model`, ``6 * n_per_cell``
+    SIMULATED survey (:func:`trustmodels.simulation.simulate.simulate_main_model`, ``6 *
+    n_per_cell``
     respondents); the trust answers are replaced by draws from the main model's prior
     predictive distribution in every simulation.
 
@@ -646,7 +647,7 @@ def main_model_sbc(settings: SBCSettings = MAIN_MODEL_SBC, *,
         Reuse a stored result with identical inputs (settings, design, the model's fingerprint,
         package version) and store new results, as JSON under the fit cache folder's ``sbc/``.
     cache_folder : pathlib.Path, optional
-        Folder instead of :func:`trustmodels.cache.cache_dir`.
+        Folder instead of :func:`trustmodels.config.fit_cache_dir`.
     progress : callable, optional
         Called with a message after each fit.
 
@@ -656,11 +657,11 @@ def main_model_sbc(settings: SBCSettings = MAIN_MODEL_SBC, *,
         The run.
     """
     import trustmodels
-    from trustmodels.cache import model_fingerprint
-    from trustmodels.codebook import Codebook
+    from trustmodels.inference.cache import model_fingerprint
     from trustmodels.models.ordinal import build_ordinal_model
-    from trustmodels.simulate import simulate_main_model
-    from trustmodels.survey import survey_from_frame
+    from trustmodels.simulation.simulate import simulate_main_model
+    from trustmodels.survey.codebook import Codebook
+    from trustmodels.survey.table import survey_from_frame
 
     sim = simulate_main_model(n_per_cell=n_per_cell, seed=design_seed)
     long = survey_from_frame(sim.wide, Codebook.from_dict(sim.codebook), "SIMULATED").long

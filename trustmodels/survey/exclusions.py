@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from trustmodels.survey import Survey
+from trustmodels.survey.table import Survey
 
 __all__ = ["DEFAULT_RULES", "ExclusionReport", "ExclusionRules", "RULE_NAMES",
            "apply_exclusions"]
@@ -169,7 +169,7 @@ def apply_exclusions(survey: Survey, rules: ExclusionRules = DEFAULT_RULES
 
     Parameters
     ----------
-    survey : trustmodels.survey.Survey
+    survey : trustmodels.survey.table.Survey
         A loaded survey.
     rules : ExclusionRules
         Rules and thresholds (default :data:`DEFAULT_RULES`; see the module text for the
@@ -177,14 +177,14 @@ def apply_exclusions(survey: Survey, rules: ExclusionRules = DEFAULT_RULES
 
     Returns
     -------
-    kept : trustmodels.survey.Survey
+    kept : trustmodels.survey.table.Survey
         The survey without the excluded respondents (same codebook).
     report : ExclusionReport
         Counts per rule (a table for the book) and per-respondent flags.
 
     Examples
     --------
-    >>> from trustmodels.survey import _demo_codebook, survey_from_frame
+    >>> from trustmodels.survey.table import _demo_codebook, survey_from_frame
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"id": ["R1", "R2", "R3", "R4"], "group": ["a", "b", "a", "b"],
     ...                       "q1": [1, 3, 3, 5], "q2": [2, 3, 3, 4]})

@@ -23,7 +23,7 @@ With the probit link the covariate's latent variable is :math:`z_i = \gamma u_i 
 :math:`e_i \sim N(0, 1)`, so the latent correlation is
 :math:`\rho = \gamma / \sqrt{1 + \gamma^2}` (:func:`slope_to_correlation`). The simulator draws
 purchase frequency as a cut normal with correlation ``purchase_freq_trust_correlation`` to
-:math:`u_i` (:mod:`trustmodels.simulate`), so with the probit link its true slope is
+:math:`u_i` (:mod:`trustmodels.simulation.simulate`), so with the probit link its true slope is
 :math:`\rho / \sqrt{1 - \rho^2}` (:func:`correlation_to_slope`).
 
 This is a *cross-sectional association*: neither part says which way any influence runs.
@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 
-from trustmodels.effects import DEFAULT_HDI_PROB, summarize_draws
+from trustmodels.analysis.effects import DEFAULT_HDI_PROB, summarize_draws
 from trustmodels.models.cutpoints import ordered_cutpoints
 from trustmodels.models.likelihood import LINKS
 from trustmodels.models.ordinal import build_ordinal_model, ordinal_answers
@@ -279,7 +279,7 @@ def covariate_association(idata, *, hdi_prob: float = DEFAULT_HDI_PROB,
     Parameters
     ----------
     idata : xarray.DataTree
-        Fit of :func:`build_trust_covariate_model` (via :func:`trustmodels.sampling.fit`).
+        Fit of :func:`build_trust_covariate_model` (via :func:`trustmodels.inference.sampling.fit`).
     hdi_prob : float
         HDI mass.
     rope : tuple of float
@@ -290,7 +290,7 @@ def covariate_association(idata, *, hdi_prob: float = DEFAULT_HDI_PROB,
     -------
     pandas.DataFrame
         Indexed by ``quantity`` (``"slope"``, ``"correlation"``), with the columns of
-        :func:`trustmodels.effects.summarize_draws`.
+        :func:`trustmodels.analysis.effects.summarize_draws`.
 
     Raises
     ------

@@ -1,7 +1,8 @@
 r"""The simulation's true response contrasts, on the scales the ordinal model reports them.
 
-The simulated survey (:mod:`trustmodels.simulate`) knows its parameters, so the contrasts of
-:mod:`trustmodels.effects` can be checked against the truth:
+The simulated survey (:mod:`trustmodels.simulation.simulate`) knows its parameters, so the
+contrasts of
+:mod:`trustmodels.analysis.effects` can be checked against the truth:
 
 * *Latent scale.* The true contrast of response :math:`a` against :math:`b` is
   :math:`(x_a - x_b)\,\beta`, times the construct multiplier :math:`m_c` when the contrast is
@@ -12,7 +13,7 @@ The simulated survey (:mod:`trustmodels.simulate`) knows its parameters, so the 
   disposition to trust (:math:`D = 0`) integrate the item's true ordered logit over the
   respondent's variation :math:`u_i + \sigma_c \delta_{ic} \sim N(0, 1 + \sigma_c^2)`
   (Gauss-Hermite quadrature), with latent mean :math:`m_c\, x \beta`; the values are averaged
-  over the items, as :func:`trustmodels.effects.response_contrasts` does.
+  over the items, as :func:`trustmodels.analysis.effects.response_contrasts` does.
 
 :func:`compare_with_truth` joins estimates and truth and says whether each interval covers the
 true value.
@@ -23,10 +24,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trustmodels.design import VIOLATION_LEVELS, design_matrix
-from trustmodels.effects import CONTRASTS, DEFAULT_FAN_COUNTS
+from trustmodels.analysis.effects import CONTRASTS, DEFAULT_FAN_COUNTS
+from trustmodels.datasets.simulated_design import VIOLATION_LEVELS, design_matrix
 from trustmodels.models.likelihood import category_probabilities
-from trustmodels.simulate_params import CONSTRUCT_ITEMS, TRUST_CONSTRUCTS, SimulationParameters
+from trustmodels.simulation.params import CONSTRUCT_ITEMS, TRUST_CONSTRUCTS, SimulationParameters
 
 __all__ = ["compare_with_truth", "true_latent_contrasts", "true_response_contrasts"]
 
@@ -177,8 +178,8 @@ def compare_with_truth(estimates: pd.DataFrame, truth: pd.DataFrame) -> pd.DataF
     Parameters
     ----------
     estimates : pandas.DataFrame
-        Rows of :func:`trustmodels.effects.latent_contrasts` or
-        :func:`~trustmodels.effects.response_contrasts`.
+        Rows of :func:`trustmodels.analysis.effects.latent_contrasts` or
+        :func:`~trustmodels.analysis.effects.response_contrasts`.
     truth : pandas.DataFrame
         Rows of :func:`true_latent_contrasts` or :func:`true_response_contrasts` on the same
         scale, grouping and fan counts.

@@ -16,16 +16,11 @@ import re
 from pathlib import Path, PurePosixPath
 
 __all__ = [
-    "DATA_ENV_VAR",
     "ManifestError",
-    "project_data_dir",
     "sha256_of",
     "verify_manifest",
     "write_manifest",
 ]
-
-#: Environment variable that overrides where :func:`project_data_dir` looks for ``data/``.
-DATA_ENV_VAR = "TRUSTMODELS_PROJECT_DATA"
 
 _LINE = re.compile(r"(?P<hash>[0-9a-fA-F]{64}) [ *](?P<path>.+)")
 
@@ -42,28 +37,6 @@ class ManifestError(RuntimeError):
     def __init__(self, problems: list[str] | str):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
-
-
-def project_data_dir() -> Path:
-    """Return the compendium's ``data/`` folder.
-
-    The folder is ``$TRUSTMODELS_PROJECT_DATA`` when that variable is set, otherwise ``data/``
-    next to the ``trustmodels`` package (the repository checkout).
-
-    Returns
-    -------
-    pathlib.Path
-        The data folder (it need not exist yet).
-
-    Examples
-    --------
-    >>> project_data_dir().name
-    'data'
-    """
-    override = os.environ.get(DATA_ENV_VAR)
-    if override:
-        return Path(override).expanduser()
-    return Path(__file__).resolve().parent.parent / "data"
 
 
 def sha256_of(path) -> str:

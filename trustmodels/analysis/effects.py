@@ -1,12 +1,12 @@
 r"""Posterior contrasts of the seller's responses, with HDIs, ROPE decisions and direction.
 
 All functions take a fit of :func:`trustmodels.models.ordinal.build_ordinal_model` (returned
-by :func:`trustmodels.sampling.fit`) and return tidy :class:`pandas.DataFrame` rows that
+by :func:`trustmodels.inference.sampling.fit`) and return tidy :class:`pandas.DataFrame` rows that
 notebooks can glue from.
 
 *Latent scale.* The contrast of response :math:`a` against :math:`b` for a violation type and fan
 count is :math:`(x_a - x_b)\,\beta` in latent-SD units, where :math:`x` is the design row of
-:func:`trustmodels.design.design_matrix`.
+:func:`trustmodels.datasets.simulated_design.design_matrix`.
 
 *Response scale.* For each posterior draw and condition, the probability of agreeing (an answer
 above the scale midpoint: 5-7 on a 7-point item) and the expected rating are averaged over the
@@ -29,7 +29,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from trustmodels.design import RESPONSE_LEVELS, VIOLATION_LEVELS, design_matrix
+from trustmodels.datasets.simulated_design import RESPONSE_LEVELS, VIOLATION_LEVELS, design_matrix
 from trustmodels.models.likelihood import category_probabilities
 
 __all__ = [
@@ -136,7 +136,7 @@ def _spec(idata, model: str = "ordinal",
     raw = idata.attrs.get("trustmodels_spec")
     if raw is None:
         raise ValueError("the fit carries no trustmodels_spec; fit a trustmodels model with "
-                         "trustmodels.sampling.fit")
+                         "trustmodels.inference.sampling.fit")
     spec = json.loads(raw) if isinstance(raw, str) else dict(raw)
     if spec.get("model") != model:
         raise ValueError(f"{requirement}, got {spec.get('model')!r}")

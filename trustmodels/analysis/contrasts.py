@@ -6,7 +6,7 @@ contrast is the difference of the linear predictors of two design rows that diff
 factor, averaged with equal weights over the levels of the other factors (or shown per level of
 one of them, ``by``), at chosen values of the moderators (their centres by default). Each row
 carries the posterior mean, the HDI, the probability of direction and the decision against a
-region of practical equivalence (:func:`trustmodels.effects.summarize_draws`).
+region of practical equivalence (:func:`trustmodels.analysis.effects.summarize_draws`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from trustmodels.effects import DEFAULT_HDI_PROB, summarize_draws
-from trustmodels.studydesign import StudyDesign, design_rows
+from trustmodels.analysis.effects import DEFAULT_HDI_PROB, summarize_draws
+from trustmodels.design import StudyDesign, design_rows
 
 __all__ = ["DEFAULT_LATENT_ROPE", "factor_contrasts"]
 

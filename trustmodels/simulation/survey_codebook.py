@@ -2,7 +2,8 @@
 
 Everything the CSV contains is described here once: column order, item wordings, answer labels
 and the vignette texts. :func:`simulated_datapackage` turns these definitions into the
-``data/datapackage.json`` that :mod:`trustmodels.simulate` writes next to the data, so the data
+``data/datapackage.json`` that :mod:`trustmodels.simulation.simulate` writes next to the data, so
+the data
 and their description cannot disagree.
 
 The item wordings were written for this simulated vignette study. They are *adapted* from the
@@ -11,8 +12,8 @@ cited scales (McKnight, Choudhury & Kacmar 2002; Gefen 2000), not the original i
 
 from __future__ import annotations
 
-from trustmodels.design import RESPONSE_LEVELS, VIOLATION_LEVELS
-from trustmodels.simulate_params import (
+from trustmodels.datasets.simulated_design import RESPONSE_LEVELS, VIOLATION_LEVELS
+from trustmodels.simulation.params import (
     CALIBRATED_RESPONSE_SCALE,
     CALIBRATION_TARGET,
     CONSTRUCT_ITEMS,
@@ -257,9 +258,9 @@ def simulated_datapackage() -> dict[str, object]:
     target = CALIBRATION_TARGET
     description = (
         "SIMULATED data, not real respondents. A between-subjects vignette experiment generated "
-        "by `python -m trustmodels.simulate` from a documented generative model with known true "
-        "parameters (see raw/trust_repair_simulated.truth.json and data/README.md). Each "
-        "simulated respondent saw a seller profile with a fan count (log-uniform 10^2 to "
+        "by `python -m trustmodels.simulation.simulate` from a documented generative model with "
+        "known true parameters (see raw/trust_repair_simulated.truth.json and data/README.md). "
+        "Each simulated respondent saw a seller profile with a fan count (log-uniform 10^2 to "
         "10^6), a customer complaint about a competence violation (defective product) or an "
         "integrity violation (misleading product description), and the seller's public "
         "response (none, apology or denial); 150 respondents per response x violation cell. "

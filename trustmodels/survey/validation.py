@@ -44,7 +44,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trustmodels.codebook import Codebook, Field
+from trustmodels.survey.codebook import Codebook, Field
 
 __all__ = [
     "Problem",
@@ -428,7 +428,7 @@ def validate_frame(raw: pd.DataFrame, codebook: Codebook, label: str = "data",
 
     Examples
     --------
-    >>> from trustmodels.codebook import Codebook
+    >>> from trustmodels.survey.codebook import Codebook
     >>> book = Codebook.from_dict({"resources": [{"name": "demo", "schema": {
     ...     "fields": [{"name": "id", "type": "string"},
     ...                {"name": "q1", "type": "integer", "categories": [1, 2, 3]}]},
@@ -495,7 +495,7 @@ def validate_survey(csv_path, codebook: Codebook) -> tuple[pd.DataFrame, list[Pr
     csv_path : str or pathlib.Path
         The survey file (one row per respondent).
     codebook : Codebook
-        Its codebook (see :class:`trustmodels.codebook.Codebook`).
+        Its codebook (see :class:`trustmodels.survey.codebook.Codebook`).
 
     Returns
     -------
@@ -507,7 +507,7 @@ def validate_survey(csv_path, codebook: Codebook) -> tuple[pd.DataFrame, list[Pr
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from trustmodels.codebook import Codebook
+    >>> from trustmodels.survey.codebook import Codebook
     >>> book = Codebook.from_dict({"resources": [{"name": "demo", "schema": {
     ...     "fields": [{"name": "id", "type": "string"},
     ...                {"name": "q1", "type": "integer", "categories": [1, 2, 3]}],

@@ -8,7 +8,8 @@ order.
 
 Generative model
 ----------------
-For respondent :math:`i` with design row :math:`x_i` (:func:`trustmodels.design.design_matrix`:
+For respondent :math:`i` with design row :math:`x_i`
+(:func:`trustmodels.datasets.simulated_design.design_matrix`:
 the full response x violation x ``log_fans_c`` factorial without intercept), latent disposition
 to trust :math:`D_i \sim N(0, 1)` and individual variation :math:`u_i \sim N(0, 1)`:
 
@@ -57,9 +58,10 @@ questionnaire (disposition items first) so that they average ``missing_rate``.
 Random numbers come from independent streams per block (design, latent, items, covariates,
 careless, missing) spawned from one seed, so switching the mess off leaves the clean answers of
 attentive respondents unchanged. The effect size is calibrated by
-:func:`calibrate_response_scale`; the defaults live in :mod:`trustmodels.simulate_params`.
+:func:`calibrate_response_scale`; the defaults live in :mod:`trustmodels.simulation.params`.
 
-Run ``python -m trustmodels.simulate [--output-dir DIR]`` to (re)write the committed files
+Run ``python -m trustmodels.simulation.simulate [--output-dir DIR]`` to (re)write the committed
+files
 byte for byte.
 """
 
@@ -77,17 +79,10 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.stats import norm
 
-from trustmodels.design import RESPONSE_LEVELS, VIOLATION_LEVELS, design_matrix
-from trustmodels.manifest import write_manifest
-from trustmodels.simulate_codebook import (
-    AGE_GROUPS,
-    ATTENTION_CHECK_CORRECT,
-    COLUMNS,
-    CSV_PATH,
-    GENDERS,
-    simulated_datapackage,
-)
-from trustmodels.simulate_params import (
+from trustmodels.config import project_data_dir
+from trustmodels.datasets.manifest import write_manifest
+from trustmodels.datasets.simulated_design import RESPONSE_LEVELS, VIOLATION_LEVELS, design_matrix
+from trustmodels.simulation.params import (
     ASSUMPTIONS,
     CALIBRATED_ACHIEVED_D,
     CALIBRATED_RESPONSE_SCALE,
@@ -100,11 +95,18 @@ from trustmodels.simulate_params import (
     SimulationParameters,
     default_effects,
 )
+from trustmodels.simulation.survey_codebook import (
+    AGE_GROUPS,
+    ATTENTION_CHECK_CORRECT,
+    COLUMNS,
+    CSV_PATH,
+    GENDERS,
+    simulated_datapackage,
+)
 
 __all__ = [
     "CARELESS_KINDS",
     "DEFAULT_SEED",
-    "PROJECT_DATA_DIR",
     "CalibrationResult",
     "SimulatedSurvey",
     "apology_vs_none_d",
@@ -118,8 +120,6 @@ __all__ = [
 
 #: Seed of the committed data set.
 DEFAULT_SEED = 20261122
-#: The project's data folder (next to the package in a source checkout).
-PROJECT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 #: Kinds of careless respondents, assigned in turn.
 CARELESS_KINDS = ("straightliner", "random", "speeder")
 
@@ -165,7 +165,7 @@ class SimulatedSurvey:
     truth : dict
         JSON-ready true parameters, calibration record, seed and careless respondents.
     codebook : dict
-        The Data Package (see :func:`trustmodels.simulate_codebook.simulated_datapackage`).
+        The Data Package (see :func:`trustmodels.simulation.survey_codebook.simulated_datapackage`).
     """
 
     wide: pd.DataFrame
@@ -451,6 +451,9 @@ def simulate_main_model(
 
 
 def _truth(params, wide, kinds, attention, **settings) -> dict:
+    # The strings below are bytes of the committed raw truth file: they keep the module names of
+    # version 0.1 (trustmodels.simulate is now trustmodels.simulation.simulate), so that the
+    # default command still rewrites data/raw byte for byte.
     ids = wide["respondent_id"].to_numpy(dtype=object)
     attentive_failed = (kinds == "attentive") & (attention != ATTENTION_CHECK_CORRECT)
     items = list(_QUESTIONNAIRE)
@@ -549,7 +552,7 @@ def calibrate_response_scale(
     per cell without missing answers from the same seed (common random numbers), so the
     simulated d is a smooth increasing function of the scale and Brent's method finds its root.
     The result of the defaults is stored as
-    :data:`trustmodels.simulate_params.CALIBRATED_RESPONSE_SCALE`.
+    :data:`trustmodels.simulation.params.CALIBRATED_RESPONSE_SCALE`.
 
     Parameters
     ----------
@@ -622,7 +625,7 @@ def write_simulated_survey(
     ...     print(paths["sha256sums"].read_text().split()[1::2])
     ['trust_repair_simulated.csv', 'trust_repair_simulated.truth.json']
     """
-    output = Path(PROJECT_DATA_DIR if output_dir is None else output_dir)
+    output = Path(project_data_dir() if output_dir is None else output_dir)
     survey = simulate_survey(seed=seed, n_per_cell=n_per_cell)
     paths = {
         "csv": output / CSV_PATH,
@@ -667,7 +670,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="trustmodels simulate",
         description="Write the SIMULATED trust-repair vignette survey (CSV, truth JSON, "
         "datapackage.json codebook, SHA256SUMS). The defaults reproduce the committed files.")
-    parser.add_argument("--output-dir", type=Path, default=PROJECT_DATA_DIR,
+    parser.add_argument("--output-dir", type=Path, default=None,
                         help="data folder to write into (default: the project's data/)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help=f"random seed (default {DEFAULT_SEED})")
@@ -675,6 +678,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true",
                         help="overwrite existing files (by default nothing is overwritten)")
     args = parser.parse_args(argv)
+    if args.output_dir is None:
+        args.output_dir = project_data_dir()
     existing = [args.output_dir / relative for relative in
                 (CSV_PATH, TRUTH_PATH, DATAPACKAGE_PATH, SUMS_PATH)
                 if (args.output_dir / relative).exists()]

@@ -33,7 +33,7 @@ from scipy import stats
 from statsmodels.stats.diagnostic import het_breuschpagan
 from statsmodels.stats.stattools import jarque_bera
 
-from trustmodels.design import (
+from trustmodels.datasets.simulated_design import (
     EFFECT_NAMES,
     RESPONSE_LEVELS,
     VIOLATION_LEVELS,
@@ -175,7 +175,7 @@ def survey_scores(survey, *, composites: Mapping[str, Sequence[str]] | None = No
 
     Parameters
     ----------
-    survey : trustmodels.survey.Survey
+    survey : trustmodels.survey.table.Survey
         A loaded (and usually screened) survey.
     composites : mapping of str to sequence of str, optional
         See :func:`scale_scores` (default: the trust score when the trust constructs exist).
@@ -190,7 +190,7 @@ def survey_scores(survey, *, composites: Mapping[str, Sequence[str]] | None = No
 
     Examples
     --------
-    >>> from trustmodels.survey import _demo_codebook, _demo_frame, survey_from_frame
+    >>> from trustmodels.survey.table import _demo_codebook, _demo_frame, survey_from_frame
     >>> survey = survey_from_frame(_demo_frame(), _demo_codebook())
     >>> survey_scores(survey).to_dict("list")
     {'id': ['R1', 'R2', 'R3'], 'group': ['a', 'b', 'b'], 'trust': [1.5, 5.0, 4.0]}
@@ -374,7 +374,8 @@ def moderated_regression(
 ):
     """Fit ``dv ~ response * violation * log_fans_c + covariates`` by OLS with robust errors.
 
-    The design columns are those of :func:`trustmodels.design.design_matrix` (reference cell:
+    The design columns are those of :func:`trustmodels.datasets.simulated_design.design_matrix`
+    (reference cell:
     no response to a competence violation at 10^4 followers), so the coefficient names
     (``apology``, ``apology:log_fans_c``, ...) match the Bayesian models'. Covariates are
     mean-centered, so ``Intercept`` is the reference cell's mean at an average covariate.

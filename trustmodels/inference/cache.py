@@ -4,7 +4,8 @@ The key hashes (SHA-256) the model specification (the text of its log-density gr
 of every constant and data container in it, its coordinates and its ``trustmodels_spec``), the
 sampler settings and the package version. Identical inputs reuse the stored fit, any change
 (data, priors, model structure, settings, version) gives a new key and a new fit. Cached fits go
-through the convergence gate again when loaded (:func:`trustmodels.sampling.fit` does this).
+through the convergence gate again when loaded (:func:`trustmodels.inference.sampling.fit` does
+this).
 
 Fits are stored as Zarr folders (``<key>.zarr``): writing NetCDF-4 groups needs ``h5py``,
 which is not part of the pinned environment, and Zarr holds the same ``DataTree``.
@@ -43,41 +44,18 @@ from pytensor.graph.traversal import ancestors
 from pytensor.tensor.sharedvar import TensorSharedVariable
 
 import trustmodels
+from trustmodels.config import FIT_CACHE_ENV, fit_cache_dir
 
 try:  # POSIX; elsewhere fits are not coordinated between processes (each samples its own)
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-__all__ = ["CACHE_ENV", "CHECKSUM_ATTR", "SAMPLING_LIBRARIES", "cache_dir", "fit_key", "fit_lock",
+__all__ = ["CACHE_ENV", "CHECKSUM_ATTR", "SAMPLING_LIBRARIES", "fit_key", "fit_lock",
            "library_versions", "load_fit", "model_fingerprint", "save_fit", "tree_checksums"]
 
-#: Environment variable naming the cache folder.
-CACHE_ENV = "TRUSTMODELS_FIT_CACHE"
-
-
-def cache_dir() -> Path:
-    """Return the cache folder (see the module docstring); it is created on first save.
-
-    Returns
-    -------
-    pathlib.Path
-        The folder.
-
-    Examples
-    --------
-    >>> import os
-    >>> os.environ["TRUSTMODELS_FIT_CACHE"] = "/tmp/fits-example"
-    >>> str(cache_dir())
-    '/tmp/fits-example'
-    >>> del os.environ["TRUSTMODELS_FIT_CACHE"]
-    """
-    configured = os.environ.get(CACHE_ENV)
-    if configured:
-        return Path(configured).absolute()
-    import pooch  # its os_cache is platformdirs' user cache folder
-
-    return Path(pooch.os_cache("trustmodels")) / "fits"
+#: Environment variable naming the cache folder (see :mod:`trustmodels.config`).
+CACHE_ENV = FIT_CACHE_ENV
 
 
 def _update_array(digest, value) -> None:
@@ -185,14 +163,14 @@ def fit_key(model, settings: dict, version: str | None = None) -> str:
 
 
 def _path(key: str, folder: Path | None) -> Path:
-    return (cache_dir() if folder is None else Path(folder)) / f"{key}.zarr"
+    return (fit_cache_dir() if folder is None else Path(folder)) / f"{key}.zarr"
 
 
 @contextmanager
 def fit_lock(key: str, folder: Path | None = None) -> Iterator[Path]:
     """Hold an exclusive lock on ``key`` (a ``<key>.lock`` file beside the stored fit).
 
-    :func:`trustmodels.sampling.fit` holds it from looking the key up until the new fit is
+    :func:`trustmodels.inference.sampling.fit` holds it from looking the key up until the new fit is
     stored, so a second process fitting the same model at the same time waits and then loads
     the fit instead of sampling it again. The lock is an advisory ``flock`` that the operating
     system releases when its holder exits, also after a crash. Where there is no lock to take
@@ -204,7 +182,7 @@ def fit_lock(key: str, folder: Path | None = None) -> Iterator[Path]:
     key : str
         Cache key (:func:`fit_key`).
     folder : pathlib.Path, optional
-        Cache folder (default :func:`cache_dir`).
+        Cache folder (default :func:`trustmodels.config.fit_cache_dir`).
 
     Yields
     ------
@@ -259,7 +237,7 @@ def load_fit(key: str, folder: Path | None = None):
     key : str
         Cache key (:func:`fit_key`).
     folder : pathlib.Path, optional
-        Cache folder (default :func:`cache_dir`).
+        Cache folder (default :func:`trustmodels.config.fit_cache_dir`).
 
     Returns
     -------
@@ -353,7 +331,7 @@ def save_fit(key: str, idata, folder: Path | None = None) -> Path:
     idata : xarray.DataTree
         The fit.
     folder : pathlib.Path, optional
-        Cache folder (default :func:`cache_dir`).
+        Cache folder (default :func:`trustmodels.config.fit_cache_dir`).
 
     Returns
     -------

@@ -7,7 +7,7 @@ location-tracking service: privacy concern ``privcon1``-``privcon4`` (1-5), trus
 file. The project does not commit it. :func:`load_lancelot_miltgen` finds the original file,
 checks its SHA-256, converts it into the project's survey format (a wide CSV with a respondent id,
 described by ``data/lancelot_miltgen_2016.datapackage.json``), caches the CSV and returns it
-validated by :func:`trustmodels.survey.load_survey`.
+validated by :func:`trustmodels.survey.table.load_survey`.
 
 Where the original file comes from, in this order:
 
@@ -32,7 +32,14 @@ import numpy as np
 import pandas as pd
 import pooch
 
-from trustmodels.manifest import sha256_of
+from trustmodels.config import (
+    DOWNLOAD_CACHE_ENV,
+    OFFLINE_DATA_ENV,
+    download_cache_dir,
+    offline_data_dir,
+    project_data_dir,
+)
+from trustmodels.datasets.manifest import sha256_of
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -46,7 +53,6 @@ __all__ = [
     "RAW_FILENAME",
     "RAW_SHA256",
     "RealDataError",
-    "cache_dir",
     "convert_raw",
     "fetch_raw",
     "load_lancelot_miltgen",
@@ -64,14 +70,13 @@ DATA_URL = (
 #: SHA-256 of the original file.
 RAW_SHA256 = "d1cb59a984e688f8078f084ae01a914ca864ce4ca9b09cba634e86b819baefa2"
 #: Environment variable naming a local folder that holds :data:`RAW_FILENAME`.
-DATA_DIR_ENV = "TRUSTMODELS_DATA_DIR"
+DATA_DIR_ENV = OFFLINE_DATA_ENV
 #: Environment variable naming the cache folder (downloaded original and converted CSV).
-CACHE_DIR_ENV = "TRUSTMODELS_CACHE_DIR"
+CACHE_DIR_ENV = DOWNLOAD_CACHE_ENV
 #: File name of the converted survey CSV in the cache folder.
 CSV_NAME = "lancelot_miltgen_2016.csv"
 #: The project's codebook of the converted CSV.
-CODEBOOK_PATH = (Path(__file__).resolve().parents[1] / "data"
-                 / "lancelot_miltgen_2016.datapackage.json")
+CODEBOOK_PATH = project_data_dir() / "lancelot_miltgen_2016.datapackage.json"
 #: Number of respondents in the data set.
 N_RESPONDENTS = 1090
 #: Items of each construct, in codebook order.
@@ -99,37 +104,8 @@ class RealDataError(RuntimeError):
     """The real data set cannot be found, fails its checksum or cannot be read (one line)."""
 
 
-def cache_dir(path=None) -> Path:
-    """Return the cache folder: ``path``, else ``$TRUSTMODELS_CACHE_DIR``, else the user cache.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path, optional
-        Explicit cache folder.
-
-    Returns
-    -------
-    pathlib.Path
-        The folder (not created here).
-
-    Examples
-    --------
-    >>> cache_dir("/tmp/tm-cache").as_posix()
-    '/tmp/tm-cache'
-    """
-    if path is not None:
-        return Path(path)
-    from_env = os.environ.get(CACHE_DIR_ENV)
-    if from_env:
-        return Path(from_env)
-    return Path(pooch.os_cache("trustmodels"))
-
-
 def _data_dir(data_dir) -> Path | None:
-    if data_dir is not None:
-        return Path(data_dir)
-    from_env = os.environ.get(DATA_DIR_ENV)
-    return Path(from_env) if from_env else None
+    return offline_data_dir(data_dir)
 
 
 def _pooch_downloader():
@@ -162,7 +138,7 @@ def fetch_raw(data_dir=None, cache=None) -> Path:
         Local folder holding :data:`RAW_FILENAME` (default: ``$TRUSTMODELS_DATA_DIR``). When
         set, nothing is downloaded and the folder is only read.
     cache : str or pathlib.Path, optional
-        Cache folder for the download (default: :func:`cache_dir`).
+        Cache folder for the download (default: :func:`trustmodels.config.download_cache_dir`).
 
     Returns
     -------
@@ -180,12 +156,12 @@ def fetch_raw(data_dir=None, cache=None) -> Path:
     >>> fetch_raw(data_dir=tempfile.mkdtemp())  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    trustmodels.realdata.RealDataError: ...LancelotMiltgenetal2016.RData not found: ...
+    trustmodels.datasets.realdata.RealDataError: ...LancelotMiltgenetal2016.RData not found: ...
     """
     local = _data_dir(data_dir)
     if local is not None:
         return _verified_local(local)
-    folder = cache_dir(cache)
+    folder = download_cache_dir(cache)
     try:
         path = pooch.retrieve(
             DATA_URL,
@@ -234,7 +210,7 @@ def convert_raw(raw_path) -> pd.DataFrame:
     >>> convert_raw(bad)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    trustmodels.realdata.RealDataError: ...bad.RData: not a readable R data file ...
+    trustmodels.datasets.realdata.RealDataError: ...bad.RData: not a readable R data file ...
     """
     import pyreadr
 
@@ -313,13 +289,14 @@ def load_lancelot_miltgen(data_dir=None, cache=None):
         Local folder holding the original file (default: ``$TRUSTMODELS_DATA_DIR``; without it
         the file is downloaded once).
     cache : str or pathlib.Path, optional
-        Cache folder for the download and the converted CSV (default: :func:`cache_dir`). When
+        Cache folder for the download and the converted CSV (default:
+        :func:`trustmodels.config.download_cache_dir`). When
         it cannot be written (with ``data_dir`` nothing needs to be downloaded), the CSV is
         converted in a temporary folder instead.
 
     Returns
     -------
-    trustmodels.survey.Survey
+    trustmodels.survey.table.Survey
         ``.wide`` (1,090 rows: ``respondent_id`` and 11 items), ``.long`` (one row per answer)
         and ``.codebook``.
 
@@ -335,12 +312,12 @@ def load_lancelot_miltgen(data_dir=None, cache=None):
     >>> survey.wide.shape  # doctest: +SKIP
     (1090, 12)
     """
-    from trustmodels.survey import load_survey
+    from trustmodels.survey.table import load_survey
 
     raw = fetch_raw(data_dir=data_dir, cache=cache)
     wide = convert_raw(raw)
     try:
-        csv_path = write_survey_csv(wide, cache_dir(cache))
+        csv_path = write_survey_csv(wide, download_cache_dir(cache))
     except OSError:  # an unwritable cache folder (read-only HOME): convert in a scratch folder
         with tempfile.TemporaryDirectory() as scratch:
             return load_survey(write_survey_csv(wide, scratch), CODEBOOK_PATH)

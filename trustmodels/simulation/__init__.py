@@ -1,0 +1,1 @@
+"""Simulated surveys with known truth: the simulator, its parameters, recovery and SBC."""
