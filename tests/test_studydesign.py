@@ -201,3 +201,58 @@ def test_the_simulated_survey_is_one_instance_of_a_declared_design():
     assert set(ours.columns) == set(book.columns)
     np.testing.assert_allclose(ours[list(book.columns)].to_numpy(), book.to_numpy())
     assert data.covariate is not None and len(data.respondents) == survey.n_respondents
+
+
+def _fake_response_fit(design, values, cutpoints=(-1.0, 0.0, 1.0, 2.0), lam=1.0):
+    """A constant 'posterior' of the declared model with one 1-5 item."""
+    import json
+
+    import xarray as xr
+
+    idata = _fake_fit(design, values)
+    posterior = idata["posterior"].to_dataset()
+    posterior["lambda"] = (("chain", "draw", "item"), np.full((2, 3, 1), lam))
+    posterior["cutpoints"] = (("chain", "draw", "item", "cutpoint"),
+                              np.broadcast_to(np.array(cutpoints), (2, 3, 1, len(cutpoints))))
+    posterior = posterior.assign_coords(item=["t1"], cutpoint=[1, 2, 3, 4])
+    tree = xr.DataTree.from_dict({"posterior": posterior})
+    tree.attrs["trustmodels_spec"] = json.dumps({
+        "model": "declared design", "link": "logit", "items": ["t1"], "item_categories": [5]})
+    return tree
+
+
+def _population_expected_rating(theta, cutpoints):
+    """E[rating] for latent mean theta + u, u ~ N(0, 1), by brute-force quadrature."""
+    from scipy.special import expit
+
+    u = np.linspace(-8, 8, 4001)
+    density = np.exp(-u ** 2 / 2) / np.sqrt(2 * np.pi)
+    cdf = expit(np.asarray(cutpoints)[None, :] - (theta + u)[:, None])  # P(y <= k)
+    cdf = np.column_stack([np.zeros(u.size), cdf, np.ones(u.size)])
+    probs = np.diff(cdf, axis=1)
+    expected = probs @ np.arange(1, 6)
+    return float(np.trapezoid(expected * density, u))
+
+
+def test_response_scale_contrasts_integrate_the_respondent_out_then_average_the_cells():
+    design = StudyDesign({"reaction": ["silence", "excuse"], "reputation": ["low", "high"]},
+                         outcomes=["trust"])
+    values = {"reaction[excuse]": 1.5, "reputation[high]": 0.5,
+              "reaction[excuse]:reputation[high]": -1.0}
+    idata = _fake_response_fit(design, values)
+    table = factor_contrasts(idata, design, "reaction", scale="expected")
+    cuts = (-1.0, 0.0, 1.0, 2.0)
+    by_cell = {(r, p): _population_expected_rating(t, cuts) for (r, p), t in {
+        ("silence", "low"): 0.0, ("silence", "high"): 0.5,
+        ("excuse", "low"): 1.5, ("excuse", "high"): 1.0}.items()}
+    expected = (np.mean([by_cell["excuse", "low"], by_cell["excuse", "high"]])
+                - np.mean([by_cell["silence", "low"], by_cell["silence", "high"]]))
+    assert table["scale"].tolist() == ["expected"]
+    np.testing.assert_allclose(table["mean"], [expected], atol=1e-3)
+    np.testing.assert_allclose(table["second_mean"],
+                               [np.mean([by_cell["excuse", "low"], by_cell["excuse", "high"]])],
+                               atol=1e-3)
+    agree = factor_contrasts(idata, design, "reaction", scale="agree")
+    assert 0 < agree["mean"].iloc[0] < 1
+    with pytest.raises(ValueError, match="unknown scale 'odds'"):
+        factor_contrasts(idata, design, "reaction", scale="odds")

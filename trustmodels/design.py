@@ -42,6 +42,7 @@ __all__ = [
     "StudyDesign",
     "checked_answers",
     "design_rows",
+    "design_table",
     "effect_names",
     "prepare_design_data",
     "simulate_design_survey",
@@ -142,6 +143,49 @@ class StudyDesign:
     def columns(self) -> tuple[str, ...]:
         """The data columns the design uses (factors, then moderators)."""
         return (*self.factors, *self.moderators)
+
+    @classmethod
+    def from_codebook(cls, codebook, outcomes: Sequence[str] | None = None) -> StudyDesign:
+        """Return the design a codebook declares in its ``trustmodels`` section.
+
+        Parameters
+        ----------
+        codebook : trustmodels.survey.codebook.Codebook
+            The factors are its ``design`` fields (levels: their categories, the first being
+            the reference), the moderators its ``moderators`` (and ``fan_count``), the
+            covariate, vignette and outcomes as declared.
+        outcomes : sequence of str, optional
+            Outcome constructs instead of the codebook's.
+
+        Returns
+        -------
+        StudyDesign
+
+        Raises
+        ------
+        ValueError
+            When the codebook declares neither a factor nor a moderator (one line).
+
+        Examples
+        --------
+        >>> from trustmodels.datasets.simulated import load_simulated_survey
+        >>> design = StudyDesign.from_codebook(load_simulated_survey().codebook,
+        ...                                    outcomes=["competence"])
+        >>> design.factors["seller_response"], design.moderators["fan_count"].transform
+        (('none', 'apology', 'denial'), 'log10')
+        """
+        if not codebook.design and not codebook.moderators:
+            raise ValueError(f"{codebook.source}: the trustmodels section declares no design "
+                             'factor and no moderator; add "design": [...] or "moderators"')
+        return cls(
+            factors={name: [str(level) for level in codebook.field(name).categories]
+                     for name in codebook.design},
+            outcomes=list(outcomes if outcomes is not None else codebook.outcomes),
+            moderators={name: Moderator(transform, centre)
+                        for name, (transform, centre) in codebook.moderators.items()},
+            covariate=codebook.covariate,
+            vignette=codebook.vignette,
+        )
 
 
 def _terms(design: StudyDesign) -> list[list[tuple[str, np.ndarray | None]]]:
@@ -434,6 +478,40 @@ def prepare_design_data(long: pd.DataFrame, design: StudyDesign) -> DesignData:
         design=x,
         covariate=covariate,
     )
+
+
+def design_table(survey) -> pd.DataFrame:
+    """Return a survey's answers as the long table the declared-design model reads.
+
+    The answers are recoded to their position on the item's answer scale (1..K in the order of
+    the codebook's categories), so that items coded 0-4 or -2..2 work like items coded 1-5.
+
+    Parameters
+    ----------
+    survey : trustmodels.survey.table.Survey
+        A validated survey.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :attr:`Survey.long <trustmodels.survey.table.Survey.long>` with ``response`` in 1..K.
+
+    Examples
+    --------
+    >>> from trustmodels.datasets.simulated import load_simulated_survey
+    >>> long = design_table(load_simulated_survey())
+    >>> int(long["response"].min()), bool((long["response"] <= long["n_categories"]).all())
+    (1, True)
+    """
+    long = survey.long.copy()
+    book = survey.codebook
+    position = {item: {level: index + 1 for index, level in enumerate(book.likert_levels(item))}
+                for item in book.items}
+    items = long["item"].astype(str).to_numpy()
+    long["response"] = [position[item][value]
+                        for item, value in zip(items, long["response"].tolist(), strict=True)]
+    long["response"] = long["response"].astype("int64")
+    return long
 
 
 def simulate_design_survey(design: StudyDesign, effects: Mapping[str, float], *,

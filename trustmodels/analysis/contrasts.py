@@ -7,6 +7,13 @@ factor, averaged with equal weights over the levels of the other factors (or sho
 one of them, ``by``), at chosen values of the moderators (their centres by default). Each row
 carries the posterior mean, the HDI, the probability of direction and the decision against a
 region of practical equivalence (:func:`trustmodels.analysis.effects.summarize_draws`).
+
+On the response scales (``scale="agree"``: the probability of an answer above the scale's
+midpoint; ``scale="expected"``: the expected rating) each design row's linear predictor is
+turned into category probabilities of every outcome item for a respondent drawn from the
+population (the respondent term integrated out over its standard normal distribution, the
+covariate at its mean), averaged over the items, and only then averaged over the other
+factors' levels: on a nonlinear scale the average of the cells is not the cell of the average.
 """
 
 from __future__ import annotations
@@ -17,13 +24,22 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from trustmodels.analysis.effects import DEFAULT_HDI_PROB, summarize_draws
+from trustmodels.analysis.effects import (
+    DEFAULT_HDI_PROB,
+    DEFAULT_ROPES,
+    _item_parameters,
+    _population_summaries,
+    _spec,
+    summarize_draws,
+)
 from trustmodels.design import StudyDesign, design_rows
 
-__all__ = ["DEFAULT_LATENT_ROPE", "factor_contrasts"]
+__all__ = ["DEFAULT_LATENT_ROPE", "SCALES", "factor_contrasts"]
 
 #: Half-width of the region of practical equivalence on the latent scale (latent SD).
-DEFAULT_LATENT_ROPE = 0.1
+DEFAULT_LATENT_ROPE = DEFAULT_ROPES["latent"]
+#: Scales of a contrast: latent SD, probability of agreeing, expected rating.
+SCALES = ("latent", "agree", "expected")
 
 
 def _raw_centre(moderator) -> float:
@@ -40,10 +56,33 @@ def _mean_row(grid: pd.DataFrame, design: StudyDesign, factor: str, level: str,
     return x.to_numpy().mean(axis=0)
 
 
+def _response_scale(idata, draws, design, effects, scale, max_draws):
+    """Return a function: design grid -> draws of the grid's mean on the response scale."""
+    spec = _spec(idata, model="declared design",
+                 requirement="response-scale contrasts need a fit of build_design_model")
+    lam, tau = _item_parameters(idata, spec)
+    if max_draws is not None and draws.shape[0] > max_draws:
+        keep = np.linspace(0, draws.shape[0] - 1, max_draws).round().astype(int)
+        draws, lam, tau = draws[keep], lam[keep], tau[keep]
+    column = 0 if scale == "agree" else 1
+
+    def level_of(grid: pd.DataFrame) -> np.ndarray:
+        x = design_rows(grid, design)
+        if list(x.columns) != effects:
+            raise ValueError("the fit's effects do not match the design's; was it fitted with "
+                             "this design?")
+        per_row = [_population_summaries(draws @ row, lam, tau, spec["item_categories"],
+                                         spec["link"])[column].mean(axis=1)
+                   for row in x.to_numpy()]
+        return np.mean(per_row, axis=0)
+
+    return level_of
+
+
 def factor_contrasts(idata, design: StudyDesign, factor: str, *,
                      by: str | None = None, at: Mapping[str, Sequence[float]] | None = None,
-                     hdi_prob: float = DEFAULT_HDI_PROB,
-                     rope: float = DEFAULT_LATENT_ROPE) -> pd.DataFrame:
+                     scale: str = "latent", hdi_prob: float = DEFAULT_HDI_PROB,
+                     rope: float | None = None, max_draws: int | None = 2000) -> pd.DataFrame:
     """Return every pairwise contrast of a factor's levels, with its posterior summary.
 
     Parameters
@@ -58,17 +97,25 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
         Another factor: contrasts per level of it instead of averaged over it.
     at : mapping of str to sequence of float, optional
         Raw values of moderators at which to compare (default: each moderator's centre).
+    scale : {"latent", "agree", "expected"}
+        Latent standard deviations, probability of agreeing (an answer above the midpoint),
+        or expected rating (answer-scale points); see the module docstring.
     hdi_prob : float
         HDI mass.
-    rope : float
-        Half-width of the region of practical equivalence (latent SD).
+    rope : float, optional
+        Half-width of the region of practical equivalence, in the units of ``scale`` (default
+        0.1 latent SD, 0.05 probability, 0.1 rating points).
+    max_draws : int, optional
+        On the response scales, use at most this many posterior draws (evenly thinned).
 
     Returns
     -------
     pandas.DataFrame
         One row per contrast (``"later - earlier"`` in the declared level order), level of
-        ``by`` and moderator value: ``factor``, ``contrast``, [``by``], [moderators], ``mean``,
-        ``hdi_low``, ``hdi_high``, ``p_direction``, ``p_in_rope``, ``decision``.
+        ``by`` and moderator value: ``factor``, ``contrast``, [``by``], [moderators],
+        ``scale``, ``mean``, ``hdi_low``, ``hdi_high``, ``p_direction``, ``p_in_rope``,
+        ``decision``; on the response scales also ``first_mean`` and ``second_mean`` (the two
+        levels' posterior means on that scale).
 
     Raises
     ------
@@ -76,6 +123,8 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
         For a factor, ``by`` or moderator the design does not declare, a moderator value that
         its transform cannot take, or a fit of another design (one line each).
     """
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; expected one of {SCALES}")
     if factor not in design.factors:
         raise ValueError(f"{factor!r} is not a factor of the design; factors: "
                          f"{list(design.factors)}")
@@ -93,9 +142,13 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
             raise ValueError(f"at[{name!r}] has {bad}; expected finite values"
                              + (" > 0 (log10)" if design.moderators[name].transform == "log10"
                                 else ""))
+    rope = DEFAULT_ROPES[scale] if rope is None else rope
     beta = idata["posterior"]["beta"]
     effects = [str(name) for name in beta["effect"].to_numpy()]
     draws = beta.stack(sample=("chain", "draw")).transpose("sample", "effect").to_numpy()
+    level_of = None
+    if scale != "latent":
+        level_of = _response_scale(idata, draws, design, effects, scale, max_draws)
     moderator_values = {name: list((at or {}).get(name, [_raw_centre(m)]))
                         for name, m in design.moderators.items()}
     averaged = [name for name in design.factors if name not in (factor, by)]
@@ -111,16 +164,24 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
                 grid[name] = value
 
             for first, second in itertools.combinations(range(len(levels)), 2):
-                weights = (_mean_row(grid, design, factor, levels[second], effects)
-                           - _mean_row(grid, design, factor, levels[first], effects))
-                summary = summarize_draws(draws @ weights, hdi_prob=hdi_prob,
-                                          rope=(-rope, rope))
+                if level_of is None:
+                    weights = (_mean_row(grid, design, factor, levels[second], effects)
+                               - _mean_row(grid, design, factor, levels[first], effects))
+                    contrast, extra = draws @ weights, {}
+                else:
+                    high = level_of(grid.assign(**{factor: levels[second]}))
+                    low = level_of(grid.assign(**{factor: levels[first]}))
+                    contrast = high - low
+                    extra = {"first_mean": float(low.mean()), "second_mean": float(high.mean())}
+                summary = summarize_draws(contrast, hdi_prob=hdi_prob, rope=(-rope, rope))
                 row = {"factor": factor, "contrast": f"{levels[second]} - {levels[first]}"}
                 if by:
                     row[by] = by_level
                 row.update(dict(zip(moderator_values, values, strict=True)))
+                row["scale"] = scale
                 row.update({key: summary[key] for key in
                             ("mean", "hdi_low", "hdi_high", "p_direction", "p_in_rope",
                              "decision")})
+                row.update(extra)
                 rows.append(row)
     return pd.DataFrame(rows)

@@ -9,8 +9,15 @@ extension object ``"trustmodels"`` that says what each column *means*::
     "trustmodels": {
       "id": "respondent_id",                        # required
       "constructs": {"competence": ["comp1", ...]},  # required: Likert items per construct
-      "design": ["seller_response", "violation"],   # optional experimental factors
-      "fan_count": "fan_count",                     # optional
+      "design": ["seller_response", "violation"],   # optional experimental factors (levels:
+                                                    # the field's categories, first = reference)
+      "moderators": {"fan_count": {"transform": "log10", "centre": 4}},  # optional numeric
+      "fan_count": "fan_count",                     # optional (a log10 moderator centred at 4)
+      "outcomes": ["competence", "integrity"],      # optional: constructs a model explains
+                                                    # (default: every construct but the covariate)
+      "covariate": "disposition",                   # optional: a construct used as covariate
+      "vignette": "vignette_id",                    # optional: one row per respondent and
+                                                    # vignette (ids then repeat across rows)
       "attention_check": {"field": "attention_check", "correct": 2},   # optional
       "duration": "duration_s",                     # optional completion time in seconds
       "covariates": ["purchase_freq", "gender"],    # optional
@@ -131,6 +138,15 @@ class Codebook:
         Experimental factor columns.
     fan_count : str or None
         Fan count column.
+    moderators : dict of str to tuple of (str, float)
+        Numeric moderator columns with their transform (``"none"`` or ``"log10"``) and centre
+        (in transformed units); a ``fan_count`` column is a log10 moderator centred at 4.
+    outcomes : tuple of str
+        Outcome constructs (default: every construct except the covariate).
+    covariate : str or None
+        A construct whose respondent mean is a covariate.
+    vignette : str or None
+        Vignette column when each row is one respondent's rating of one vignette.
     attention_check : tuple of (str, object) or None
         Attention-check column and its instructed answer.
     duration : str or None
@@ -178,6 +194,10 @@ class Codebook:
     constructs: dict[str, tuple[str, ...]]
     design: tuple[str, ...] = ()
     fan_count: str | None = None
+    moderators: dict[str, tuple[str, float]] = dataclass_field(default_factory=dict)
+    outcomes: tuple[str, ...] = ()
+    covariate: str | None = None
+    vignette: str | None = None
     attention_check: tuple[str, Any] | None = None
     duration: str | None = None
     covariates: tuple[str, ...] = ()
@@ -330,6 +350,8 @@ class Codebook:
         """Columns the trustmodels extension refers to (id, items, design, ...)."""
         named = [self.id, *self.design, *self.items]
         named += [self.fan_count] if self.fan_count else []
+        named += list(self.moderators)
+        named += [self.vignette] if self.vignette else []
         named += [self.attention_check[0]] if self.attention_check else []
         named += [self.duration] if self.duration else []
         named += list(self.covariates)
@@ -591,6 +613,27 @@ class _CodebookParser:
         covariates = tuple(name for name in (known(n, "covariates")
                                              for n in self.names(ext.get("covariates"), here))
                            if name)
+        moderators = self.parse_moderators(ext.get("moderators"), fields, here, known)
+        if fan_count and fan_count not in moderators:
+            moderators = {fan_count: ("log10", 4.0), **moderators}
+        vignette = known(ext.get("vignette"), "vignette")
+        if vignette and vignette == id_field:
+            self.problem(here, f"vignette names the id field {vignette!r}; expected the column "
+                               "that tells a respondent's vignettes apart")
+        covariate = ext.get("covariate")
+        if covariate is not None and covariate not in constructs:
+            self.problem(here, f"covariate names {covariate!r}, which is not a construct; "
+                               f"constructs: {list(constructs)}")
+            covariate = None
+        outcomes = tuple(self.names(ext.get("outcomes"), here))
+        for name in outcomes:
+            if name not in constructs:
+                self.problem(here, f"outcomes names {name!r}, which is not a construct; "
+                                   f"constructs: {list(constructs)}")
+            elif name == covariate:
+                self.problem(here, f"{name!r} is both an outcome and the covariate")
+        if not outcomes:
+            outcomes = tuple(name for name in constructs if name != covariate)
         encoding = resource.get("encoding", "utf-8")
         try:
             "".encode(encoding)
@@ -627,6 +670,10 @@ class _CodebookParser:
             constructs=constructs,
             design=design,
             fan_count=fan_count,
+            moderators=moderators,
+            outcomes=outcomes,
+            covariate=covariate,
+            vignette=vignette,
             attention_check=attention,
             duration=duration,
             covariates=covariates,
@@ -638,6 +685,38 @@ class _CodebookParser:
             raw=dict(self.data),
             resource=dict(resource),
         )
+
+    def parse_moderators(self, raw, fields, here, known) -> dict[str, tuple[str, float]]:
+        if raw is None:
+            return {}
+        if not isinstance(raw, Mapping):
+            self.problem(here, 'moderators must be {"column": {"transform": "log10" or "none", '
+                               '"centre": number}}')
+            return {}
+        moderators = {}
+        for name, spec in raw.items():
+            if known(name, "moderators") is None:
+                continue
+            spec = {} if spec is None else spec
+            if not isinstance(spec, Mapping):
+                self.problem(here, f"moderator {name!r} must be an object such as "
+                                   '{"transform": "log10", "centre": 4}')
+                continue
+            transform = spec.get("transform", "none")
+            centre = spec.get("centre", 0.0)
+            if transform not in ("none", "log10"):
+                self.problem(here, f"moderator {name!r} has transform {transform!r}; expected "
+                                   '"none" or "log10"')
+                continue
+            if not _is_number(centre):
+                self.problem(here, f"moderator {name!r} has centre {centre!r}; expected a number")
+                continue
+            if fields[name].type not in ("integer", "number"):
+                self.problem(here, f"moderator {name!r} has type {fields[name].type!r}; "
+                                   'expected "integer" or "number"')
+                continue
+            moderators[str(name)] = (str(transform), float(centre))
+        return moderators
 
     def parse_constructs(self, raw, fields, here) -> dict[str, tuple[str, ...]]:
         if not isinstance(raw, Mapping) or not raw:

@@ -70,7 +70,14 @@ class Survey:
 
     @property
     def n_respondents(self) -> int:
-        """Number of respondents (rows of :attr:`wide`)."""
+        """Number of respondents (rows of :attr:`wide`; distinct ids with a vignette column)."""
+        if self.codebook.vignette:
+            return int(self.wide[self.codebook.id].nunique())
+        return len(self.wide)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows: one per respondent, or per respondent and vignette."""
         return len(self.wide)
 
     @property
@@ -106,7 +113,8 @@ class Survey:
             and ``construct`` (Categorical, all codebook items / constructs as categories in
             codebook order), ``response`` (int64, the answer as coded), ``n_categories``
             (int64, K of the item), then the design factors (Categorical, codebook level
-            order), ``fan_count`` (int64; Int64 if it has missing values) and the covariates.
+            order), ``fan_count`` (int64; Int64 if it has missing values), the moderators and
+            the covariates; with a vignette column, that column first (after ``n_categories``).
         """
         book = self.codebook
         chosen = list(book.items if items is None else items)
@@ -134,7 +142,8 @@ class Survey:
             "response": answers[rows, columns].astype("int64"),
             "n_categories": sizes[columns],
         })
-        extra = [*book.design, *([book.fan_count] if book.fan_count else []),
+        extra = [*([book.vignette] if book.vignette else []), *book.design,
+                 *([book.fan_count] if book.fan_count else []), *book.moderators,
                  *book.covariates]
         for name in dict.fromkeys(extra):
             column = self.wide[name].iloc[rows].reset_index(drop=True)

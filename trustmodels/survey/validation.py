@@ -328,10 +328,35 @@ def _with_semantic_rules(codebook: Codebook) -> dict[str, Field]:
     for name in (codebook.fan_count, codebook.duration):
         if name and (fields[name].minimum is None or fields[name].minimum < 0):
             fields[name] = replace(fields[name], minimum=0)
-    for name in codebook.design:
+    for name in (*codebook.design, *codebook.moderators,
+                 *([codebook.vignette] if codebook.vignette else [])):
         fields[name] = replace(fields[name], required=True)
-    fields[codebook.id] = replace(fields[codebook.id], required=True, unique=True)
+    # with a vignette column a respondent has one row per vignette: the id repeats, the pair
+    # (id, vignette) may not (checked by _repeated_vignettes)
+    fields[codebook.id] = replace(fields[codebook.id], required=True,
+                                  unique=codebook.vignette is None)
     return fields
+
+
+def _design_problems(frame: pd.DataFrame, codebook: Codebook, label: str,
+                     numbers: list[int]) -> list[Problem]:
+    """Find a respondent who rates one vignette twice (rows with a vignette column)."""
+    problems = []
+    if codebook.vignette and {codebook.id, codebook.vignette} <= set(frame.columns):
+        first_seen: dict = {}
+        for position, (respondent, vignette) in enumerate(
+                zip(frame[codebook.id], frame[codebook.vignette], strict=True)):
+            if respondent is pd.NA or vignette is pd.NA or respondent is None or vignette is None:
+                continue
+            key = (str(respondent), str(vignette))
+            if key in first_seen:
+                problems.append(Problem(
+                    label, f"respondent {key[0]!r} rates vignette {key[1]!r} again (first in row "
+                           f"{first_seen[key]}); expected one row per respondent and vignette",
+                    numbers[position], codebook.vignette, key[0], key[1]))
+            else:
+                first_seen[key] = numbers[position]
+    return problems
 
 
 def _typed_column(values: list, spec: Field) -> pd.Series:
@@ -481,9 +506,10 @@ def validate_frame(raw: pd.DataFrame, codebook: Codebook, label: str = "data",
                 first_seen[value] = number
             values.append(value)
         typed[name] = _typed_column(values, spec)
+    frame = pd.DataFrame(typed, index=pd.RangeIndex(len(raw)))
+    problems += _design_problems(frame, codebook, label, list(numbers))
     order = {name: position for position, name in enumerate(codebook.fields)}
     problems.sort(key=lambda p: (p.row is not None, p.row or 0, order.get(p.column, -1)))
-    frame = pd.DataFrame(typed, index=pd.RangeIndex(len(raw)))
     return frame, problems
 
 
