@@ -24,21 +24,13 @@ cached or converted.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pooch
 
-from trustmodels.config import (
-    DOWNLOAD_CACHE_ENV,
-    OFFLINE_DATA_ENV,
-    download_cache_dir,
-    offline_data_dir,
-    project_data_dir,
-)
+from trustmodels.config import DOWNLOAD_CACHE_ENV, OFFLINE_DATA_ENV, project_data_dir
+from trustmodels.datasets.fetch import fetch_verified, load_converted, read_r_frame, write_csv
 from trustmodels.datasets.manifest import sha256_of
 
 __all__ = [
@@ -94,39 +86,15 @@ ITEM_CATEGORIES = {
 }
 _R_OBJECT = "LancelotMiltgenetal2016"
 _ID = "respondent_id"
-_HOW_TO_GET = (
-    f"download {DATA_URL} into a folder and set {DATA_DIR_ENV} to that folder "
-    f"(or pass data_dir=)"
-)
 
 
 class RealDataError(RuntimeError):
     """The real data set cannot be found, fails its checksum or cannot be read (one line)."""
 
 
-def _data_dir(data_dir) -> Path | None:
-    return offline_data_dir(data_dir)
-
-
 def _pooch_downloader():
     """Return the downloader pooch uses (``None``: its default HTTP downloader; tests swap it)."""
     return None
-
-
-def _verified_local(folder: Path) -> Path:
-    if not folder.is_dir():
-        raise RealDataError(f"{DATA_DIR_ENV} / data_dir points to {folder}, which is not a folder; "
-                            f"it must hold {RAW_FILENAME} ({_HOW_TO_GET})")
-    raw = folder / RAW_FILENAME
-    if not raw.is_file():
-        raise RealDataError(f"{raw} not found: {DATA_DIR_ENV} / data_dir must name a folder that "
-                            f"holds {RAW_FILENAME} ({_HOW_TO_GET})")
-    found = sha256_of(raw)
-    if found != RAW_SHA256:
-        raise RealDataError(f"{raw}: SHA-256 {found} does not match the expected {RAW_SHA256}; "
-                            f"the file is corrupted or a different version: replace it with "
-                            f"{DATA_URL}")
-    return raw
 
 
 def fetch_raw(data_dir=None, cache=None) -> Path:
@@ -158,29 +126,8 @@ def fetch_raw(data_dir=None, cache=None) -> Path:
     ...
     trustmodels.datasets.realdata.RealDataError: ...LancelotMiltgenetal2016.RData not found: ...
     """
-    local = _data_dir(data_dir)
-    if local is not None:
-        return _verified_local(local)
-    folder = download_cache_dir(cache)
-    try:
-        path = pooch.retrieve(
-            DATA_URL,
-            known_hash=f"sha256:{RAW_SHA256}",
-            fname=RAW_FILENAME,
-            path=folder,
-            downloader=_pooch_downloader(),
-            progressbar=False,
-        )
-    except ValueError as error:
-        if "hash" in str(error).lower():
-            raise RealDataError(f"the file downloaded from {DATA_URL} does not match SHA-256 "
-                                f"{RAW_SHA256}; nothing was cached ({_HOW_TO_GET})") from None
-        raise RealDataError(f"cannot download {DATA_URL} ({error}); {_HOW_TO_GET}") from None
-    except Exception as error:  # network failures come as requests/OS errors
-        reason = type(error).__name__
-        raise RealDataError(f"cannot download {RAW_FILENAME} (no network? {reason}); "
-                            f"{_HOW_TO_GET}") from None
-    return Path(path)
+    return fetch_verified(RAW_FILENAME, DATA_URL, RAW_SHA256, data_dir=data_dir, cache=cache,
+                          error_class=RealDataError, downloader=_pooch_downloader())
 
 
 def convert_raw(raw_path) -> pd.DataFrame:
@@ -212,18 +159,8 @@ def convert_raw(raw_path) -> pd.DataFrame:
     ...
     trustmodels.datasets.realdata.RealDataError: ...bad.RData: not a readable R data file ...
     """
-    import pyreadr
-
     raw_path = Path(raw_path)
-    try:
-        objects = pyreadr.read_r(str(raw_path))
-    except Exception as error:  # pyreadr raises its own error types for damaged files
-        raise RealDataError(f"{raw_path}: not a readable R data file ({type(error).__name__}); "
-                            f"replace it with {DATA_URL}") from None
-    if _R_OBJECT not in objects:
-        raise RealDataError(f"{raw_path}: holds {', '.join(objects) or 'no objects'}; "
-                            f"expected the data frame {_R_OBJECT}")
-    frame = objects[_R_OBJECT]
+    frame = read_r_frame(raw_path, _R_OBJECT, DATA_URL, RealDataError)
     items = list(ITEM_CATEGORIES)
     missing = [item for item in items if item not in frame.columns]
     if missing:
@@ -267,17 +204,7 @@ def write_survey_csv(wide: pd.DataFrame, folder) -> Path:
     >>> write_survey_csv(frame, tempfile.mkdtemp()).read_text()
     'respondent_id,trust1\nLM0001,3\n'
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / CSV_NAME
-    text = wide.to_csv(index=False, lineterminator="\n")
-    if target.is_file() and target.read_text(encoding="utf-8") == text:
-        return target
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False,
-                                     suffix=".tmp", newline="") as stream:
-        stream.write(text)
-    os.replace(stream.name, target)
-    return target
+    return write_csv(wide, folder, CSV_NAME)
 
 
 def load_lancelot_miltgen(data_dir=None, cache=None):
@@ -312,13 +239,5 @@ def load_lancelot_miltgen(data_dir=None, cache=None):
     >>> survey.wide.shape  # doctest: +SKIP
     (1090, 12)
     """
-    from trustmodels.survey.table import load_survey
-
     raw = fetch_raw(data_dir=data_dir, cache=cache)
-    wide = convert_raw(raw)
-    try:
-        csv_path = write_survey_csv(wide, download_cache_dir(cache))
-    except OSError:  # an unwritable cache folder (read-only HOME): convert in a scratch folder
-        with tempfile.TemporaryDirectory() as scratch:
-            return load_survey(write_survey_csv(wide, scratch), CODEBOOK_PATH)
-    return load_survey(csv_path, CODEBOOK_PATH)
+    return load_converted(convert_raw(raw), CSV_NAME, CODEBOOK_PATH, cache)
