@@ -5,6 +5,11 @@ file against its codebook and prints every problem, one line each (rows are spre
 the header is row 1). It exits with 0 and prints ``valid: N respondents, M items`` when the file
 is valid, and with 2 when it is not or when an input cannot be read. It only reads its inputs.
 
+``trustmodels codebook draft FILE.csv [--max-levels N] > datapackage.json`` prints a first
+codebook guessed from a survey file (:func:`trustmodels.survey.draft.draft_codebook`) as JSON on
+stdout, with a one-line summary on stderr; every guess is marked ``"DRAFT: guessed ..."`` for the
+user to check. It only reads the file; an unusable file gives one line on stderr and status 2.
+
 ``trustmodels simulate ...`` runs the documented generator of the simulated data
 (:func:`trustmodels.simulation.simulate.main`), when it is installed.
 
@@ -48,6 +53,23 @@ def _parser() -> argparse.ArgumentParser:
                           help="the codebook (Frictionless Data Package v2)")
     validate.add_argument("--resource", metavar="NAME",
                           help="resource to use when the codebook describes several files")
+    codebook = commands.add_parser(
+        "codebook", help="codebook tools: draft a codebook from a survey CSV file",
+        description="Codebook tools.")
+    codebook_commands = codebook.add_subparsers(dest="codebook_command", metavar="ACTION",
+                                                required=True)
+    draft = codebook_commands.add_parser(
+        "draft", help="print a draft codebook guessed from a survey CSV file",
+        description="Guess a codebook (Data Package v2 JSON) from a survey CSV file and print it "
+                    "on stdout, e.g. `trustmodels codebook draft my_survey.csv > "
+                    "datapackage.json` (save it next to the CSV file). Every guess is marked "
+                    "\"DRAFT: guessed ...\" and what cannot be guessed is \"TODO: ...\": check "
+                    "and fix them, then run `trustmodels validate`. Exit status 0: drafted; 2: "
+                    "unreadable or empty file.")
+    draft.add_argument("data", metavar="FILE.csv", help="the survey file (only read)")
+    draft.add_argument("--max-levels", type=_positive_int, default=10, metavar="N",
+                       help="a text column with at most N distinct values is a factor "
+                            "(default 10)")
     commands.add_parser("simulate", help="generate the simulated survey (data/raw/)",
                         add_help=False)
     return parser
@@ -75,6 +97,34 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"invalid: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
         return EXIT_INVALID
     print(f"valid: {len(typed)} respondents, {len(codebook.items)} items")
+    return EXIT_OK
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    return int(text)
+
+
+def _codebook_draft(args: argparse.Namespace) -> int:
+    import json
+
+    from trustmodels.survey.draft import DraftError, draft_codebook, draft_summary
+
+    try:
+        package = draft_codebook(args.data, max_levels=args.max_levels)
+    except DraftError as error:
+        print(error, file=sys.stderr)
+        return EXIT_INVALID
+    text = json.dumps(package, indent=2, ensure_ascii=False) + "\n"
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("_", "-")
+    if encoding in ("utf-8", "utf8") or not hasattr(sys.stdout, "buffer"):
+        sys.stdout.write(text)
+    else:  # e.g. a Windows console code page: the JSON is UTF-8 all the same
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
+    print(draft_summary(package), file=sys.stderr)
     return EXIT_OK
 
 
@@ -117,5 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(stop.code or 0)
     if args.command == "validate":
         return _validate(args)
+    if args.command == "codebook" and args.codebook_command == "draft":
+        return _codebook_draft(args)
     parser.print_help(sys.stderr)
     return EXIT_INVALID
