@@ -5,10 +5,12 @@ The front door, ``import trustmodels as tm``, gives the few names a user needs f
 ============================  ==============================================================
 step                          names
 ============================  ==============================================================
+draft its codebook            :func:`draft_codebook`
 load and check a survey       :func:`load_survey`, :func:`validate_survey`,
                               :func:`apply_exclusions`, :func:`load_simulated_survey`,
-                              :func:`load_simulated_truth`
-declare your design           :class:`StudyDesign`, :class:`Moderator`,
+                              :func:`load_simulated_truth`, :func:`load_wine`
+declare your design           :class:`StudyDesign` (``StudyDesign.from_codebook``),
+                              :class:`Moderator`, :func:`design_table`,
                               :func:`simulate_design_survey`
 build a model                 :func:`build_design_model` (any declared design),
                               :func:`build_ordinal_model`, :func:`build_moderation_model`,
@@ -22,8 +24,11 @@ report effects                :func:`factor_contrasts`, :func:`latent_contrasts`
                               :func:`response_contrasts`,
                               :func:`summarize_draws`, :func:`reliability_table`
 show them                     :func:`plot_likert_by_condition`, :func:`plot_category_counts`,
-                              :func:`plot_contrast_forest`, :func:`plot_floodlight`,
-                              :func:`reader_table`
+                              :func:`plot_counts_by_condition`, :func:`plot_factor_contrasts`,
+                              :func:`plot_contrasts_across`, :func:`plot_contrast_forest`,
+                              :func:`plot_floodlight`, :func:`reader_table`
+all of it, one command        :func:`run_report` with :class:`ReportSettings`
+                              (``trustmodels report``)
 ============================  ==============================================================
 
 The names are imported on first use, so ``import trustmodels`` (and the command line's
@@ -52,6 +57,14 @@ _FRONT_DOOR = {
     "validate_survey": "trustmodels.survey.validation",
     "apply_exclusions": "trustmodels.survey.exclusions",
     "StudyDesign": "trustmodels.design",
+    "design_table": "trustmodels.design",
+    "draft_codebook": "trustmodels.survey.draft",
+    "load_wine": "trustmodels.datasets.wine",
+    "plot_counts_by_condition": "trustmodels.plots.design",
+    "plot_factor_contrasts": "trustmodels.plots.design",
+    "plot_contrasts_across": "trustmodels.plots.design",
+    "run_report": "trustmodels.report.run",
+    "ReportSettings": "trustmodels.report.run",
     "Moderator": "trustmodels.design",
     "simulate_design_survey": "trustmodels.design",
     "build_design_model": "trustmodels.models.declared",

@@ -10,6 +10,11 @@ codebook guessed from a survey file (:func:`trustmodels.survey.draft.draft_codeb
 stdout, with a one-line summary on stderr; every guess is marked ``"DRAFT: guessed ..."`` for the
 user to check. It only reads the file; an unusable file gives one line on stderr and status 2.
 
+``trustmodels report DATA.csv --codebook datapackage.json --out report/ [--quick] ...`` validates
+the survey, fits the multilevel ordinal model of the design its codebook declares and writes a
+report (:mod:`trustmodels.report.run`); a problem with the input is one line and status 2, before
+any sampling.
+
 ``trustmodels simulate ...`` runs the documented generator of the simulated data
 (:func:`trustmodels.simulation.simulate.main`), when it is installed.
 
@@ -53,6 +58,15 @@ def _parser() -> argparse.ArgumentParser:
                           help="the codebook (Frictionless Data Package v2)")
     validate.add_argument("--resource", metavar="NAME",
                           help="resource to use when the codebook describes several files")
+    from trustmodels.report.run import add_report_arguments  # standard library only
+
+    report = commands.add_parser(
+        "report", help="validate, fit and report a survey of any declared design",
+        description="Validate a survey against its codebook, fit the multilevel ordinal model "
+                    "of the design the codebook declares (checked by the convergence gate) and "
+                    "write a report into --out: index.html, report.ipynb and the numbers as "
+                    "CSV tables. Exit status 2 for a problem with the input, before sampling.")
+    add_report_arguments(report)
     codebook = commands.add_parser(
         "codebook", help="codebook tools: draft a codebook from a survey CSV file",
         description="Codebook tools.")
@@ -96,7 +110,12 @@ def _validate(args: argparse.Namespace) -> int:
         count = len(problems)
         print(f"invalid: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
         return EXIT_INVALID
-    print(f"valid: {len(typed)} respondents, {len(codebook.items)} items")
+    if codebook.vignette:
+        respondents = typed[codebook.id].nunique()
+        print(f"valid: {len(typed)} rows ({respondents} respondents x their vignettes), "
+              f"{len(codebook.items)} items")
+    else:
+        print(f"valid: {len(typed)} respondents, {len(codebook.items)} items")
     return EXIT_OK
 
 
@@ -144,6 +163,17 @@ def _simulate(argv: Sequence[str]) -> int:
     return int(status or 0)
 
 
+def _report(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from trustmodels.report.run import ReportError, run_report, settings_from_arguments
+
+    try:
+        run_report(settings_from_arguments(args, argv))
+    except ReportError as error:
+        print(f"trustmodels report: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status.
 
@@ -169,5 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _validate(args)
     if args.command == "codebook" and args.codebook_command == "draft":
         return _codebook_draft(args)
+    if args.command == "report":
+        return _report(args, argv)
     parser.print_help(sys.stderr)
     return EXIT_INVALID

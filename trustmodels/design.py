@@ -41,6 +41,7 @@ __all__ = [
     "Moderator",
     "StudyDesign",
     "checked_answers",
+    "condition_labels",
     "design_rows",
     "design_table",
     "effect_names",
@@ -478,6 +479,41 @@ def prepare_design_data(long: pd.DataFrame, design: StudyDesign) -> DesignData:
         design=x,
         covariate=covariate,
     )
+
+
+def condition_labels(long: pd.DataFrame, design: StudyDesign) -> list[str]:
+    """Return the design cell of each outcome answer, in the order the model observes them.
+
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        The long table given to :func:`trustmodels.models.declared.build_design_model`.
+    design : StudyDesign
+        The design.
+
+    Returns
+    -------
+    list of str
+        ``"factor=level, factor=level"`` per answer of an outcome construct (``"all"`` for a
+        design without factors), e.g. for
+        :func:`trustmodels.analysis.checks.category_counts` ``by=``.
+
+    Examples
+    --------
+    >>> design = StudyDesign({"reaction": ["silence", "excuse"]}, outcomes=["trust"])
+    >>> long = pd.DataFrame({"construct": ["trust", "mood", "trust"],
+    ...                      "reaction": ["excuse", "excuse", "silence"]})
+    >>> condition_labels(long, design)
+    ['reaction=excuse', 'reaction=silence']
+    """
+    table = long[long["construct"].astype(str).isin(design.outcomes)]
+    if not design.factors:
+        return ["all"] * len(table)
+    parts = [name + "=" + table[name].astype(str) for name in design.factors]
+    labels = parts[0]
+    for part in parts[1:]:
+        labels = labels + ", " + part
+    return labels.tolist()
 
 
 def design_table(survey) -> pd.DataFrame:

@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import arviz as az
@@ -81,7 +82,7 @@ def _dataset(node):
 
 
 def category_counts(idata, *, group: str = "posterior_predictive", var_name: str = "y",
-                    by_item: bool = False, prob: float = 0.9) -> pd.DataFrame:
+                    by_item: bool = False, by=None, prob: float = 0.9) -> pd.DataFrame:
     """Return observed and predicted answer counts per category with central intervals.
 
     Parameters
@@ -94,16 +95,37 @@ def category_counts(idata, *, group: str = "posterior_predictive", var_name: str
         Observed variable.
     by_item : bool
         Tabulate per item (needs the ``obs_item`` constant data of the ordinal models).
+    by : sequence, optional
+        A label per observed answer (e.g. the design cell of its rating occasion,
+        :func:`trustmodels.design.condition_labels`): tabulate per label, in order of first
+        appearance. Checks by condition can fail where the pooled counts pass, since the
+        hypotheses are about differences between conditions.
     prob : float
         Mass of the central interval of the predicted counts.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``item`` (``"all"`` unless by item), ``category``, ``observed``,
-        ``predicted_mean``, ``predicted_low``, ``predicted_high``, ``inside`` (observed count
-        within the interval), ``group``.
-    """
+        Columns ``item`` (``"all"`` unless by item), [``condition`` with ``by``],
+        ``category``, ``observed``, ``predicted_mean``, ``predicted_low``, ``predicted_high``,
+        ``inside`` (observed count within the interval), ``group``.
+
+    Raises
+    ------
+    ValueError
+        When ``by`` does not have one label per observed answer.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> observed = xr.Dataset({"y": ("obs", np.array([1, 2, 2, 1]))})
+    >>> predicted = xr.Dataset({"y": (("chain", "draw", "obs"), np.array([[[1, 2, 2, 2]]]))})
+    >>> tree = xr.DataTree.from_dict({"observed_data": observed,
+    ...                               "posterior_predictive": predicted})
+    >>> table = category_counts(tree, by=["a", "a", "b", "b"])
+    >>> table[["condition", "category", "observed", "predicted_mean"]].to_dict("list")
+    {'condition': ['a', 'a', 'b', 'b'], 'category': [1, 2, 1, 2], 'observed': [1, 1, 1, 1], 'predicted_mean': [1.0, 1.0, 0.0, 2.0]}
+    """  # noqa: E501
     observed = np.asarray(_dataset(idata["observed_data"])[var_name].values).astype(int)
     predicted = _dataset(idata[group])[var_name]
     predicted = np.asarray(predicted.transpose("chain", "draw", ...).values).astype(int)
@@ -117,14 +139,25 @@ def category_counts(idata, *, group: str = "posterior_predictive", var_name: str
         groups = [(str(names[j]), item_index == j) for j in range(len(names))]
     else:
         groups = [("all", np.ones(observed.size, bool))]
+    conditions = [(None, np.ones(observed.size, bool))]
+    if by is not None:
+        labels = np.asarray([str(label) for label in by])
+        if labels.size != observed.size:
+            raise ValueError(f"by has {labels.size} labels; expected one per observed answer "
+                             f"({observed.size})")
+        conditions = [(label, labels == label) for label in dict.fromkeys(labels)]
     tail = (1 - prob) / 2
     rows = []
-    for label, mask in groups:
+    for (label, item_mask), (condition, condition_mask) in itertools.product(groups,
+                                                                             conditions):
+        mask = item_mask & condition_mask
         obs_counts = (observed[mask][:, None] == categories).sum(axis=0)
         pred_counts = (predicted[:, mask][..., None] == categories).sum(axis=1)
         low, high = np.quantile(pred_counts, [tail, 1 - tail], axis=0)
         for k, category in enumerate(categories):
-            rows.append({"item": label, "category": int(category),
+            rows.append({"item": label, **({} if condition is None else
+                                           {"condition": condition}),
+                         "category": int(category),
                          "observed": int(obs_counts[k]),
                          "predicted_mean": float(pred_counts[:, k].mean()),
                          "predicted_low": float(low[k]), "predicted_high": float(high[k]),

@@ -215,7 +215,9 @@ def plot_likert_by_condition(
     }
     colors = likert_colors(len(levels))
     half = len(levels) / 2
-    height = 1.1 + 0.19 * step * len(chosen)
+    legend_rows = int(np.ceil(len(levels) / 4))
+    # bars, plus fixed room (inches) for the title, the axis labels and the legend below
+    height = 0.19 * step * len(chosen) + 1.6 + 0.25 * legend_rows
     if title is None:
         what = ("trust-belief" if constructs is None and items is None
                 else ", ".join(constructs) if items is None else "selected")
@@ -238,7 +240,7 @@ def plot_likert_by_condition(
             for k, (level, label) in enumerate(zip(levels, labels, strict=True)):
                 ax.barh(ypos, values[:, k] * 100, left=start * 100, height=0.82,
                         color=colors[k], edgecolor="white", linewidth=0.4,
-                        label=f"{level} {label}")
+                        label=label if label.startswith(str(level)) else f"{level} {label}")
                 start = start + values[:, k]
             ax.axvline(0, color="black", lw=0.8)
             ax.set_title("" if panel == _ALL else f"{panel} violation"
@@ -272,6 +274,6 @@ def plot_likert_by_condition(
         fig.legend(handles, legend_labels, loc="lower center", ncol=min(len(levels), 4),
                    fontsize=8, bbox_to_anchor=(0.5, 0.0))
         fig.suptitle(title)
-        legend_rows = int(np.ceil(len(levels) / 4))
-        fig.tight_layout(rect=(0, (0.12 + 0.18 * legend_rows) / height, 1, 1))
+        fig.tight_layout(rect=(0, (0.15 + 0.25 * legend_rows) / height, 1,
+                               1 - 0.1 / height))
     return fig

@@ -1,0 +1,185 @@
+"""``trustmodels report``: two designs end to end, and every bad input as one line.
+
+The end-to-end tests run the command as a user would (``trustmodels.cli.main``) on small
+simulated surveys of two different designs, then compare the report's tables with the package's
+own functions on the same fit (loaded from the fit cache the report filled).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trustmodels import cli
+from trustmodels.design import Moderator, StudyDesign, simulate_design_survey
+
+BETWEEN = StudyDesign({"reaction": ["silence", "excuse", "denial"]}, outcomes=["trust"],
+                      moderators={"fans": Moderator("log10", centre=4.0,
+                                                    simulate_range=(-2.0, 2.0))})
+WITHIN = StudyDesign({"temp": ["cold", "warm"], "contact": ["no", "yes"]},
+                     outcomes=["bitterness"], vignette="bottle")
+
+
+def _write_survey(folder, design, effects, *, n, items, vignettes=1, seed=5):
+    """Write a simulated survey of ``design`` as CSV (one row per occasion) and its codebook."""
+    long = simulate_design_survey(design, effects, n_respondents=n, items=items,
+                                  vignettes=vignettes, seed=seed)
+    keys = ["respondent", *([design.vignette] if design.vignette else []), *design.columns]
+    wide = long.pivot_table(index=keys, columns="item", values="response").reset_index()
+    wide.columns.name = None
+    items_written = [item for names in items.values() for item in names]
+    wide[items_written] = wide[items_written].astype(int)  # pivot_table makes floats
+    if "fans" in wide:
+        wide["fans"] = wide["fans"].round().astype(int)
+    folder.mkdir(parents=True, exist_ok=True)
+    wide.to_csv(folder / "survey.csv", index=False)
+    fields = [{"name": "respondent", "type": "string"}]
+    if design.vignette:
+        fields.append({"name": design.vignette, "type": "string"})
+    fields += [{"name": name, "type": "string", "categories": list(levels)}
+               for name, levels in design.factors.items()]
+    fields += [{"name": name, "type": "integer"} for name in design.moderators]
+    item_names = [item for names in items.values() for item in names]
+    fields += [{"name": item, "type": "integer", "categories": [1, 2, 3, 4, 5],
+                "categoriesOrdered": True} for item in item_names]
+    order = [field["name"] for field in fields]
+    wide[order].to_csv(folder / "survey.csv", index=False)
+    extension = {"id": "respondent", "constructs": dict(items), "design": list(design.factors),
+                 "moderators": {name: {"transform": m.transform, "centre": m.centre}
+                                for name, m in design.moderators.items()}}
+    if design.vignette:
+        extension["vignette"] = design.vignette
+    package = {"title": "A test survey", "resources": [{
+        "name": "survey", "path": "survey.csv",
+        "schema": {"fields": fields, "missingValues": [""]}, "trustmodels": extension}]}
+    (folder / "datapackage.json").write_text(json.dumps(package, indent=1))
+    return folder / "survey.csv", folder / "datapackage.json"
+
+
+def _inputs(folder):
+    return sorted(path.name for path in folder.iterdir())
+
+
+@pytest.fixture
+def fit_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRUSTMODELS_FIT_CACHE", str(tmp_path / "fits"))
+    return tmp_path / "fits"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["between-subjects with a moderator",
+                                  "within-subjects without a moderator"])
+def test_the_report_runs_end_to_end_and_its_tables_are_the_packages(tmp_path, fit_cache,
+                                                                    case, capsys):
+    from trustmodels.analysis.contrasts import factor_contrasts
+    from trustmodels.design import design_table
+    from trustmodels.inference.sampling import fit
+    from trustmodels.models.declared import build_design_model
+    from trustmodels.report.run import QUICK, gate_thresholds
+    from trustmodels.survey.codebook import Codebook
+    from trustmodels.survey.exclusions import apply_exclusions
+    from trustmodels.survey.table import load_survey
+
+    if case.startswith("between"):
+        design, effects = BETWEEN, {"reaction[excuse]": 0.8, "reaction[denial]": 0.2,
+                                    "log10(fans)": 0.2}
+        data, codebook = _write_survey(tmp_path / "in", design, effects, n=150,
+                                       items={"trust": ["t1", "t2", "t3"]})
+        extra = ["--at", "fans=100,1000000"]
+    else:
+        design, effects = WITHIN, {"temp[warm]": 1.5, "contact[yes]": 0.8}
+        data, codebook = _write_survey(tmp_path / "in", design, effects, n=12,
+                                       items={"bitterness": ["rating"]}, vignettes=8)
+        extra = []
+    before = _inputs(tmp_path / "in")
+    out = tmp_path / "report"
+    status = cli.main(["report", str(data), "--codebook", str(codebook), "--out", str(out),
+                       "--quick", *extra])
+    printed = capsys.readouterr()
+    assert status == 0, printed.err
+    assert "[1/4]" in printed.out and "[4/4]" in printed.out
+    assert _inputs(tmp_path / "in") == before  # nothing written next to the input
+    assert {"index.html", "report.ipynb", "cells.csv", "contrasts.csv",
+            "diagnostics.csv"} <= set(_inputs(out))
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "QUICK PREVIEW" in html and "passes the convergence gate" in html
+    assert html.count("data:image/png;base64") >= 3  # Likert bars, predictive checks, contrasts
+    assert "Traceback" not in html and "<Figure size" not in html
+
+    # the report's contrasts are the package's, on the same (cached) fit
+    survey = load_survey(data, Codebook.from_file(codebook))
+    kept, _ = apply_exclusions(survey)
+    model = build_design_model(design_table(kept), design)
+    idata = fit(model, draws=QUICK["draws"], tune=QUICK["tune"], chains=QUICK["chains"],
+                random_seed=20261122, label="report fit", thresholds=gate_thresholds(True))
+    reported = pd.read_csv(out / "contrasts.csv")
+    at = {"fans": [100.0, 1_000_000.0]} if design.moderators else None
+    for factor in design.factors:
+        for scale in ("latent", "expected"):
+            ours = factor_contrasts(idata, design, factor, scale=scale, at=at)
+            theirs = reported[(reported["factor"] == factor) & (reported["scale"] == scale)]
+            np.testing.assert_allclose(theirs["mean"].to_numpy(), ours["mean"].to_numpy(),
+                                       rtol=1e-9)
+            assert theirs["contrast"].tolist() == ours["contrast"].tolist()
+    cells = pd.read_csv(out / "cells.csv")
+    assert set(design.factors) <= set(cells.columns)
+    if design.moderators:
+        floodlight = pd.read_csv(out / "floodlight.csv")
+        assert floodlight["fans"].nunique() == 25
+
+
+def _good_inputs(tmp_path):
+    return _write_survey(tmp_path / "in", WITHIN, {"temp[warm]": 1.0}, n=6,
+                         items={"bitterness": ["rating"]}, vignettes=4)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ("missing data", "no such file; expected the survey's data file"),
+    ("missing codebook", "no such file; expected the survey's codebook file"),
+    ("bad cell", "column 'rating'"),
+    ("one level", "has only the level(s)"),
+    ("unknown moderator", "--at fans: not a moderator of the design"),
+    ("out exists", "the folder exists and is not empty; pass --force"),
+    ("out is the data folder", "holds the data file"),
+    ("bad --at", "expected NAME=VALUE,VALUE"),
+])
+def test_a_bad_input_is_one_line_and_status_2_before_any_sampling(tmp_path, fit_cache, capsys,
+                                                                  change, message):
+    data, codebook = _good_inputs(tmp_path)
+    out = tmp_path / "report"
+    args = ["report", str(data), "--codebook", str(codebook), "--out", str(out), "--quick"]
+    if change == "missing data":
+        args[1] = str(tmp_path / "nope.csv")
+    elif change == "missing codebook":
+        args[3] = str(tmp_path / "nope.json")
+    elif change == "bad cell":
+        text = data.read_text().splitlines()
+        cells = text[1].split(",")
+        cells[-1] = "9"
+        data.write_text("\n".join([text[0], ",".join(cells), *text[2:]]) + "\n")
+    elif change == "one level":
+        data.write_text(data.read_text().replace("warm", "cold"))
+    elif change == "unknown moderator":
+        args += ["--at", "fans=10"]
+    elif change == "out exists":
+        out.mkdir()
+        (out / "keep.txt").write_text("mine")
+    elif change == "out is the data folder":
+        args[5] = str(data.parent)
+        args.append("--force")  # even so: the input is never replaced
+    elif change == "bad --at":
+        args += ["--at", "fans"]
+    before = _inputs(tmp_path / "in")
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err, err
+    # argparse's usage errors show the usage above their one line
+    lines = err.splitlines() if change != "bad --at" else err.splitlines()[-1:]
+    assert len(lines) == 1 and "Traceback" not in err
+    assert _inputs(tmp_path / "in") == before
+    assert not fit_cache.exists()  # nothing was sampled
+    if change == "out exists":
+        assert (out / "keep.txt").read_text() == "mine"
