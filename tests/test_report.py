@@ -183,3 +183,21 @@ def test_a_bad_input_is_one_line_and_status_2_before_any_sampling(tmp_path, fit_
     assert not fit_cache.exists()  # nothing was sampled
     if change == "out exists":
         assert (out / "keep.txt").read_text() == "mine"
+
+
+@pytest.mark.slow
+def test_a_fit_that_fails_the_gate_is_reported_as_failing_with_no_estimates(tmp_path, fit_cache,
+                                                                            monkeypatch):
+    from trustmodels.report import run
+
+    failure = "report fit failed the convergence gate: R-hat > 1.01 for beta[temp[warm]] (1.2)"
+    monkeypatch.setattr(run, "_prefit", lambda *args, **kwargs: failure)
+    data, codebook = _good_inputs(tmp_path)
+    out = tmp_path / "report"
+    settings = run.ReportSettings(data=data, codebook=codebook, out=out, quick=True)
+    run.run_report(settings, progress=None)
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "The fit FAILS the convergence gate" in html and "R-hat &gt; 1.01" in html
+    assert "No contrasts: the fit failed the convergence gate" in html
+    assert not (out / "contrasts.csv").exists() and not (out / "diagnostics.csv").exists()
+    assert not fit_cache.exists()  # the notebook did not sample either

@@ -147,6 +147,31 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
                         help="replace an existing non-empty output folder")
 
 
+def command_line(settings: ReportSettings) -> str:
+    """Return the ``trustmodels report`` command that reproduces ``settings``.
+
+    Examples
+    --------
+    >>> command_line(ReportSettings(Path("s.csv"), Path("dp.json"), Path("out"), quick=True))
+    'trustmodels report s.csv --codebook dp.json --out out --quick --seed 20261122'
+    """
+    words = ["report", str(settings.data), "--codebook", str(settings.codebook), "--out",
+             str(settings.out)]
+    if settings.quick:
+        words.append("--quick")
+    else:
+        words += ["--draws", str(settings.draws), "--tune", str(settings.tune), "--chains",
+                  str(settings.chains)]
+    if settings.outcomes:
+        words += ["--outcomes", ",".join(settings.outcomes)]
+    for name, values in (settings.at or {}).items():
+        words += ["--at", f"{name}=" + ",".join(f"{value:g}" for value in values)]
+    words += ["--seed", str(settings.seed)]
+    if settings.rope != 0.1:
+        words += ["--rope", f"{settings.rope:g}"]
+    return "trustmodels " + shlex.join(words)
+
+
 def settings_from_arguments(args: argparse.Namespace, argv: Sequence[str]) -> ReportSettings:
     """Return the settings of a parsed ``trustmodels report`` command line."""
     return ReportSettings(
@@ -277,7 +302,8 @@ def run_report(settings: ReportSettings,
     values.update(data=str(Path(settings.data).resolve()),
                   codebook=str(Path(settings.codebook).resolve()),
                   out=str(settings.out), title=survey.codebook.title or survey.source,
-                  simulated=survey.codebook.simulated, gate_failure=failure)
+                  simulated=survey.codebook.simulated, gate_failure=failure,
+                  command=settings.command or command_line(settings))
     notebook = report_notebook(values)
     out = Path(settings.out)
     staging = Path(tempfile.mkdtemp(prefix=".report-", dir=out.resolve().parent
