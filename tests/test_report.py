@@ -114,7 +114,9 @@ def test_the_report_runs_end_to_end_and_its_tables_are_the_packages(tmp_path, fi
     kept, _ = apply_exclusions(survey)
     model = build_design_model(design_table(kept), design)
     idata = fit(model, draws=QUICK["draws"], tune=QUICK["tune"], chains=QUICK["chains"],
-                random_seed=20261122, label="report fit", thresholds=gate_thresholds(True))
+                random_seed=20261122, label="report fit", thresholds=gate_thresholds(True),
+                cache=True)
+    assert len(list(fit_cache.glob("*.zarr"))) == 1  # the command sampled once, this loaded it
     reported = pd.read_csv(out / "contrasts.csv")
     at = {"fans": [100.0, 1_000_000.0]} if design.moderators else None
     for factor in design.factors:

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from trustmodels.config import project_data_dir
-from trustmodels.datasets.fetch import fetch_verified, load_converted, read_r_frame
+from trustmodels.datasets.fetch import fetch_verified, load_converted, read_r_frame, write_csv
 from trustmodels.datasets.realdata import RealDataError
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "convert_wine",
     "fetch_wine_raw",
     "load_wine",
+    "write_wine_csv",
 ]
 
 #: Name of the original file in ordinal's ``data/`` folder and in ``TRUSTMODELS_DATA_DIR``.
@@ -218,3 +219,23 @@ def load_wine(data_dir=None, cache=None):
     """
     raw = fetch_wine_raw(data_dir=data_dir, cache=cache)
     return load_converted(convert_wine(raw), WINE_CSV_NAME, WINE_CODEBOOK_PATH, cache)
+
+
+def write_wine_csv(folder, data_dir=None, cache=None) -> Path:
+    """Write the wine ratings as a CSV file into ``folder`` (as a user's own survey would be).
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        Where to write ``wine.csv`` (created if needed).
+    data_dir, cache
+        As in :func:`load_wine`.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file: one row per judge and bottle, columns :data:`WINE_COLUMNS`.
+    """
+    frame = convert_wine(fetch_wine_raw(data_dir=data_dir, cache=cache))
+    return write_csv(frame, Path(folder), WINE_CSV_NAME)
+

@@ -147,7 +147,7 @@ if failure is None:
         idata = fit(model, draws=SETTINGS["draws"], tune=SETTINGS["tune"],
                     chains=SETTINGS["chains"], cores=SETTINGS["cores"],
                     random_seed=SETTINGS["seed"], label="report fit",
-                    thresholds=gate_thresholds(SETTINGS["quick"]))
+                    thresholds=gate_thresholds(SETTINGS["quick"]), cache=True)
     except FitDiagnosticsError as error:
         failure = str(error)
 if failure is None:

@@ -251,7 +251,8 @@ def _prefit(settings: ReportSettings, survey, design, progress) -> str | None:
     try:
         fit(model, draws=settings.draws, tune=settings.tune, chains=settings.chains,
             cores=settings.cores, random_seed=settings.seed, label="report fit",
-            thresholds=gate_thresholds(settings.quick), progressbar=progress is not None)
+            thresholds=gate_thresholds(settings.quick), progressbar=progress is not None,
+            cache=True)
     except FitDiagnosticsError as error:
         return str(error)
     return None
