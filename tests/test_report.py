@@ -7,14 +7,13 @@ own functions on the same fit (loaded from the fit cache the report filled).
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from trustmodels import cli
 from trustmodels.design import Moderator, StudyDesign, simulate_design_survey
+from trustmodels.simulation.declared import write_design_survey
 
 BETWEEN = StudyDesign({"reaction": ["silence", "excuse", "denial"]}, outcomes=["trust"],
                       moderators={"fans": Moderator("log10", centre=4.0,
@@ -27,36 +26,7 @@ def _write_survey(folder, design, effects, *, n, items, vignettes=1, seed=5):
     """Write a simulated survey of ``design`` as CSV (one row per occasion) and its codebook."""
     long = simulate_design_survey(design, effects, n_respondents=n, items=items,
                                   vignettes=vignettes, seed=seed)
-    keys = ["respondent", *([design.vignette] if design.vignette else []), *design.columns]
-    wide = long.pivot_table(index=keys, columns="item", values="response").reset_index()
-    wide.columns.name = None
-    items_written = [item for names in items.values() for item in names]
-    wide[items_written] = wide[items_written].astype(int)  # pivot_table makes floats
-    if "fans" in wide:
-        wide["fans"] = wide["fans"].round().astype(int)
-    folder.mkdir(parents=True, exist_ok=True)
-    wide.to_csv(folder / "survey.csv", index=False)
-    fields = [{"name": "respondent", "type": "string"}]
-    if design.vignette:
-        fields.append({"name": design.vignette, "type": "string"})
-    fields += [{"name": name, "type": "string", "categories": list(levels)}
-               for name, levels in design.factors.items()]
-    fields += [{"name": name, "type": "integer"} for name in design.moderators]
-    item_names = [item for names in items.values() for item in names]
-    fields += [{"name": item, "type": "integer", "categories": [1, 2, 3, 4, 5],
-                "categoriesOrdered": True} for item in item_names]
-    order = [field["name"] for field in fields]
-    wide[order].to_csv(folder / "survey.csv", index=False)
-    extension = {"id": "respondent", "constructs": dict(items), "design": list(design.factors),
-                 "moderators": {name: {"transform": m.transform, "centre": m.centre}
-                                for name, m in design.moderators.items()}}
-    if design.vignette:
-        extension["vignette"] = design.vignette
-    package = {"title": "A test survey", "resources": [{
-        "name": "survey", "path": "survey.csv",
-        "schema": {"fields": fields, "missingValues": [""]}, "trustmodels": extension}]}
-    (folder / "datapackage.json").write_text(json.dumps(package, indent=1))
-    return folder / "survey.csv", folder / "datapackage.json"
+    return write_design_survey(long, design, folder, name="survey", title="A test survey")
 
 
 def _inputs(folder):
