@@ -77,3 +77,19 @@ def test_no_notebook_hard_codes_a_core_or_worker_count(notebook):
     fixed = re.findall(r"\b(?:cores|workers|n_jobs)\s*=\s*\d+|^\w*(?:CORES|WORKERS)\w*\s*=\s*\d+",
                        _code(notebook), flags=re.M)
     assert fixed == [], f"{notebook.name}: {fixed}"
+
+
+def test_importing_the_sampler_changes_no_environment_and_fit_asks_for_devices():
+    import subprocess
+    import sys
+
+    code = ("import os; os.environ.pop('XLA_FLAGS', None); "
+            "import trustmodels.inference.sampling; print(os.environ.get('XLA_FLAGS'))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "None"
+    import inspect
+
+    from trustmodels.inference import sampling
+
+    assert "use_host_devices()" in inspect.getsource(sampling.fit)

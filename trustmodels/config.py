@@ -40,6 +40,7 @@ __all__ = [
     "machine_cores",
     "offline_data_dir",
     "project_data_dir",
+    "use_host_devices",
 ]
 
 #: Environment variable that sets the cores of every fit (a positive integer).
@@ -244,3 +245,46 @@ def installed_versions(names, missing: str = "-") -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = missing
     return versions
+
+
+#: XLA's flag for the number of CPU devices (numpyro runs one chain per device in parallel).
+HOST_DEVICE_FLAG = "--xla_force_host_platform_device_count"
+
+
+def use_host_devices(count: int | None = None) -> int:
+    """Ask XLA for ``count`` CPU devices, so that numpyro runs chains in parallel.
+
+    numpyro runs chains in parallel only on as many XLA devices as chains. This sets
+    ``XLA_FLAGS`` (as :func:`numpyro.set_host_device_count` does) unless it names a device count
+    already; XLA reads it when JAX creates its CPU backend, at the first JAX computation, so
+    call it before sampling (:func:`trustmodels.inference.sampling.fit` does). With 4 devices on
+    2 cores, 4 chains share the cores and give the same draws in about half the wall time of
+    running them one after another (``benchmarks/README.md``).
+
+    Parameters
+    ----------
+    count : int, optional
+        Devices to ask for (default ``max(machine_cores(), 4)``, 4 being the default chains).
+
+    Returns
+    -------
+    int
+        The device count in effect in ``XLA_FLAGS``.
+
+    Examples
+    --------
+    >>> saved = os.environ.pop("XLA_FLAGS", None)
+    >>> use_host_devices(6), os.environ["XLA_FLAGS"]
+    (6, '--xla_force_host_platform_device_count=6')
+    >>> use_host_devices(8)  # an existing setting wins
+    6
+    >>> _ = os.environ.pop("XLA_FLAGS") if saved is None else os.environ.update(XLA_FLAGS=saved)
+    """
+    flags = os.environ.get("XLA_FLAGS", "")
+    for part in flags.split():
+        if part.startswith(HOST_DEVICE_FLAG + "="):
+            return int(part.split("=", 1)[1])
+    count = max(machine_cores(), 4) if count is None else int(count)
+    os.environ["XLA_FLAGS"] = f"{flags} {HOST_DEVICE_FLAG}={count}".strip()
+    return count
+

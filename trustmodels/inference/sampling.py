@@ -7,33 +7,21 @@ optionally the
 log-prior (for power-scaling sensitivity, :func:`arviz.psense`), and passes the result through
 :func:`trustmodels.inference.diagnostics.check_fit` before returning it.
 
-numpyro runs chains in parallel only on as many XLA devices as chains; this module asks XLA for
-``max(CPUs, 4)`` host devices (``XLA_FLAGS=--xla_force_host_platform_device_count``; 4 is
-:func:`fit`'s default number of chains) when the variable is not set already (it takes effect
-if no JAX computation has run yet). With fewer devices than chains numpyro runs the chains one
-after the other; with 4 devices on 2 cores the 4 chains share the cores and give the same
-draws in about half the wall time (``benchmarks/README.md``).
+numpyro runs chains in parallel only on as many XLA devices as chains: :func:`fit` first calls
+:func:`trustmodels.config.use_host_devices`, which asks XLA for ``max(CPUs, 4)`` host devices
+unless ``XLA_FLAGS`` names a count already (importing this module changes no environment).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 
-# XLA reads the flag when JAX first creates its CPU backend (the first computation), not at
-# import: setting it here works even when another library has imported JAX already.
-if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = (
-        os.environ.get("XLA_FLAGS", "")
-        + f" --xla_force_host_platform_device_count={max(os.cpu_count() or 1, 4)}"
-    ).strip()
+import pymc as pm
 
-import pymc as pm  # noqa: E402
-
-from trustmodels.config import fit_cores  # noqa: E402
-from trustmodels.inference import cache as fit_cache  # noqa: E402
-from trustmodels.inference.diagnostics import (  # noqa: E402
+from trustmodels.config import fit_cores, use_host_devices
+from trustmodels.inference import cache as fit_cache
+from trustmodels.inference.diagnostics import (
     DEFAULT_THRESHOLDS,
     FitDiagnosticsError,
     GateThresholds,
@@ -299,6 +287,8 @@ def fit(
     """
     if sampler not in SAMPLERS:
         raise ValueError(f"unknown sampler {sampler!r}; expected one of {SAMPLERS}")
+    if sampler == "numpyro":
+        use_host_devices()
     if cores is None and isinstance(chains, int) and chains >= 1:
         cores = fit_cores(chains)
     for name, value in (("draws", draws), ("chains", chains), ("cores", cores)):
