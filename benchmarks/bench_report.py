@@ -29,12 +29,12 @@ from trustmodels.config import machine_cores
 from trustmodels.design import Moderator, StudyDesign, simulate_design_survey
 from trustmodels.simulation.declared import write_design_survey
 
-DESIGN = StudyDesign({"response": ["none", "apology", "denial"],
+DESIGN = StudyDesign({"reaction": ["none", "apology", "denial"],
                       "violation": ["competence", "integrity"]}, outcomes=["trust"],
                      moderators={"followers": Moderator("log10", centre=4.0,
                                                         simulate_range=(-2.0, 2.0))})
-EFFECTS = {"response[apology]": 0.5, "response[denial]": 0.15, "violation[integrity]": -0.3,
-           "log10(followers)": 0.1, "response[apology]:log10(followers)": -0.05}
+EFFECTS = {"reaction[apology]": 0.5, "reaction[denial]": 0.15, "violation[integrity]": -0.3,
+           "log10(followers)": 0.1, "reaction[apology]:log10(followers)": -0.05}
 
 
 def run(size: int, quick: bool) -> dict:

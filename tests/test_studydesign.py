@@ -256,3 +256,8 @@ def test_response_scale_contrasts_integrate_the_respondent_out_then_average_the_
     assert 0 < agree["mean"].iloc[0] < 1
     with pytest.raises(ValueError, match="unknown scale 'odds'"):
         factor_contrasts(idata, design, "reaction", scale="odds")
+
+
+def test_a_design_column_named_like_a_long_table_column_is_one_line():
+    with pytest.raises(ValueError, match="the design column 'response' has the name of a column"):
+        StudyDesign({"response": ["none", "apology"]}, outcomes=["trust"])

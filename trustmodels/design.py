@@ -131,6 +131,12 @@ class StudyDesign:
         object.__setattr__(self, "moderators", dict(self.moderators))
         if not self.outcomes:
             raise ValueError("a design needs at least one outcome construct")
+        reserved = sorted(set(_REQUIRED) & {*self.factors, *self.moderators,
+                                            *([self.vignette] if self.vignette else [])})
+        if reserved:
+            raise ValueError(f"the design column {reserved[0]!r} has the name of a column of the "
+                             f"long table ({', '.join(_REQUIRED)}); rename it in the data and "
+                             "the codebook (e.g. 'seller_response')")
         for name, levels in self.factors.items():
             if len(levels) < 2:
                 raise ValueError(f"factor {name!r} declares {len(levels)} level(s); expected at "

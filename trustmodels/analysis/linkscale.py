@@ -27,7 +27,7 @@ import pandas as pd
 
 from trustmodels.analysis.effects import DEFAULT_HDI_PROB, _item_parameters, _spec, hdi
 
-__all__ = ["link_scale_parameters"]
+__all__ = ["compare_with_reference", "link_scale_parameters"]
 
 
 def link_scale_parameters(idata, *, hdi_prob: float = DEFAULT_HDI_PROB) -> pd.DataFrame:
@@ -82,3 +82,42 @@ def link_scale_parameters(idata, *, hdi_prob: float = DEFAULT_HDI_PROB) -> pd.Da
             rows.append({"item": item, "term": term, "mean": float(np.mean(draws)),
                          "sd": float(np.std(draws, ddof=1)), "hdi_low": low, "hdi_high": high})
     return pd.DataFrame(rows)
+
+
+def compare_with_reference(fits, reference: pd.DataFrame, names, *,
+                           hdi_prob: float = DEFAULT_HDI_PROB) -> pd.DataFrame:
+    """Set a maximum-likelihood fit's estimates beside the link-scale posteriors of some fits.
+
+    Parameters
+    ----------
+    fits : mapping of str to xarray.DataTree
+        Label -> a fit of :func:`trustmodels.models.declared.build_design_model` (one item).
+    reference : pandas.DataFrame
+        The reference fit, indexed by its term names, with ``estimate`` and ``std_error``
+        (e.g. the stored values of ``ordinal::clmm``).
+    names : mapping of str to str
+        Term of :func:`link_scale_parameters` -> the reference's name for it.
+    hdi_prob : float
+        HDI mass.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per term and fit: ``term`` (the reference's name), ``fit``, ``reference``,
+        ``reference_se``, ``mean``, ``sd``, ``hdi_low``, ``hdi_high``, ``inside`` (the
+        reference estimate lies in the HDI) and ``gap_sd`` (|mean - reference| in posterior SD).
+    """
+    rows = []
+    for label, idata in fits.items():
+        ours = link_scale_parameters(idata, hdi_prob=hdi_prob).set_index("term")
+        for term, theirs in names.items():
+            row = ours.loc[term]
+            estimate = float(reference.loc[theirs, "estimate"])
+            rows.append({"term": theirs, "fit": label, "reference": estimate,
+                         "reference_se": float(reference.loc[theirs, "std_error"]),
+                         "mean": row["mean"], "sd": row["sd"], "hdi_low": row["hdi_low"],
+                         "hdi_high": row["hdi_high"],
+                         "inside": bool(row["hdi_low"] <= estimate <= row["hdi_high"]),
+                         "gap_sd": abs(row["mean"] - estimate) / row["sd"]})
+    return pd.DataFrame(rows)
+
