@@ -89,12 +89,3 @@ def test_the_survey_layer_imports_nothing_else_of_the_package():
         foreign = {name for name in imported
                    if name not in {"trustmodels.survey", "trustmodels.config"}}
         assert not foreign, f"{path.name} imports {foreign}"
-
-
-def test_the_book_build_code_is_not_in_the_package():
-    from pathlib import Path
-
-    package = Path(tm.__file__).parent
-    for path in package.rglob("*.py"):
-        imports = re.findall(r"^\s*(?:from|import) (\w+)", path.read_text(), re.M)
-        assert not {"booktools", "sphinx", "myst_nb", "jupyter_book"} & set(imports), path
