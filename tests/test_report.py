@@ -7,6 +7,8 @@ own functions on the same fit (loaded from the fit cache the report filled).
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -65,6 +67,13 @@ def test_the_report_runs_end_to_end_and_its_tables_are_the_packages(tmp_path, fi
                                        items={"bitterness": ["rating"]}, vignettes=8)
         extra = []
     before = _inputs(tmp_path / "in")
+    # the three commands in order: a draft codebook, validation, the report
+    assert cli.main(["codebook", "draft", str(data)]) == 0
+    draft = json.loads(capsys.readouterr().out)
+    guessed = draft["resources"][0]["trustmodels"]
+    assert guessed["id"] == "respondent" and set(guessed["design"]) == set(design.factors)
+    assert cli.main(["validate", str(data), "--codebook", str(codebook)]) == 0
+    assert capsys.readouterr().out.startswith("valid:")
     out = tmp_path / "report"
     status = cli.main(["report", str(data), "--codebook", str(codebook), "--out", str(out),
                        "--quick", *extra])
