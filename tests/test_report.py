@@ -65,7 +65,7 @@ def test_the_report_runs_end_to_end_and_its_tables_are_the_packages(tmp_path, fi
         design, effects = WITHIN, {"temp[warm]": 1.5, "contact[yes]": 0.8}
         data, codebook = _write_survey(tmp_path / "in", design, effects, n=12,
                                        items={"bitterness": ["rating"]}, vignettes=8)
-        extra = []
+        extra = ["--random-slopes"]
     before = _inputs(tmp_path / "in")
     # the three commands in order: a draft codebook, validation, the report
     assert cli.main(["codebook", "draft", str(data)]) == 0
@@ -85,13 +85,15 @@ def test_the_report_runs_end_to_end_and_its_tables_are_the_packages(tmp_path, fi
             "diagnostics.csv"} <= set(_inputs(out))
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "QUICK PREVIEW" in html and "passes the convergence gate" in html
+    assert ("random slopes" in html) == (extra == ["--random-slopes"])
     assert html.count("data:image/png;base64") >= 3  # Likert bars, predictive checks, contrasts
     assert "Traceback" not in html and "<Figure size" not in html
 
     # the report's contrasts are the package's, on the same (cached) fit
     survey = load_survey(data, Codebook.from_file(codebook))
     kept, _ = apply_exclusions(survey)
-    model = build_design_model(design_table(kept), design)
+    model = build_design_model(design_table(kept), design, random_slopes=bool(extra[:1] == [
+        "--random-slopes"]))
     idata = fit(model, draws=QUICK["draws"], tune=QUICK["tune"], chains=QUICK["chains"],
                 random_seed=20261122, label="report fit", thresholds=gate_thresholds(True),
                 cache=True)

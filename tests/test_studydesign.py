@@ -261,3 +261,27 @@ def test_response_scale_contrasts_integrate_the_respondent_out_then_average_the_
 def test_a_design_column_named_like_a_long_table_column_is_one_line():
     with pytest.raises(ValueError, match="the design column 'response' has the name of a column"):
         StudyDesign({"response": ["none", "apology"]}, outcomes=["trust"])
+
+
+def test_random_slopes_only_for_effects_that_vary_within_respondents():
+    from trustmodels.inference.sampling import gated_variables
+
+    design = StudyDesign({"reaction": ["silence", "excuse"], "reputation": ["low", "high"]},
+                         outcomes=["trust"], vignette="vignette")
+    long = simulate_design_survey(design, {"reaction[excuse]": 0.5}, n_respondents=10,
+                                  items=ITEMS, vignettes=4, seed=2)
+    plain = build_design_model(long, design)
+    assert "sd_slope" not in plain.named_vars and "random_slopes" not in plain.trustmodels_spec
+    sloped = build_design_model(long, design, random_slopes=True)
+    assert list(sloped.coords["slope"]) == list(effect_names(design))  # all vary within
+    assert {"sd_slope", "z_slope"} <= set(gated_variables(sloped))
+    # a between-respondents factor gets no slope; a design without any within effect is refused
+    between = long.assign(reputation=np.where(long["respondent"] < "R0006", "low", "high"))
+    model = build_design_model(between, design, random_slopes=True)
+    assert list(model.coords["slope"]) == ["reaction[excuse]", "reaction[excuse]:reputation[high]"]
+    one_each = simulate_design_survey(StudyDesign({"reaction": ["silence", "excuse"]},
+                                                  outcomes=["trust"]), {}, n_respondents=10,
+                                      items=ITEMS, seed=2)
+    with pytest.raises(ValueError, match="no effect varies within respondents"):
+        build_design_model(one_each, StudyDesign({"reaction": ["silence", "excuse"]},
+                                                 outcomes=["trust"]), random_slopes=True)

@@ -18,8 +18,20 @@ vignettes the respondent intercept :math:`u_i` is shared by a respondent's ratin
 factors that vary within respondents are estimated against each respondent's own level of
 trust. The respondent terms are sampled in the non-centred form.
 
-Respondent-level random slopes of within-respondent factors are not part of this step (see the
-CHANGELOG): with them a within-subject analysis would be more honest about its uncertainty.
+With ``random_slopes=True`` every effect that varies within respondents (a factor, moderator or
+interaction whose value changes between a respondent's vignettes) also gets a respondent-level
+deviation, :math:`\theta_o = X_o (\beta + \delta_{i(o)}) + \dots` with
+:math:`\delta_{ie} = \sigma_e z_{ie}`, :math:`z_{ie} \sim \mathrm{Normal}(0, 1)` and
+:math:`\sigma_e \sim \mathrm{HalfNormal}(s)` (``slope_sd``; independent slopes, no
+correlations). Without them a within-subject analysis treats every respondent as reacting alike
+to the manipulation and can overstate its certainty about the average effect
+(Barr, Levy, Scheepers & Tily, 2013).
+
+References
+----------
+Barr, D. J., Levy, R., Scheepers, C., & Tily, H. J. (2013). Random effects structure for
+confirmatory hypothesis testing: Keep it maximal. *Journal of Memory and Language*, 68(3),
+255-278.
 """
 
 from __future__ import annotations
@@ -34,11 +46,30 @@ from trustmodels.models.likelihood import LINKS
 from trustmodels.models.ordinal import ordinal_answers, threshold_matrix
 from trustmodels.models.priors import OrdinalPriors
 
-__all__ = ["build_design_model"]
+__all__ = ["build_design_model", "within_respondent_effects"]
+
+
+def within_respondent_effects(data) -> list[str]:
+    """Return the effects whose design column varies within at least one respondent.
+
+    Parameters
+    ----------
+    data : trustmodels.design.DesignData
+        The prepared arrays of a declared design.
+
+    Returns
+    -------
+    list of str
+        Effect names, in design order (empty for a between-respondents design).
+    """
+    frame = data.design.assign(_respondent=data.occasion_respondent)
+    spread = frame.groupby("_respondent").nunique().max()
+    return [name for name in data.design.columns if spread[name] > 1]
 
 
 def build_design_model(long: pd.DataFrame, design: StudyDesign,
-                       priors: OrdinalPriors | None = None, *, link: str = "logit") -> pm.Model:
+                       priors: OrdinalPriors | None = None, *, link: str = "logit",
+                       random_slopes: bool = False, slope_sd: float = 0.5) -> pm.Model:
     """Build the multilevel cumulative-link model of a declared design.
 
     Parameters
@@ -51,19 +82,26 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
         Prior settings (``effect_sd`` for the effects and ``disposition_sd`` for the covariate).
     link : {"logit", "probit"}
         Link function.
+    random_slopes : bool
+        Give every within-respondent effect a respondent-level deviation (see the module
+        docstring); needs several vignettes per respondent.
+    slope_sd : float
+        Scale of the half-normal prior of the slopes' standard deviations (latent SD).
 
     Returns
     -------
     pymc.Model
         Coordinates ``respondent``, ``occasion``, ``item``, ``effect`` (the design's effect
         names), ``obs``; variables ``beta``, ``beta_cov`` (with a covariate), ``u``,
-        ``lambda``, the thresholds and the observed ``y``. ``model.trustmodels_spec`` records
-        the design.
+        ``lambda``, the thresholds and the observed ``y``; with random slopes also the
+        coordinate ``slope`` and the variables ``sd_slope`` and ``z_slope``.
+        ``model.trustmodels_spec`` records the design.
 
     Raises
     ------
     ValueError
-        When the data cannot support the design (one line, before any sampling).
+        When the data cannot support the design (one line, before any sampling), or random
+        slopes are asked for a design in which no effect varies within respondents.
 
     Examples
     --------
@@ -80,6 +118,12 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
         raise ValueError(f"unknown link {link!r}; expected one of {LINKS}")
     priors = OrdinalPriors() if priors is None else priors
     data = prepare_design_data(long, design)
+    slopes = within_respondent_effects(data) if random_slopes else []
+    if random_slopes and not slopes:
+        raise ValueError("random_slopes=True, but no effect varies within respondents (one "
+                         "vignette each, or the factors are between respondents)")
+    if not slope_sd > 0:
+        raise ValueError(f"slope_sd must be positive, got {slope_sd!r}")
     occasion_labels = [
         "/".join(map(str, row)) for row in
         data.occasions[["respondent", *([design.vignette] if design.vignette else [])]]
@@ -87,11 +131,19 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
     coords = {"respondent": list(data.respondents), "occasion": occasion_labels,
               "item": list(data.items), "effect": list(data.design.columns),
               "obs": np.arange(data.response.size)}
+    if slopes:
+        coords["slope"] = slopes
     with pm.Model(coords=coords) as model:
         x = pm.Data("X", data.design.to_numpy(float), dims=("occasion", "effect"))
         beta = pm.Normal("beta", 0.0, priors.effect_sd, dims="effect")
         u = pm.Normal("u", 0.0, 1.0, dims="respondent")
         theta = pt.dot(x, beta) + u[data.occasion_respondent]
+        if slopes:
+            columns = [list(data.design.columns).index(name) for name in slopes]
+            sd_slope = pm.HalfNormal("sd_slope", slope_sd, dims="slope")
+            z_slope = pm.Normal("z_slope", 0.0, 1.0, dims=("respondent", "slope"))
+            deviation = (z_slope * sd_slope)[data.occasion_respondent]  # (occasion, slope)
+            theta = theta + (x[:, columns] * deviation).sum(axis=1)
         if data.covariate is not None:
             d = pm.Data("covariate", data.covariate, dims="respondent")
             beta_cov = pm.Normal("beta_cov", 0.0, priors.disposition_sd)
@@ -112,6 +164,7 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
         "items": list(data.items),
         "item_categories": [int(k) for k in data.item_categories],
         "effects": list(data.design.columns),
+        **({"random_slopes": slopes, "slope_sd": slope_sd} if slopes else {}),
         "derived": [],
         "priors": priors.__dict__.copy(),
     }

@@ -121,7 +121,8 @@ else:
 '''
 
 _MODEL = '''\
-model = build_design_model(long, design)  # latent scale: 1 = the SD of respondents' intercepts
+# latent scale: 1 = the SD of respondents' intercepts
+model = build_design_model(long, design, random_slopes=SETTINGS.get("random_slopes", False))
 priors = model.trustmodels_spec["priors"]
 display(Markdown(
     f"The multilevel cumulative-link (logit) model of the declared design has "
@@ -129,7 +130,10 @@ display(Markdown(
     f"({', '.join(model.coords['effect'])}), a latent intercept for each of "
     f"{len(model.coords['respondent'])} respondents, and thresholds and a discrimination for "
     f"each of {len(model.coords['item'])} {agree(len(model.coords['item']), 'item', 'items')}. "
-    f"Priors: effects "
+    + (f"Each respondent also has their own deviation from the average effect of "
+       f"{', '.join(model.coords['slope'])} (random slopes, SD prior HalfNormal("
+       f"{model.trustmodels_spec['slope_sd']})). " if "slope" in model.coords else "")
+    + f"Priors: effects "
     f"Normal(0, {priors['effect_sd']}), discriminations LogNormal(0, "
     f"{priors['discrimination_log_sd']}), thresholds {priors['cutpoint_prior']}."))
 labels = condition_labels(long, design)

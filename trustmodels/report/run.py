@@ -75,6 +75,9 @@ class ReportSettings:
         Random seed of the fit and the predictive checks.
     rope : float
         Half-width of the latent-scale ROPE (latent SD).
+    random_slopes : bool
+        Respondent-level slopes of the effects that vary within respondents
+        (:func:`trustmodels.models.declared.build_design_model`).
     quick : bool
         A fast preview (:data:`QUICK`), labelled as such in the report.
     force : bool
@@ -94,6 +97,7 @@ class ReportSettings:
     cores: int | None = None
     seed: int = 20261122
     rope: float = 0.1
+    random_slopes: bool = False
     quick: bool = False
     force: bool = False
     command: str = field(default="")
@@ -141,6 +145,9 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=20261122, help="random seed")
     parser.add_argument("--rope", type=float, default=0.1,
                         help="half-width of the latent ROPE in latent SD (0.1)")
+    parser.add_argument("--random-slopes", action="store_true",
+                        help="respondent-level slopes of within-respondent effects (designs "
+                             "with several vignettes per respondent)")
     parser.add_argument("--quick", action="store_true",
                         help="fast preview (4 chains of 250 draws, looser gate), labelled")
     parser.add_argument("--force", action="store_true",
@@ -169,6 +176,8 @@ def command_line(settings: ReportSettings) -> str:
     words += ["--seed", str(settings.seed)]
     if settings.rope != 0.1:
         words += ["--rope", f"{settings.rope:g}"]
+    if settings.random_slopes:
+        words.append("--random-slopes")
     return "trustmodels " + shlex.join(words)
 
 
@@ -178,7 +187,8 @@ def settings_from_arguments(args: argparse.Namespace, argv: Sequence[str]) -> Re
         data=args.data, codebook=args.codebook, out=args.out,
         outcomes=[name.strip() for name in args.outcomes.split(",")] if args.outcomes else None,
         at=dict(args.at) or None, draws=args.draws, tune=args.tune, chains=args.chains,
-        cores=args.cores, seed=args.seed, rope=args.rope, quick=args.quick, force=args.force,
+        cores=args.cores, seed=args.seed, rope=args.rope, random_slopes=args.random_slopes,
+        quick=args.quick, force=args.force,
         command="trustmodels " + shlex.join(argv))
 
 
@@ -210,6 +220,10 @@ def _check_inputs(settings: ReportSettings):
         design = StudyDesign.from_codebook(codebook, outcomes=settings.outcomes)
         kept, _ = apply_exclusions(survey)
         prepare_design_data(design_table(kept), design)
+        if settings.random_slopes:
+            from trustmodels.models.declared import build_design_model
+
+            build_design_model(design_table(kept), design, random_slopes=True)
     except ValueError as error:
         raise ReportError(f"{settings.codebook}: {error}") from None
     unknown = sorted(set(settings.at or {}) - set(design.moderators))
@@ -247,7 +261,8 @@ def _prefit(settings: ReportSettings, survey, design, progress) -> str | None:
     from trustmodels.survey.exclusions import apply_exclusions
 
     kept, _ = apply_exclusions(survey)
-    model = build_design_model(design_table(kept), design)
+    model = build_design_model(design_table(kept), design,
+                               random_slopes=settings.random_slopes)
     try:
         fit(model, draws=settings.draws, tune=settings.tune, chains=settings.chains,
             cores=settings.cores, random_seed=settings.seed, label="report fit",
