@@ -7,19 +7,21 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
+from trustmodels.analysis.floodlight import (
+    contrast_summary,
+    floodlight,
+    intervals_where_positive,
+    moderation_contrasts,
+    true_contrast,
+)
 from trustmodels.datasets.simulated_design import EFFECT_NAMES
 from trustmodels.models.moderation import (
     BASELINE_EFFECTS,
     FAN_GRID,
     SmoothPriors,
     build_moderation_model,
-    contrast_summary,
     detrend_basis,
-    floodlight,
     hsgp_basis,
-    intervals_where_positive,
-    moderation_contrasts,
-    true_contrast,
 )
 from trustmodels.plots.floodlight import plot_floodlight
 

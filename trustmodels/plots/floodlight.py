@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 
-from trustmodels.models.moderation import DEFAULT_ROPE, contrast_summary, floodlight
+from trustmodels.analysis.floodlight import DEFAULT_ROPE, contrast_summary, floodlight
 from trustmodels.plots.style import CONDITION_COLORS, style
 
 __all__ = ["plot_floodlight"]
