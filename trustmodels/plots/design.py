@@ -7,6 +7,8 @@ study's own factor and level names, in the compendium's style (:mod:`trustmodels
 
 from __future__ import annotations
 
+import numbers
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -26,8 +28,8 @@ def _row_label(row: pd.Series, extra: list[str]) -> str:
     parts = [str(row["contrast"])]
     for name in extra:
         value = row[name]
-        parts.append(f"{name} {value:,.4g}" if isinstance(value, int | float) else
-                     f"{name}={value}")
+        number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        parts.append(f"{name} {value:,.10g}" if number else f"{name}={value}")
     return " | ".join(parts)
 
 
@@ -55,6 +57,9 @@ def plot_factor_contrasts(table: pd.DataFrame, *, rope: float | None = None,
     >>> fig = plot_factor_contrasts(rows, rope=0.1)
     >>> fig.axes[0].get_yticklabels()[0].get_text()
     'warm - cold'
+    >>> at = rows.assign(followers=np.int64(10_000))
+    >>> plot_factor_contrasts(at).axes[0].get_yticklabels()[0].get_text()
+    'warm - cold | followers 10,000'
     """
     if table.empty:
         raise ValueError("the contrast table is empty; nothing to plot")
