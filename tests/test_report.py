@@ -128,6 +128,9 @@ def _good_inputs(tmp_path):
     ("out exists", "the folder exists and is not empty; pass --force"),
     ("out is the data folder", "holds the data file"),
     ("bad --at", "expected NAME=VALUE,VALUE"),
+    ("negative --tune", "--tune -1: expected an integer >= 0"),
+    ("zero --rope", "--rope 0: expected a positive half-width"),
+    ("random slopes between", "no effect varies within respondents"),
 ])
 def test_a_bad_input_is_one_line_and_status_2_before_any_sampling(tmp_path, fit_cache, capsys,
                                                                   change, message):
@@ -155,6 +158,16 @@ def test_a_bad_input_is_one_line_and_status_2_before_any_sampling(tmp_path, fit_
         args.append("--force")  # even so: the input is never replaced
     elif change == "bad --at":
         args += ["--at", "fans"]
+    elif change == "negative --tune":
+        args += ["--tune", "-1"]
+    elif change == "zero --rope":
+        args += ["--rope", "0"]
+    elif change == "random slopes between":  # one rating per judge: nothing varies within
+        data, codebook = _write_survey(tmp_path / "in", StudyDesign(
+            {"temp": ["cold", "warm"]}, outcomes=["bitterness"]), {"temp[warm]": 1.0}, n=20,
+            items={"bitterness": ["rating"]})
+        args[1], args[3] = str(data), str(codebook)
+        args += ["--random-slopes"]
     before = _inputs(tmp_path / "in")
     assert cli.main(args) == 2
     err = capsys.readouterr().err.strip()

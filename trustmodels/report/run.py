@@ -29,7 +29,9 @@ from pathlib import Path
 
 __all__ = ["ReportError", "ReportSettings", "add_report_arguments", "run_report"]
 
-#: Draws, tuning steps and chains of ``--quick`` (a labelled preview).
+#: Draws, tuning steps and chains of a report, and of ``--quick`` (a labelled preview); a value
+#: given explicitly wins over both.
+FULL = {"draws": 1000, "tune": 1000, "chains": 4}
 QUICK = {"draws": 250, "tune": 400, "chains": 4}
 
 
@@ -67,8 +69,9 @@ class ReportSettings:
         Outcome constructs (default: the codebook's).
     at : dict, optional
         Moderator -> raw values at which the contrasts are shown (default: the centres).
-    draws, tune, chains : int
-        Posterior draws and tuning steps per chain, chains.
+    draws, tune, chains : int, optional
+        Posterior draws and tuning steps per chain, chains (default :data:`FULL`, or
+        :data:`QUICK` with ``quick``).
     cores : int, optional
         Cores of the fit (default: :func:`trustmodels.config.fit_cores`).
     seed : int
@@ -91,9 +94,9 @@ class ReportSettings:
     out: Path
     outcomes: list[str] | None = None
     at: dict[str, list[float]] | None = None
-    draws: int = 1000
-    tune: int = 1000
-    chains: int = 4
+    draws: int | None = None
+    tune: int | None = None
+    chains: int | None = None
     cores: int | None = None
     seed: int = 20261122
     rope: float = 0.1
@@ -103,8 +106,10 @@ class ReportSettings:
     command: str = field(default="")
 
     def __post_init__(self):
-        if self.quick:
-            self.draws, self.tune, self.chains = QUICK["draws"], QUICK["tune"], QUICK["chains"]
+        defaults = QUICK if self.quick else FULL
+        for name, value in defaults.items():
+            if getattr(self, name) is None:
+                setattr(self, name, value)
 
 
 def _moderator_values(text: str) -> tuple[str, list[float]]:
@@ -137,9 +142,11 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--at", action="append", type=_moderator_values, default=[],
                         metavar="NAME=V1,V2", help="moderator values for the contrasts "
                                                    "(repeatable; default: the centres)")
-    parser.add_argument("--draws", type=int, default=1000, help="draws per chain (1000)")
-    parser.add_argument("--tune", type=int, default=1000, help="tuning steps per chain (1000)")
-    parser.add_argument("--chains", type=int, default=4, help="chains (4)")
+    parser.add_argument("--draws", type=int, default=None,
+                        help="draws per chain (1000; 250 with --quick)")
+    parser.add_argument("--tune", type=int, default=None,
+                        help="tuning steps per chain (1000; 400 with --quick)")
+    parser.add_argument("--chains", type=int, default=None, help="chains (4)")
     parser.add_argument("--cores", type=int, default=None,
                         help="cores of the fit (default: the machine's, one per chain)")
     parser.add_argument("--seed", type=int, default=20261122, help="random seed")
@@ -166,9 +173,10 @@ def command_line(settings: ReportSettings) -> str:
              str(settings.out)]
     if settings.quick:
         words.append("--quick")
-    else:
-        words += ["--draws", str(settings.draws), "--tune", str(settings.tune), "--chains",
-                  str(settings.chains)]
+    defaults = QUICK if settings.quick else FULL
+    for name in ("draws", "tune", "chains"):
+        if getattr(settings, name) != defaults[name]:
+            words += [f"--{name}", str(getattr(settings, name))]
     if settings.outcomes:
         words += ["--outcomes", ",".join(settings.outcomes)]
     for name, values in (settings.at or {}).items():
@@ -193,8 +201,13 @@ def settings_from_arguments(args: argparse.Namespace, argv: Sequence[str]) -> Re
 
 
 def _check_inputs(settings: ReportSettings):
-    """Return the validated survey and the design; raise ReportError with one line."""
-    from trustmodels.design import StudyDesign, design_table, prepare_design_data
+    """Return the validated survey, the design and its model; raise ReportError with one line.
+
+    Building the model runs every check of the design against the data
+    (:func:`trustmodels.design.prepare_design_data`) before any sampling.
+    """
+    from trustmodels.design import StudyDesign, design_table
+    from trustmodels.models.declared import build_design_model
     from trustmodels.survey.codebook import Codebook, CodebookError
     from trustmodels.survey.exclusions import apply_exclusions
     from trustmodels.survey.table import load_survey
@@ -203,9 +216,12 @@ def _check_inputs(settings: ReportSettings):
     for name, path in (("data", settings.data), ("codebook", settings.codebook)):
         if not Path(path).is_file():
             raise ReportError(f"{path}: no such file; expected the survey's {name} file")
-    for name, value in (("draws", settings.draws), ("chains", settings.chains)):
-        if value < 1:
-            raise ReportError(f"--{name} {value}: expected a positive integer")
+    for name, value, least in (("draws", settings.draws, 1), ("chains", settings.chains, 1),
+                               ("tune", settings.tune, 0), ("cores", settings.cores, 1)):
+        if value is not None and value < least:
+            raise ReportError(f"--{name} {value}: expected an integer >= {least}")
+    if not settings.rope > 0:
+        raise ReportError(f"--rope {settings.rope:g}: expected a positive half-width (latent SD)")
     try:
         codebook = Codebook.from_file(settings.codebook)
     except CodebookError as error:
@@ -219,18 +235,15 @@ def _check_inputs(settings: ReportSettings):
     try:
         design = StudyDesign.from_codebook(codebook, outcomes=settings.outcomes)
         kept, _ = apply_exclusions(survey)
-        prepare_design_data(design_table(kept), design)
-        if settings.random_slopes:
-            from trustmodels.models.declared import build_design_model
-
-            build_design_model(design_table(kept), design, random_slopes=True)
+        model = build_design_model(design_table(kept), design,
+                                   random_slopes=settings.random_slopes)
     except ValueError as error:
         raise ReportError(f"{settings.codebook}: {error}") from None
     unknown = sorted(set(settings.at or {}) - set(design.moderators))
     if unknown:
         raise ReportError(f"--at {unknown[0]}: not a moderator of the design; moderators: "
                           f"{list(design.moderators) or 'none'}")
-    return survey, design
+    return survey, design, model
 
 
 def _check_out(settings: ReportSettings) -> None:
@@ -248,21 +261,15 @@ def _check_out(settings: ReportSettings) -> None:
                           "replace it or choose another --out")
 
 
-def _prefit(settings: ReportSettings, survey, design, progress) -> str | None:
+def _prefit(settings: ReportSettings, model, progress) -> str | None:
     """Sample the report's model with a progress bar; return the gate's failure or None.
 
     The notebook builds the same model from the same data and asks :func:`fit` with the same
     settings, so it loads this fit from the fit cache instead of sampling again.
     """
-    from trustmodels.design import design_table
     from trustmodels.inference.diagnostics import FitDiagnosticsError
     from trustmodels.inference.sampling import fit
-    from trustmodels.models.declared import build_design_model
-    from trustmodels.survey.exclusions import apply_exclusions
 
-    kept, _ = apply_exclusions(survey)
-    model = build_design_model(design_table(kept), design,
-                               random_slopes=settings.random_slopes)
     try:
         fit(model, draws=settings.draws, tune=settings.tune, chains=settings.chains,
             cores=settings.cores, random_seed=settings.seed, label="report fit",
@@ -304,13 +311,13 @@ def run_report(settings: ReportSettings,
     say = progress or (lambda line: None)
     started = time.perf_counter()
     say(f"[1/4] checking {settings.data} against {settings.codebook}")
-    survey, design = _check_inputs(settings)
+    survey, design, model = _check_inputs(settings)
     _check_out(settings)
     say(f"      valid: {survey.n_rows} rows, {survey.n_respondents} respondents; "
         f"{len(design.factors)} factor(s), {len(design.moderators)} moderator(s)")
     say(f"[2/4] sampling the model ({settings.chains} chains x {settings.draws} draws"
         + (", QUICK PREVIEW" if settings.quick else "") + ")")
-    failure = _prefit(settings, survey, design, progress)
+    failure = _prefit(settings, model, progress)
     say("      " + ("the fit passes the convergence gate" if failure is None
                     else f"the fit FAILS the convergence gate: {failure}"))
     say("[3/4] executing the report notebook")
