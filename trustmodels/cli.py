@@ -15,6 +15,10 @@ the survey, fits the multilevel ordinal model of the design its codebook declare
 report (:mod:`trustmodels.report.run`); a problem with the input is one line and status 2, before
 any sampling.
 
+``trustmodels plan [PLAN.json] --out DIR [--n-per-cell ...] [--replicates R] [--scheduler ...]``
+runs a design analysis (:mod:`trustmodels.planning.command`): many simulated studies, each fitted
+with the fast fitter on a Dask cluster, summarized as the assurance of each hypothesis.
+
 ``trustmodels simulate ...`` runs the documented generator of the simulated data
 (:func:`trustmodels.simulation.simulate.main`), when it is installed.
 
@@ -84,6 +88,17 @@ def _parser() -> argparse.ArgumentParser:
     draft.add_argument("--max-levels", type=_positive_int, default=10, metavar="N",
                        help="a text column with at most N distinct values is a factor "
                             "(default 10)")
+    from trustmodels.planning.command import add_plan_arguments  # standard library only
+
+    plan = commands.add_parser(
+        "plan", help="design analysis: how often a study of a given size decides each hypothesis",
+        description="Simulate many studies of a declared design under each scenario, fit each "
+                    "with the fast (integrated Laplace) fitter on a Dask cluster and write the "
+                    "assurance of every hypothesis per design point into --out (results.csv, "
+                    "assurance.csv, plan.json, manifest.json). Running the same command again "
+                    "resumes an interrupted run. Without PLAN.json: the book's design analysis; "
+                    "--print-plan prints it as a template. Exit status 2 for bad input.")
+    add_plan_arguments(plan)
     commands.add_parser("simulate", help="generate the simulated survey (data/raw/)",
                         add_help=False)
     return parser
@@ -201,5 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _codebook_draft(args)
     if args.command == "report":
         return _report(args, argv)
+    if args.command == "plan":
+        from trustmodels.planning.command import run_plan_command
+
+        return run_plan_command(args)
     parser.print_help(sys.stderr)
     return EXIT_INVALID

@@ -1,0 +1,1 @@
+"""Planning a study: Bayesian design analysis (assurance) with a fast fitter and Dask."""
