@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export PYTENSOR_FLAGS ?= compiledir=$(CURDIR)/.cache/pytensor
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test bench lock venv clean-book check-python browser
+.PHONY: book test bench lock venv clean-book check-python browser plan
 
 # ---- environment -------------------------------------------------------------------------
 NO_PYTHON := trustmodels needs Python 3.12, and '$(PYTHON)' does not run (with pyenv: keep \
@@ -59,6 +59,14 @@ browser:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sampler.py
+
+# The design analysis of the planning chapter (about an hour on 2 cores; resumable: run it again
+# after an interruption). The book reads the stored copy in data/derived/plan and refuses it when
+# the plan or the code that decides a result changed.
+PLAN_OUT ?= build/plan
+plan: $(STAMP)
+	$(BIN)/python -m trustmodels plan --out $(PLAN_OUT) --nuts-check 2
+	$(BIN)/python -m trustmodels.planning.stored $(PLAN_OUT) data/derived/plan
 
 clean-book:
 	rm -rf _build

@@ -17,7 +17,8 @@ PUBLIC = [
     "describe_run", "diagnostics_table", "fit", "latent_contrasts", "load_simulated_survey",
     "load_simulated_truth", "design_table", "draft_codebook", "load_wine",
     "plot_counts_by_condition", "plot_factor_contrasts", "plot_contrasts_across", "run_report",
-    "ReportSettings",
+    "ReportSettings", "PlanSpec", "Scenario", "Hypothesis", "DesignVariant", "PlanBlock",
+    "run_plan", "assurance", "plot_assurance", "LaplaceFitter",
     "load_survey", "loo_summary", "plot_category_counts", "plot_contrast_forest",
     "plot_floodlight", "plot_likert_by_condition", "predictive_draws", "prior_sensitivity",
     "reader_table", "reliability_table", "response_contrasts", "summarize_draws",
@@ -63,7 +64,8 @@ def test_the_api_reference_page_documents_every_public_name():
 #: The package's top level: the front door, the settings, the command line and the declared
 #: design; everything else lives in one folder per concern.
 TOP_LEVEL_MODULES = {"__init__", "__main__", "_version", "cli", "config", "design"}
-SUBPACKAGES = {"analysis", "datasets", "inference", "models", "plots", "report", "simulation",
+SUBPACKAGES = {"analysis", "datasets", "inference", "models", "planning", "plots", "report",
+               "simulation",
                "survey"}
 
 

@@ -98,8 +98,7 @@ def test_laplace_fitter_refuses_another_layout(small_study):
 def test_laplace_fit_reports_a_failed_optimization(small_study):
     plan, _, long, _ = small_study
     fit = LaplaceFitter(long, plan.design).fit(long, max_iterations=2)
-    assert not fit.converged
-    assert "optimizer stopped" in fit.problem or "not positive definite" in fit.problem
+    assert not fit.converged and fit.problem
     converged = LaplaceFitter(long, plan.design).fit(long)
     assert converged.converged, converged.problem
 
@@ -161,14 +160,14 @@ def test_a_damaged_stored_result_is_recomputed(tmp_path, capsys):
     pd.testing.assert_frame_equal(_comparable(first), _comparable(again))
 
 
-def _stored(folder: Path) -> dict[str, float]:
-    return {p.name: p.stat().st_mtime_ns for p in folder.rglob("*.json")}
+def _stored(out: Path) -> dict[str, float]:
+    return {p.name: p.stat().st_mtime_ns for p in (out / "tasks").rglob("*.json")}
 
 
 def test_an_interrupted_plan_resumes_without_recomputing(tmp_path):
     out = tmp_path / "out"
     command = [sys.executable, "-m", "trustmodels", "plan", "--out", str(out), "--n-per-cell",
-               "4", "--replicates", "12", "--scenario", "review", "--variant", "between",
+               "60", "--replicates", "30", "--scenario", "review", "--variant", "between",
                "--workers", "0", "--quiet"]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 300
@@ -177,12 +176,12 @@ def test_an_interrupted_plan_resumes_without_recomputing(tmp_path):
     process.send_signal(signal.SIGKILL)
     process.wait()
     before = _stored(out)
-    assert 3 <= len(before) < 12, "the run was not interrupted part-way"
+    assert 3 <= len(before) < 30, "the run was not interrupted part-way"
     finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stderr
     after = _stored(out)
     assert all(after[name] == mtime for name, mtime in before.items())  # not recomputed
-    assert len(after) == 12
+    assert len(after) == 30
     resumed = pd.read_csv(out / "results.csv")
     fresh = run_plan(PlanSpec.from_json(out / "plan.json"), tmp_path / "fresh", workers=0,
                      progress=False)
@@ -194,7 +193,7 @@ def test_a_real_scheduler_with_two_worker_processes_and_a_lost_worker(tmp_path):
     # a scheduler and two workers as separate processes on the loopback interface; one worker
     # is killed while tasks run: its tasks are retried on the other, and the results equal a
     # run without Dask
-    plan = trust_repair_plan(n_per_cell=(4,), replicates=8, scenarios=["review"],
+    plan = trust_repair_plan(n_per_cell=(200,), replicates=40, scenarios=["review"],
                              variants=["between"])
     scheduler_file = tmp_path / "scheduler.json"
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -206,8 +205,8 @@ def test_a_real_scheduler_with_two_worker_processes_and_a_lost_worker(tmp_path):
         while not scheduler_file.exists():
             time.sleep(0.2)
         worker = [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file",
-                  str(scheduler_file), "--nthreads", "1", "--no-dashboard", "--host",
-                  "127.0.0.1"]
+                  str(scheduler_file), "--nthreads", "1", "--no-dashboard", "--no-nanny",
+                  "--host", "127.0.0.1"]
         processes += [subprocess.Popen(worker, stderr=subprocess.DEVNULL, env=env)
                       for _ in range(2)]
         address = json.loads(scheduler_file.read_text())["address"]
@@ -217,9 +216,13 @@ def test_a_real_scheduler_with_two_worker_processes_and_a_lost_worker(tmp_path):
         with Client(address) as client:
             client.wait_for_workers(2, timeout=120)
 
+        store = ResultStore(tmp_path / "dask", plan).folder
+
         def kill_one_worker_soon():
-            time.sleep(25)  # the workers are compiling or fitting by now
-            processes[1].kill()
+            deadline = time.time() + 300
+            while len(list(store.glob("*.json"))) < 5 and time.time() < deadline:
+                time.sleep(0.1)
+            processes[1].kill()  # mid-run: its task in flight is lost and must be rerun
 
         import threading
 
@@ -228,6 +231,7 @@ def test_a_real_scheduler_with_two_worker_processes_and_a_lost_worker(tmp_path):
         distributed = run_plan(plan, tmp_path / "dask", scheduler=address, progress=False)
         killer.join()
         assert processes[1].poll() is not None, "the worker was not killed during the run"
+        assert len(distributed) == 40 * len(plan.hypotheses)
     finally:
         for process in processes:
             process.kill()
@@ -292,3 +296,31 @@ def test_plan_command_writes_the_tables(tmp_path, capsys):
     assert main(["plan", "--print-plan"]) == 0
     assert json.loads(capsys.readouterr().out)["design"]["outcomes"] == ["competence"]
     assert printed.err.count("\n") <= 3
+
+
+# ---- stored results -------------------------------------------------------------------------
+def test_stored_results_are_checked_when_read(tmp_path):
+    from trustmodels.planning.stored import (
+        StoredPlanError,
+        load_stored_plan,
+        store_plan_outputs,
+        verify_sample,
+    )
+
+    out = tmp_path / "out"
+    assert main(["plan", "--out", str(out), "--n-per-cell", "4", "--replicates", "2",
+                 "--scenario", "review", "--variant", "between", "--workers", "0",
+                 "--quiet"]) == 0
+    folder = store_plan_outputs(out, tmp_path / "derived")
+    plan = PlanSpec.from_json(out / "plan.json")
+    stored = load_stored_plan(folder, plan)
+    assert len(verify_sample(stored, studies=2)) == 2 * len(plan.hypotheses)
+    # another plan (here: another ROPE) is refused in one line naming the command
+    with pytest.raises(StoredPlanError, match="recompute it with `make plan`"):
+        load_stored_plan(folder, replace(plan, rope=0.2))
+    # a changed stored number is found by recomputing
+    results = pd.read_csv(folder / "results.csv.gz")
+    results.loc[0, "mean"] += 0.01
+    results.to_csv(folder / "results.csv.gz", index=False)
+    with pytest.raises(StoredPlanError, match="differs from the stored one"):
+        verify_sample(load_stored_plan(folder, plan), studies=2)

@@ -29,6 +29,10 @@ show them                     :func:`plot_likert_by_condition`, :func:`plot_cate
                               :func:`plot_floodlight`, :func:`reader_table`
 all of it, one command        :func:`run_report` with :class:`ReportSettings`
                               (``trustmodels report``)
+plan the next study           :class:`PlanSpec` with :class:`Scenario`, :class:`Hypothesis`,
+                              :class:`DesignVariant`, :class:`PlanBlock`; :func:`run_plan`,
+                              :func:`assurance`, :func:`plot_assurance`, :class:`LaplaceFitter`
+                              (``trustmodels plan``)
 ============================  ==============================================================
 
 The names are imported on first use, so ``import trustmodels`` (and the command line's
@@ -90,6 +94,15 @@ _FRONT_DOOR = {
     "plot_contrast_forest": "trustmodels.plots.effects",
     "plot_floodlight": "trustmodels.plots.floodlight",
     "reader_table": "trustmodels.plots.tables",
+    "PlanSpec": "trustmodels.planning.spec",
+    "Scenario": "trustmodels.planning.spec",
+    "Hypothesis": "trustmodels.planning.spec",
+    "DesignVariant": "trustmodels.planning.spec",
+    "PlanBlock": "trustmodels.planning.spec",
+    "run_plan": "trustmodels.planning.runner",
+    "assurance": "trustmodels.planning.assurance",
+    "plot_assurance": "trustmodels.plots.planning",
+    "LaplaceFitter": "trustmodels.planning.laplace",
 }
 
 __all__ = ["__version__", *sorted(_FRONT_DOOR)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["DESIGN_POINT", "assurance", "sample_size_for"]
+__all__ = ["DESIGN_POINT", "assurance", "sample_size_for", "scenario_table"]
 
 #: Columns that identify a design point and hypothesis.
 DESIGN_POINT = ("scenario", "variant", "n_per_cell", "hypothesis")
@@ -34,7 +34,10 @@ def assurance(results: pd.DataFrame) -> pd.DataFrame:
         ``different``, ``undecided``, ``sign_error`` (HDI outside the ROPE on the side opposite
         to a non-zero truth), ``false_claim`` (supported although the truth contradicts the
         hypothesis: a directional truth inside the ROPE or of the other sign, or a nil
-        hypothesis whose truth is outside the ROPE), the mean HDI width and the mean truth.
+        hypothesis whose truth is outside the ROPE), ``direction`` and ``direction_se`` (share
+        of studies whose 95% HDI lies entirely on the claimed side of zero: the weaker claim of
+        a credible direction, without the ROPE; empty for a nil hypothesis), the mean HDI width
+        and the mean truth.
 
     Examples
     --------
@@ -65,6 +68,12 @@ def assurance(results: pd.DataFrame) -> pd.DataFrame:
     else:
         table["_false_claim"] = False
     table["_width"] = table["hdi_high"] - table["hdi_low"]
+    if "expect" in table:
+        table["_direction"] = np.where(
+            table["expect"] == "positive", table["hdi_low"] > 0,
+            np.where(table["expect"] == "negative", table["hdi_high"] < 0, np.nan))
+    else:
+        table["_direction"] = np.nan
     keys = list(DESIGN_POINT)
     failed = (~ok).groupby([table[k] for k in keys]).sum().rename("failed")
     good = table[ok]
@@ -78,19 +87,23 @@ def assurance(results: pd.DataFrame) -> pd.DataFrame:
         "undecided": grouped["_undecided"].mean(),
         "sign_error": grouped["_sign_error"].mean(),
         "false_claim": grouped["_false_claim"].mean(),
+        "direction": grouped["_direction"].mean(),
         "hdi_width": grouped["_width"].mean(),
         "truth": grouped["truth"].mean(),
     })
-    summary["assurance_se"] = np.sqrt(summary["assurance"] * (1 - summary["assurance"])
-                                      / summary["studies"])
+    for share in ("assurance", "direction"):
+        summary[f"{share}_se"] = np.sqrt(summary[share] * (1 - summary[share])
+                                         / summary["studies"])
     summary = summary.join(failed, how="left").fillna({"failed": 0})
     summary["failed"] = summary["failed"].astype(int)
-    columns = ["studies", "failed", "assurance", "assurance_se", "opposite", "practically_nil",
-               "different", "undecided", "sign_error", "false_claim", "hdi_width", "truth"]
+    columns = ["studies", "failed", "assurance", "assurance_se", "direction", "direction_se",
+               "opposite", "practically_nil", "different", "undecided", "sign_error",
+               "false_claim", "hdi_width", "truth"]
     return summary[columns].reset_index()
 
 
-def sample_size_for(table: pd.DataFrame, target: float = 0.8) -> pd.DataFrame:
+def sample_size_for(table: pd.DataFrame, target: float = 0.8, *,
+                    column: str = "assurance") -> pd.DataFrame:
     """Return, per scenario, variant and hypothesis, the smallest grid size reaching ``target``.
 
     Parameters
@@ -99,12 +112,15 @@ def sample_size_for(table: pd.DataFrame, target: float = 0.8) -> pd.DataFrame:
         Output of :func:`assurance`.
     target : float
         Assurance to reach.
+    column : str
+        The share to read: ``"assurance"`` (HDI+ROPE) or ``"direction"``.
 
     Returns
     -------
     pandas.DataFrame
-        ``n_per_cell`` (NaN when no size on the grid reaches it), ``assurance`` there, and
-        ``largest`` (the largest size on the grid, so that "not reached by N" can be said).
+        ``n_per_cell`` (NaN when no size on the grid reaches it), the share there (named as
+        ``column``), and ``largest`` (the largest size on the grid, so that "not reached by N"
+        can be said).
 
     Examples
     --------
@@ -116,10 +132,43 @@ def sample_size_for(table: pd.DataFrame, target: float = 0.8) -> pd.DataFrame:
     rows = []
     for key, group in table.groupby(["scenario", "variant", "hypothesis"], sort=False):
         group = group.sort_values("n_per_cell")
-        reached = group[group["assurance"] >= target]
+        reached = group[group[column] >= target]
         first = reached.iloc[0] if len(reached) else None
         rows.append({"scenario": key[0], "variant": key[1], "hypothesis": key[2],
                      "n_per_cell": float(first["n_per_cell"]) if first is not None else np.nan,
-                     "assurance": float(first["assurance"]) if first is not None else np.nan,
+                     column: float(first[column]) if first is not None else np.nan,
                      "largest": int(group["n_per_cell"].max())})
+    return pd.DataFrame(rows)
+
+
+def scenario_table(plan) -> pd.DataFrame:
+    """Return each scenario's true value of every hypothesis' contrast, with its sources.
+
+    Parameters
+    ----------
+    plan : trustmodels.planning.spec.PlanSpec
+        The plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scenario: ``scenario``, ``label``, one column per hypothesis (the contrast
+        at the centre of the uncertain effects' distributions), ``varies`` (the effects drawn
+        anew for every study, with their SD) and ``sources``.
+
+    Examples
+    --------
+    >>> from trustmodels.planning.trust_repair import trust_repair_plan
+    >>> table = scenario_table(trust_repair_plan())
+    >>> float(table.set_index("scenario").loc["null", "H1"])
+    0.0
+    """
+    rows = []
+    for scenario in plan.scenarios:
+        effects = {**scenario.effects, **{k: m for k, (m, _) in scenario.uncertain.items()}}
+        row = {"scenario": scenario.name, "label": scenario.label}
+        row.update({h.name: h.value(effects) for h in plan.hypotheses})
+        row["varies"] = "; ".join(f"{k} (SD {sd:g})" for k, (_, sd) in scenario.uncertain.items())
+        row["sources"] = scenario.sources
+        rows.append(row)
     return pd.DataFrame(rows)

@@ -126,26 +126,43 @@ def run_plan_command(args: argparse.Namespace) -> int:
         print(f"trustmodels plan: {error}", file=sys.stderr)
         return 2
     tasks = plan.tasks()
+    store = out / "tasks"
     print(f"trustmodels plan: {len(tasks):,} simulated studies "
-          f"({len(plan.hypotheses)} hypotheses each); finished ones in {out / 'tasks'} are "
-          "reused", file=sys.stderr)
+          f"({len(plan.hypotheses)} hypotheses each); finished ones in {store} are reused",
+          file=sys.stderr)
+    from trustmodels._version import __version__
+    from trustmodels.config import machine_cores
+
+    workers = args.scheduler or (args.workers if args.workers is not None else machine_cores())
+    before = len(list((store / plan.settings_key()).glob("*.json"))) if store.exists() else 0
     start = time.perf_counter()
-    results = run_plan(plan, out / "tasks", workers=args.workers, scheduler=args.scheduler,
-                       progress=not args.quiet)
+    try:
+        results = run_plan(plan, store, workers=args.workers, scheduler=args.scheduler,
+                           progress=not args.quiet)
+    except KeyboardInterrupt:
+        done = len(list((store / plan.settings_key()).glob("*.json")))
+        print(f"\ntrustmodels plan: interrupted; {done:,} of {len(tasks):,} studies are stored "
+              f"in {store}; run the same command to resume", file=sys.stderr)
+        return 130
     seconds = time.perf_counter() - start
     results.to_csv(out / "results.csv", index=False)
     assurance(results).to_csv(out / "assurance.csv", index=False)
     (out / "plan.json").write_text(plan.to_json(), encoding="utf-8")
-    from trustmodels._version import __version__
-    from trustmodels.config import machine_cores
-
+    runs = []
+    previous = out / "manifest.json"
+    if previous.exists():  # earlier runs of the same settings (an interrupted or smaller grid)
+        old = json.loads(previous.read_text(encoding="utf-8"))
+        if old.get("settings_key") == plan.settings_key():
+            runs = old.get("runs") or [{"seconds": old.get("seconds", 0.0),
+                                        "workers": old.get("workers"),
+                                        "studies_computed": old.get("studies", 0)}]
+    runs.append({"seconds": round(seconds, 1), "workers": workers,
+                 "studies_computed": len(tasks) - min(before, len(tasks))})
+    studies = results.drop_duplicates(["scenario", "variant", "n_per_cell", "replicate"])
     manifest = {"key": plan.key(), "settings_key": plan.settings_key(),
-                "version": __version__, "studies": len(tasks),
-                "workers": args.scheduler or (args.workers if args.workers is not None
-                                              else machine_cores()),
-                "seconds": round(seconds, 1),
-                "fit_seconds_total": round(float(results.drop_duplicates(
-                    ["scenario", "variant", "n_per_cell", "replicate"])["seconds"].sum()), 1)}
+                "version": __version__, "studies": len(tasks), "workers": workers,
+                "seconds": round(sum(run["seconds"] for run in runs), 1),
+                "fit_seconds_total": round(float(studies["seconds"].sum()), 1), "runs": runs}
     if args.nuts_check:
         from trustmodels.planning.validation import agreement, check_tasks, nuts_comparison
 

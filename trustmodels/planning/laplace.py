@@ -102,6 +102,13 @@ class LaplaceFit:
         -------
         tuple of float
             Mean and standard deviation.
+
+        Examples
+        --------
+        >>> fit = LaplaceFit(("a", "b"), np.array([0.5, 0.2]), np.diag([0.01, 0.04]), True)
+        >>> mean, sd = fit.contrast({"a": 1.0, "b": -1.0})
+        >>> round(mean, 2), round(sd, 3)
+        (0.3, 0.224)
         """
         unknown = sorted(set(weights) - set(self.effects))
         if unknown:

@@ -41,6 +41,19 @@ class ResultStore:
         Root folder; results go to ``folder/<settings key>/``.
     plan : PlanSpec
         The plan.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from trustmodels.planning.trust_repair import trust_repair_plan
+    >>> plan = trust_repair_plan(n_per_cell=(10,), replicates=1)
+    >>> store = ResultStore(tempfile.mkdtemp(), plan)
+    >>> task = plan.tasks()[0]
+    >>> store.load(task) is None
+    True
+    >>> store.save(task, [{"hypothesis": "H1", "mean": 0.5}])
+    >>> store.load(task)
+    [{'hypothesis': 'H1', 'mean': 0.5}]
     """
 
     def __init__(self, folder, plan: PlanSpec):
@@ -114,8 +127,18 @@ def run_plan(plan: PlanSpec, store, *, workers: int | None = None, scheduler: st
     Returns
     -------
     pandas.DataFrame
-        One row per task and hypothesis (see :func:`run_task`), sorted by scenario, variant,
-        size, replicate and hypothesis.
+        One row per task and hypothesis (see :func:`~trustmodels.planning.study.run_task`),
+        sorted by scenario, variant, size, replicate and hypothesis.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from trustmodels.planning.trust_repair import trust_repair_plan
+    >>> plan = trust_repair_plan(n_per_cell=(10,), replicates=2, scenarios=["review"],
+    ...                          variants=["between"])
+    >>> table = run_plan(plan, tempfile.mkdtemp(), workers=0, progress=False)
+    >>> table[["replicate", "hypothesis", "outcome"]].head(3).to_dict("list")["hypothesis"]
+    ['H1', 'H1-integrity', 'H2']
     """
     from tqdm.auto import tqdm
 

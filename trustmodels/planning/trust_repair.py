@@ -125,6 +125,8 @@ VARIANTS = (
                             "count vary within respondents)", 4),
 )
 
+#: Respondents per cell of the book's simulated survey (also run, to say what it could decide).
+BOOK_SURVEY_SIZE = 150
 #: Respondents per cell of the book's grid.
 BOOK_SIZES = (50, 100, 200, 400, 800, 1600)
 
@@ -137,10 +139,11 @@ def trust_repair_plan(*, n_per_cell: Sequence[int] | None = None, replicates: in
     Parameters
     ----------
     n_per_cell, replicates, scenarios, variants : optional
-        A one-block grid instead of the book's grid: 200 replicates of the 'review' and 'null'
-        scenarios between respondents at :data:`BOOK_SIZES` and 3,200 per cell, and within
-        respondents up to 800 per cell; 100 replicates of the other scenarios between
-        respondents at :data:`BOOK_SIZES`.
+        A one-block grid instead of the book's grid: 200 replicates of the 'review' scenario
+        between respondents at :data:`BOOK_SIZES`, 3,200 and :data:`BOOK_SURVEY_SIZE` per cell
+        and within respondents up to 800 per cell; 200 of the 'null' scenario between
+        respondents at :data:`BOOK_SIZES` and :data:`BOOK_SURVEY_SIZE`, within up to 400; 100
+        replicates of the other scenarios between respondents at :data:`BOOK_SIZES`.
     seed : int
         Seed of the plan.
 
@@ -160,8 +163,11 @@ def trust_repair_plan(*, n_per_cell: Sequence[int] | None = None, replicates: in
                             variants or [v.name for v in VARIANTS],
                             n_per_cell or BOOK_SIZES, replicates or 200)]
     else:
-        blocks = [PlanBlock(["review", "null"], ["between"], (*BOOK_SIZES, 3200), 200),
-                  PlanBlock(["review", "null"], ["within"], BOOK_SIZES[:-1], 200),
+        blocks = [PlanBlock(["review"], ["between"], (*BOOK_SIZES, 3200), 200),
+                  PlanBlock(["null"], ["between"], BOOK_SIZES, 200),
+                  PlanBlock(["review", "null"], ["between"], (BOOK_SURVEY_SIZE,), 200),
+                  PlanBlock(["review"], ["within"], BOOK_SIZES[:-1], 200),
+                  PlanBlock(["null"], ["within"], BOOK_SIZES[:-2], 200),
                   PlanBlock(["meta", "crossover", "online"], ["between"], BOOK_SIZES, 100)]
     return PlanSpec(design=TRUST_REPAIR_DESIGN,
                     items={"competence": ["comp1", "comp2", "comp3", "comp4"]},

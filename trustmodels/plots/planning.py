@@ -15,6 +15,10 @@ from trustmodels.plots.style import SEQUENCE, style
 __all__ = ["plot_assurance", "plot_fast_fitter_check"]
 
 _VARIANT_LINES = ("-", "--", ":", "-.")
+#: Axis label of each share of :func:`trustmodels.planning.assurance.assurance`.
+OUTCOME_LABELS = {"assurance": "P(supported: HDI+ROPE)",
+                  "direction": "P(95% HDI on the claimed side of 0)",
+                  "false_claim": "P(supported although false)"}
 _MARKERS = ("o", "s", "^", "D", "v", "P")
 
 
@@ -35,13 +39,14 @@ def plot_assurance(table: pd.DataFrame, hypothesis: str, *, label: str | None = 
     target : float
         Assurance drawn as a dotted reference line.
     outcome : str
-        Column to draw (``"assurance"``, or a share such as ``"false_claim"``).
+        Column to draw: ``"assurance"`` (HDI+ROPE), ``"direction"`` (HDI on the claimed side of
+        zero) or another share such as ``"false_claim"``.
 
     Returns
     -------
     matplotlib.figure.Figure
         One line per scenario (colour and marker) and variant (line style), with bars of
-        ±1.96 Monte Carlo standard errors for the assurance.
+        ±1.96 Monte Carlo standard errors where the table has them.
 
     Examples
     --------
@@ -65,8 +70,7 @@ def plot_assurance(table: pd.DataFrame, hypothesis: str, *, label: str | None = 
                 if line.empty:
                     continue
                 line = line.sort_values("n_per_cell")
-                error = (1.96 * line["assurance_se"] if outcome == "assurance"
-                         and "assurance_se" in line else None)
+                error = (1.96 * line[f"{outcome}_se"] if f"{outcome}_se" in line else None)
                 ax.errorbar(line["n_per_cell"], line[outcome], yerr=error,
                             color=SEQUENCE[s % len(SEQUENCE)], ls=_VARIANT_LINES[v % 4],
                             marker=_MARKERS[s % len(_MARKERS)], ms=4, capsize=2, lw=1.4,
@@ -80,7 +84,7 @@ def plot_assurance(table: pd.DataFrame, hypothesis: str, *, label: str | None = 
         ax.minorticks_off()
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("respondents per design cell")
-        ax.set_ylabel("P(hypothesis supported)" if outcome == "assurance" else outcome)
+        ax.set_ylabel(OUTCOME_LABELS.get(outcome, outcome))
         ax.set_title(f"{hypothesis}: {label}" if label else hypothesis)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9)
         fig.tight_layout()
