@@ -22,11 +22,26 @@ import pandas as pd
 
 from trustmodels.planning.spec import PlanSpec
 
-__all__ = ["StoredPlan", "StoredPlanError", "load_stored_plan", "store_plan_outputs",
-           "verify_sample"]
+__all__ = ["StoredPlan", "StoredPlanError", "load_stored_plan", "read_results",
+           "store_plan_outputs", "verify_sample"]
 
 #: The command that recomputes the book's stored design analysis.
 RECOMPUTE_COMMAND = "make plan"
+
+
+def read_results(path) -> pd.DataFrame:
+    r"""Read a results or assurance table of ``trustmodels plan``.
+
+    Only empty cells are missing values: pandas' defaults would also read a scenario called
+    ``null`` (or ``NA``) as missing.
+
+    Examples
+    --------
+    >>> import io
+    >>> read_results(io.StringIO("scenario,mean\nnull,\nreview,0.5\n"))["scenario"].tolist()
+    ['null', 'review']
+    """
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], low_memory=False)
 
 
 class StoredPlanError(RuntimeError):
@@ -66,7 +81,7 @@ def store_plan_outputs(out, folder) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     from trustmodels.planning.assurance import assurance
 
-    results = pd.read_csv(out / "results.csv")
+    results = read_results(out / "results.csv")
     results.to_csv(folder / "results.csv.gz", index=False,
                    compression={"method": "gzip", "mtime": 0})
     assurance(results).to_csv(folder / "assurance.csv", index=False)  # from this version's code
@@ -112,8 +127,8 @@ def load_stored_plan(folder, plan: PlanSpec, *,
             f"the current plan and code (key {plan.key()}); recompute it with `{command}`")
     check = folder / "nuts_check.csv"
     return StoredPlan(plan=PlanSpec.from_json(folder / "plan.json"),
-                      results=pd.read_csv(folder / "results.csv.gz"),
-                      assurance=pd.read_csv(folder / "assurance.csv"), manifest=manifest,
+                      results=read_results(folder / "results.csv.gz"),
+                      assurance=read_results(folder / "assurance.csv"), manifest=manifest,
                       nuts_check=pd.read_csv(check) if check.exists() else None)
 
 
