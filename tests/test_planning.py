@@ -21,6 +21,7 @@ from trustmodels.planning.assurance import assurance, sample_size_for
 from trustmodels.planning.laplace import LaplaceFitter
 from trustmodels.planning.runner import ResultStore, run_plan
 from trustmodels.planning.spec import Hypothesis, PlanSpec, Scenario, normal_decision
+from trustmodels.planning.stored import read_results
 from trustmodels.planning.study import simulate_task
 from trustmodels.planning.trust_repair import trust_repair_plan
 
@@ -29,7 +30,9 @@ TINY = {"n_per_cell": (4,), "replicates": 3, "scenarios": ["review", "null"],
 
 
 def _comparable(table: pd.DataFrame) -> pd.DataFrame:
-    return table.drop(columns="seconds").reset_index(drop=True)
+    # a CSV file reads an empty problem as missing
+    return (table.drop(columns="seconds").assign(problem=table["problem"].fillna(""))
+            .reset_index(drop=True))
 
 
 # ---- plan files ------------------------------------------------------------------------------
@@ -46,7 +49,8 @@ def test_plan_round_trips_through_json(tmp_path):
 def test_task_seeds_do_not_depend_on_the_grid():
     small = {t.key: t.seed for t in trust_repair_plan(n_per_cell=(50,), replicates=2).tasks()}
     book = {t.key: t.seed for t in trust_repair_plan().tasks()}
-    assert small and all(book[key] == seed for key, seed in small.items())
+    shared = set(small) & set(book)
+    assert len(shared) >= 8 and all(book[key] == small[key] for key in shared)
     assert len(set(book.values())) == len(book)
 
 
@@ -65,7 +69,9 @@ def test_normal_decision_matches_the_draw_based_rule():
         expected = summarize_draws(draws, rope=(-0.1, 0.1))
         got = normal_decision(mean, sd, rope=0.1)
         assert got["decision"] == expected["decision"]
-        assert got["hdi_low"] == pytest.approx(expected["hdi_low"], abs=0.01 * sd + 1e-3)
+        # draw-based HDI ends scatter by a few hundredths of an SD; a wrong z (1.645 for 1.96)
+        # would move the end by 0.3 SD
+        assert got["hdi_low"] == pytest.approx(expected["hdi_low"], abs=0.05 * sd)
 
 
 def test_hypothesis_outcomes():
@@ -182,7 +188,7 @@ def test_an_interrupted_plan_resumes_without_recomputing(tmp_path):
     after = _stored(out)
     assert all(after[name] == mtime for name, mtime in before.items())  # not recomputed
     assert len(after) == 30
-    resumed = pd.read_csv(out / "results.csv")
+    resumed = read_results(out / "results.csv")
     fresh = run_plan(PlanSpec.from_json(out / "plan.json"), tmp_path / "fresh", workers=0,
                      progress=False)
     pd.testing.assert_frame_equal(_comparable(resumed), _comparable(fresh), check_dtype=False)
@@ -285,8 +291,8 @@ def test_plan_command_writes_the_tables(tmp_path, capsys):
                    "--scenario", "review", "--variant", "between", "--workers", "0",
                    "--quiet"])
     assert status == 0, capsys.readouterr().err
-    results = pd.read_csv(tmp_path / "results.csv")
-    table = pd.read_csv(tmp_path / "assurance.csv")
+    results = read_results(tmp_path / "results.csv")
+    table = read_results(tmp_path / "assurance.csv")
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     plan = PlanSpec.from_json(tmp_path / "plan.json")
     assert len(results) == 2 * len(plan.hypotheses)
