@@ -18,7 +18,8 @@ _VARIANT_LINES = ("-", "--", ":", "-.")
 #: Axis label of each share of :func:`trustmodels.planning.assurance.assurance`.
 OUTCOME_LABELS = {"assurance": "P(supported: HDI+ROPE)",
                   "direction": "P(95% HDI on the claimed side of 0)",
-                  "false_claim": "P(supported although false)"}
+                  "false_claim": "P(supported although false)",
+                  "opposite": "P(HDI+ROPE on the other side)"}
 _MARKERS = ("o", "s", "^", "D", "v", "P")
 
 
@@ -78,9 +79,12 @@ def plot_assurance(table: pd.DataFrame, hypothesis: str, *, label: str | None = 
         if target is not None:
             ax.axhline(target, color="0.3", ls=":", lw=1)
         ax.set_xscale("log")
-        sizes = sorted(rows["n_per_cell"].unique())
-        ax.set_xticks(sizes)
-        ax.set_xticklabels([f"{int(n):,}" for n in sizes])
+        sizes, labelled = sorted(rows["n_per_cell"].unique()), []
+        for n in sizes:  # no label closer than a factor 1.5 to the last one (150 beside 200)
+            if not labelled or n / labelled[-1] >= 1.5:
+                labelled.append(n)
+        ax.set_xticks(labelled)
+        ax.set_xticklabels([f"{int(n):,}" for n in labelled])
         ax.minorticks_off()
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("respondents per design cell")
