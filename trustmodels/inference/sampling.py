@@ -27,6 +27,7 @@ from trustmodels.inference.diagnostics import (
     GateThresholds,
     check_fit,
 )
+from trustmodels.inference.interrupt import stop_at_once_on_ctrl_c
 
 __all__ = ["DEFAULT_DRAWS", "DEFAULT_SAMPLER", "DEFAULT_TUNE", "EXTENDABLE_CRITERIA", "SAMPLERS",
            "add_log_densities", "describe_run", "fit", "gated_variables", "run_length"]
@@ -188,7 +189,7 @@ def _sample(model, *, draws, tune, chains, cores, random_seed, sampler, target_a
                   compute_convergence_checks=False)
     if sampler_kwargs:
         kwargs["nuts"] = dict(sampler_kwargs)  # PyMC 6: `nuts_sampler_kwargs` is deprecated
-    with model:
+    with model, stop_at_once_on_ctrl_c("the fit"):
         return pm.sample(**kwargs)
 
 
@@ -212,7 +213,7 @@ def fit(
     sampler_kwargs: dict | None = None,
     extensions: int = 1,
 ):
-    """Sample ``model`` with NUTS and return the gated posterior.
+    r"""Sample ``model`` with NUTS and return the gated posterior.
 
     A fresh fit that fails the gate on R-hat or effective sample size alone is sampled again
     with twice as many draws per chain (``extensions`` times at most) before the failure is
@@ -284,6 +285,53 @@ def fit(
         For an unknown sampler, non-positive draws/chains/cores or negative tune/extensions.
     trustmodels.inference.diagnostics.FitDiagnosticsError
         When the fit (fresh, after its extensions, or cached) fails the convergence gate.
+
+    See Also
+    --------
+    diagnostics_table : R-hat and bulk and tail ESS of every parameter.
+    trustmodels.inference.diagnostics.check_fit : The convergence gate.
+    trustmodels.inference.sampling.add_log_densities : Add the log-likelihood or log-prior later.
+    describe_run : The length of a fit in words.
+
+    Notes
+    -----
+    The draws come from the No-U-Turn sampler (Hoffman & Gelman, 2014), an adaptive form of
+    Hamiltonian Monte Carlo, run through :func:`pymc.sample` (Abril-Pla et al., 2023) by the
+    implementation ``sampler`` (numpyro by default; Phan et al., 2019): ``chains`` chains of
+    ``tune`` warm-up steps, which adapt the step size towards ``target_accept`` and the mass
+    matrix and are discarded, followed by ``draws`` draws.
+
+    The fit is accepted only when it passes the gate of
+    :func:`trustmodels.inference.diagnostics.check_fit` with the limits ``thresholds``
+    (defaults in brackets): for every checked parameter a rank-normalized split
+    :math:`\hat R` of at most ``rhat_max`` (1.01) and bulk and tail effective sample sizes of
+    at least ``ess_min`` (400) (Vehtari et al., 2021); at most ``max_divergences`` (0)
+    divergent transitions in all chains together; and in every chain an estimated Bayesian
+    fraction of missing information of at least ``bfmi_min`` (0.3) (Betancourt, 2016),
+
+    .. math::
+
+        \widehat{\mathrm{BFMI}} = \frac{\frac{1}{N - 1} \sum_{n=2}^{N} (E_n - E_{n-1})^2}
+            {\frac{1}{N} \sum_{n=1}^{N} (E_n - \bar E)^2},
+
+    with :math:`E_n` the Hamiltonian energy of draw :math:`n` of the chain.
+
+    References
+    ----------
+    - Hoffman, M. D., & Gelman, A. (2014). The No-U-Turn sampler: Adaptively setting path
+      lengths in Hamiltonian Monte Carlo. *Journal of Machine Learning Research*, 15(47),
+      1593-1623.
+    - Abril-Pla, O., Andreani, V., Carroll, C., Dong, L., Fonnesbeck, C. J., Kochurov, M.,
+      Kumar, R., Lao, J., Luhmann, C. C., Martin, O. A., Osthege, M., Vieira, R., Wiecki, T., &
+      Zinkov, R. (2023). PyMC: A modern, and comprehensive probabilistic programming framework
+      in Python. *PeerJ Computer Science*, 9, e1516.
+    - Phan, D., Pradhan, N., & Jankowiak, M. (2019). Composable effects for flexible and
+      accelerated probabilistic programming in NumPyro. *arXiv preprint* arXiv:1912.11554.
+    - Vehtari, A., Gelman, A., Simpson, D., Carpenter, B., & Bürkner, P.-C. (2021).
+      Rank-normalization, folding, and localization: An improved R-hat for assessing
+      convergence of MCMC (with discussion). *Bayesian Analysis*, 16(2), 667-718.
+    - Betancourt, M. (2016). Diagnosing suboptimal cotangent disintegrations in Hamiltonian
+      Monte Carlo. *arXiv preprint* arXiv:1604.00695.
     """
     if sampler not in SAMPLERS:
         raise ValueError(f"unknown sampler {sampler!r}; expected one of {SAMPLERS}")
