@@ -40,7 +40,7 @@ __all__ = [
 
 def predictive_draws(model: pm.Model, idata=None, *, kind: str = "posterior", draws: int = 500,
                      random_seed: int = 20261122):
-    """Return the fit extended with prior or posterior predictive answers.
+    r"""Return the fit extended with prior or posterior predictive answers.
 
     Parameters
     ----------
@@ -59,6 +59,22 @@ def predictive_draws(model: pm.Model, idata=None, *, kind: str = "posterior", dr
     -------
     xarray.DataTree
         With the predictive group (and, for the prior, ``prior`` and ``observed_data``).
+
+    See Also
+    --------
+    category_counts : Observed against predicted answer counts per category.
+    plot_category_counts : A figure of those counts.
+
+    Notes
+    -----
+    With ``kind="prior"``, :func:`pymc.sample_prior_predictive` draws ``draws`` parameter vectors
+    from the prior and, for each, a full set of answers from the likelihood: what the model
+    expects before seeing the data. With ``kind="posterior"``,
+    :func:`pymc.sample_posterior_predictive` draws, for every posterior draw :math:`\theta^{(s)}`
+    of the fit, replicated answers :math:`\tilde y^{(s)} \sim p(y \mid \theta^{(s)})` for the
+    same respondents, items and conditions, so that :math:`\tilde y` follows the posterior
+    predictive distribution :math:`p(\tilde y \mid y) = \int p(\tilde y \mid \theta)\,
+    p(\theta \mid y)\, d\theta`.
     """
     if kind not in ("posterior", "prior"):
         raise ValueError(f"unknown kind {kind!r}; expected 'posterior' or 'prior'")
@@ -83,7 +99,7 @@ def _dataset(node):
 
 def category_counts(idata, *, group: str = "posterior_predictive", var_name: str = "y",
                     by_item: bool = False, by=None, prob: float = 0.9) -> pd.DataFrame:
-    """Return observed and predicted answer counts per category with central intervals.
+    r"""Return observed and predicted answer counts per category with central intervals.
 
     Parameters
     ----------
@@ -114,6 +130,35 @@ def category_counts(idata, *, group: str = "posterior_predictive", var_name: str
     ------
     ValueError
         When ``by`` does not have one label per observed answer.
+
+    See Also
+    --------
+    predictive_draws : Add the prior or posterior predictive answers this table needs.
+    plot_category_counts : A figure of this table.
+
+    Notes
+    -----
+    For a set :math:`A` of answers (all of them, one item's, one condition's or both) and a
+    category :math:`k`, the observed count and the count in predictive draw :math:`s` are
+
+    .. math::
+
+        n_k = \#\{o \in A : y_o = k\}, \qquad
+        \tilde n_k^{(s)} = \#\{o \in A : \tilde y_o^{(s)} = k\},
+
+    ``predicted_mean`` is the mean of :math:`\tilde n_k^{(s)}` over all draws (chains pooled),
+    ``predicted_low`` and ``predicted_high`` are its :math:`(1 - p)/2` and :math:`(1 + p)/2`
+    quantiles for :math:`p` = ``prob``, and ``inside`` says whether :math:`n_k` lies in that
+    interval. Categories run from 1 to the largest observed or predicted answer. Comparing
+    counts per answer category is the predictive check recommended for ordinal models (Liddell
+    & Kruschke, 2018; Bürkner & Vuorre, 2019).
+
+    References
+    ----------
+    - Liddell, T. M., & Kruschke, J. K. (2018). Analyzing ordinal data with metric models:
+      What could possibly go wrong? *Journal of Experimental Social Psychology*, 79, 328-348.
+    - Bürkner, P.-C., & Vuorre, M. (2019). Ordinal regression models in psychology: A
+      tutorial. *Advances in Methods and Practices in Psychological Science*, 2(1), 77-101.
 
     Examples
     --------
@@ -166,7 +211,7 @@ def category_counts(idata, *, group: str = "posterior_predictive", var_name: str
 
 
 def loo_summary(idata, *, var_name: str | None = None) -> dict:
-    """Return PSIS-LOO estimates and the Pareto-k diagnostic counts.
+    r"""Return PSIS-LOO estimates and the Pareto-k diagnostic counts.
 
     Parameters
     ----------
@@ -180,6 +225,37 @@ def loo_summary(idata, *, var_name: str | None = None) -> dict:
     dict
         ``elpd_loo``, ``se``, ``p_loo``, ``n_data``, ``good_k`` (ArviZ's threshold), ``n_high_k``
         (answers with k above it), ``max_k``, ``share_high_k``.
+
+    See Also
+    --------
+    compare_models : Compare fits of the same answers by PSIS-LOO.
+    arviz.loo : The computation.
+
+    Notes
+    -----
+    With :math:`S` posterior draws :math:`\theta^{(s)}` and :math:`n` observed answers, the
+    expected log pointwise predictive density for new data is estimated by Pareto-smoothed
+    importance sampling leave-one-out cross-validation (PSIS-LOO),
+
+    .. math::
+
+        \widehat{\mathrm{elpd}}_\text{loo} = \sum_{i=1}^{n} \log
+            \frac{\sum_s w_i^{(s)}\, p(y_i \mid \theta^{(s)})}{\sum_s w_i^{(s)}},
+
+    where :math:`w_i^{(s)}` are the importance ratios :math:`1 / p(y_i \mid \theta^{(s)})` with
+    their largest values replaced by quantiles of a fitted generalized Pareto distribution. The
+    standard error is :math:`\sqrt{n \operatorname{Var}_i(\widehat{\mathrm{elpd}}_i)}`, and
+    :math:`p_\text{loo} = \mathrm{lppd} - \widehat{\mathrm{elpd}}_\text{loo}` with
+    :math:`\mathrm{lppd} = \sum_i \log \frac{1}{S} \sum_s p(y_i \mid \theta^{(s)})` is the
+    effective number of parameters (Vehtari et al., 2017). The estimated Pareto shape
+    :math:`\hat k_i` of the fitted tail diagnoses answer :math:`i`'s estimate: above ArviZ's
+    sample-size-dependent threshold ``good_k``, :math:`\min(1 - 1 / \log_{10} S,\ 0.7)`, the
+    estimate is unreliable.
+
+    References
+    ----------
+    - Vehtari, A., Gelman, A., & Gabry, J. (2017). Practical Bayesian model evaluation using
+      leave-one-out cross-validation and WAIC. *Statistics and Computing*, 27(5), 1413-1432.
     """
     result = az.loo(idata, var_name=var_name, pointwise=True)
     k = np.asarray(result.pareto_k).ravel()
@@ -190,7 +266,7 @@ def loo_summary(idata, *, var_name: str | None = None) -> dict:
 
 
 def compare_models(fits: dict, *, var_name: str = "y") -> pd.DataFrame:
-    """Compare fits of the same answers by PSIS-LOO (:func:`arviz.compare`).
+    r"""Compare fits of the same answers by PSIS-LOO (:func:`arviz.compare`).
 
     Parameters
     ----------
@@ -210,6 +286,40 @@ def compare_models(fits: dict, *, var_name: str = "y") -> pd.DataFrame:
     ValueError
         Fewer than two fits, or fits of different data (e.g. the ordinal model against a normal
         model of respondent means; see the module docstring).
+
+    See Also
+    --------
+    loo_summary : PSIS-LOO of one fit, with the Pareto-k diagnostic.
+    build_metric_model : Its ``likelihood="discretized"`` form can be compared with the ordinal
+        model.
+    arviz.compare : The computation.
+
+    Notes
+    -----
+    Each fit's :math:`\widehat{\mathrm{elpd}}_\text{loo}` is estimated by PSIS-LOO (see
+    :func:`loo_summary`) and the fits are ranked by it. For a fit :math:`B` against the
+    top-ranked fit :math:`A`, ``elpd_diff`` is the difference of their estimates and ``dse``
+    its standard error from the pointwise differences,
+
+    .. math::
+
+        \mathrm{dse} = \sqrt{n \operatorname{Var}_i\bigl(\widehat{\mathrm{elpd}}_{A,i}
+            - \widehat{\mathrm{elpd}}_{B,i}\bigr)},
+
+    which is why the fits must model the same :math:`n` answers: a normal density on rating
+    means or on integer answers is not on the scale of the ordinal model's probability masses.
+    ``weight`` holds ArviZ's default stacking weights, and ArviZ flags in ``diag_diff`` a
+    difference below 4 or one computed from fewer than 100 answers, whose normal approximation
+    is poorly calibrated. PSIS-LOO and its use for model comparison follow Vehtari et al.
+    (2017); Liddell & Kruschke (2018) compare metric and ordinal models of Likert
+    answers on the same probability scale.
+
+    References
+    ----------
+    - Vehtari, A., Gelman, A., & Gabry, J. (2017). Practical Bayesian model evaluation using
+      leave-one-out cross-validation and WAIC. *Statistics and Computing*, 27(5), 1413-1432.
+    - Liddell, T. M., & Kruschke, J. K. (2018). Analyzing ordinal data with metric models:
+      What could possibly go wrong? *Journal of Experimental Social Psychology*, 79, 328-348.
     """
     if len(fits) < 2:
         raise ValueError("compare_models needs at least two fits")
@@ -226,7 +336,7 @@ def compare_models(fits: dict, *, var_name: str = "y") -> pd.DataFrame:
 
 def prior_sensitivity(idata, var_names: list[str] | None = None, *,
                       prior_var_names: list[str] | None = None) -> pd.DataFrame:
-    """Return power-scaling prior and likelihood sensitivity (:func:`arviz.psense_summary`).
+    r"""Return power-scaling prior and likelihood sensitivity (:func:`arviz.psense_summary`).
 
     Parameters
     ----------
@@ -249,6 +359,43 @@ def prior_sensitivity(idata, var_names: list[str] | None = None, *,
     ------
     ValueError
         When a needed group is missing.
+
+    See Also
+    --------
+    fit : Store the ``log_prior`` group with ``log_prior=True``.
+    arviz.psense_summary : The computation.
+
+    Notes
+    -----
+    Power-scaling perturbs either the prior or the likelihood by a power :math:`\alpha` close to
+    1,
+
+    .. math::
+
+        p_\alpha^\text{prior}(\theta \mid y) \propto p(\theta)^\alpha\, p(y \mid \theta),
+        \qquad
+        p_\alpha^\text{lik}(\theta \mid y) \propto p(\theta)\, p(y \mid \theta)^\alpha,
+
+    for :math:`\alpha \in \{0.99, 1.01\}`, and approximates each perturbed posterior without
+    refitting by Pareto-smoothed importance weights :math:`w_s \propto p(\theta_s)^{\alpha - 1}`
+    (or :math:`p(y \mid \theta_s)^{\alpha - 1}`). A parameter's sensitivity is the cumulative
+    Jensen-Shannon distance :math:`D` between its weighted and unweighted draws per unit of
+    :math:`\log_2 \alpha`, averaged over the two perturbations:
+
+    .. math::
+
+        \psi = \frac{1}{2} \left( \frac{D_{0.99}}{\lvert \log_2 0.99 \rvert}
+            + \frac{D_{1.01}}{\log_2 1.01} \right).
+
+    ArviZ reports "potential prior-data conflict" when both values are at least 0.05 and
+    "potential strong prior / weak likelihood" when only the prior's value exceeds it
+    (Kallioinen et al., 2024).
+
+    References
+    ----------
+    - Kallioinen, N., Paananen, T., Bürkner, P.-C., & Vehtari, A. (2024). Detecting and
+      diagnosing prior and likelihood sensitivity with power-scaling. *Statistics and
+      Computing*, 34(1), 57.
     """
     missing = [g for g in ("log_prior", "log_likelihood") if g not in idata.children]
     if missing:

@@ -62,39 +62,6 @@ TRUST_CONSTRUCTS = ("competence", "benevolence", "integrity")
 _DESIGN = ("seller_response", "violation")
 
 
-def _example_scores(n: int, *, balanced: bool = False, apology_slope: float = 0.0,
-                    seed: int = 0) -> pd.DataFrame:
-    """Return simulated scale scores for the examples of this module.
-
-    With ``balanced`` the ``n`` respondents (a multiple of 6) fill the response x violation
-    cells equally, without fan count; otherwise seller response, violation, fan count
-    (log-uniform, 10^2 to 10^6) and disposition are drawn at random. ``trust`` is 4 plus N(0, 1)
-    noise plus, for an apology, an effect of ``1 + apology_slope * (log10(fan_count) - 2)``
-    (1 in the balanced design).
-
-    Examples
-    --------
-    >>> _example_scores(5).columns.tolist()
-    ['seller_response', 'violation', 'fan_count', 'disposition', 'trust']
-    >>> _example_scores(12, balanced=True).groupby(["seller_response", "violation"]).size().tolist()
-    [2, 2, 2, 2, 2, 2]
-    """
-    rng = np.random.default_rng(seed)
-    if balanced:
-        scores = pd.DataFrame({"seller_response": np.repeat(RESPONSE_LEVELS, n // 3),
-                               "violation": np.tile(VIOLATION_LEVELS, n // 2)})
-        effect = 1.0
-    else:
-        scores = pd.DataFrame({"seller_response": rng.choice(RESPONSE_LEVELS, n),
-                               "violation": rng.choice(VIOLATION_LEVELS, n),
-                               "fan_count": np.round(10 ** rng.uniform(2, 6, n)).astype(int),
-                               "disposition": rng.normal(4, 1, n)})
-        effect = 1 + apology_slope * (np.log10(scores["fan_count"]) - 2)
-    apology = (scores["seller_response"] == "apology").to_numpy()
-    scores["trust"] = 4 + apology * effect + rng.normal(0, 1, n)
-    return scores
-
-
 def scale_scores(
     wide: pd.DataFrame,
     constructs: Mapping[str, Sequence[str]],
@@ -190,8 +157,9 @@ def survey_scores(survey, *, composites: Mapping[str, Sequence[str]] | None = No
 
     Examples
     --------
-    >>> from trustmodels.survey.table import _demo_codebook, _demo_frame, survey_from_frame
-    >>> survey = survey_from_frame(_demo_frame(), _demo_codebook())
+    >>> from trustmodels.datasets.examples import example_codebook, example_frame
+    >>> from trustmodels.survey.table import survey_from_frame
+    >>> survey = survey_from_frame(example_frame(), example_codebook())
     >>> survey_scores(survey).to_dict("list")
     {'id': ['R1', 'R2', 'R3'], 'group': ['a', 'b', 'b'], 'trust': [1.5, 5.0, 4.0]}
     """
@@ -247,7 +215,8 @@ def anova_table(scores: pd.DataFrame, dv: str = "trust", *, ss_type: int = 3) ->
 
     Examples
     --------
-    >>> scores = _example_scores(120, balanced=True)  # simulated: 20 per cell, apology +1
+    >>> from trustmodels.datasets.examples import example_scores
+    >>> scores = example_scores(120, balanced=True)  # simulated: 20 per cell, apology +1
     >>> table = anova_table(scores)
     >>> table["term"].tolist()
     ['seller_response', 'violation', 'seller_response:violation', 'residual']
@@ -311,7 +280,8 @@ def pairwise_table(
 
     Examples
     --------
-    >>> scores = _example_scores(120, balanced=True)  # simulated: 20 per cell, apology +1
+    >>> from trustmodels.datasets.examples import example_scores
+    >>> scores = example_scores(120, balanced=True)  # simulated: 20 per cell, apology +1
     >>> table = pairwise_table(scores)
     >>> table.loc[table["family"] == "seller_response", ["a", "b"]].values.tolist()
     [['none', 'apology'], ['none', 'denial'], ['apology', 'denial']]
@@ -403,7 +373,8 @@ def moderated_regression(
 
     Examples
     --------
-    >>> scores = _example_scores(300)  # simulated: apology +1 at every fan count
+    >>> from trustmodels.datasets.examples import example_scores
+    >>> scores = example_scores(300)  # simulated: apology +1 at every fan count
     >>> fit = moderated_regression(scores)
     >>> round(float(fit.params["apology"]), 1)
     1.0
@@ -522,7 +493,8 @@ def simple_effect_curve(
 
     Examples
     --------
-    >>> scores = _example_scores(300)  # simulated: apology +1 at every fan count
+    >>> from trustmodels.datasets.examples import example_scores
+    >>> scores = example_scores(300)  # simulated: apology +1 at every fan count
     >>> curve = simple_effect_curve(moderated_regression(scores), log10_fans=[2, 4, 6])
     >>> curve["significant"].tolist()
     [True, True, True]
@@ -584,7 +556,8 @@ def johnson_neyman(
 
     Examples
     --------
-    >>> scores = _example_scores(600, apology_slope=-0.5)  # apology +1 at 100 fans, -1 at 10^6
+    >>> from trustmodels.datasets.examples import example_scores
+    >>> scores = example_scores(600, apology_slope=-0.5)  # apology +1 at 100 fans, -1 at 10^6
     >>> regions = johnson_neyman(moderated_regression(scores))
     >>> regions[["from_log10_fans", "to_log10_fans", "direction"]].round(1).values.tolist()
     [[2.0, 3.4, 'positive'], [4.3, 6.0, 'negative']]

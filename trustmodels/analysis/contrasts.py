@@ -83,7 +83,7 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
                      by: str | None = None, at: Mapping[str, Sequence[float]] | None = None,
                      scale: str = "latent", hdi_prob: float = DEFAULT_HDI_PROB,
                      rope: float | None = None, max_draws: int | None = 2000) -> pd.DataFrame:
-    """Return every pairwise contrast of a factor's levels, with its posterior summary.
+    r"""Return every pairwise contrast of a factor's levels, with its posterior summary.
 
     Parameters
     ----------
@@ -122,6 +122,49 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
     ValueError
         For a factor, ``by`` or moderator the design does not declare, a moderator value that
         its transform cannot take, or a fit of another design (one line each).
+
+    See Also
+    --------
+    build_design_model : The model whose fit this function reads.
+    summarize_draws : The summary of each contrast's draws.
+    latent_contrasts : The seller-response contrasts of the simulated survey's fixed design.
+    plot_factor_contrasts : A figure of this table.
+
+    Notes
+    -----
+    Let :math:`\bar x_\ell` be the design row (:func:`trustmodels.design.design_rows`) with
+    ``factor`` at level :math:`\ell`, averaged with equal weights over the rows of a grid that
+    crosses the levels of the other factors (``by`` held at one level) with the moderators at the
+    values of ``at`` (default: each moderator's centre). On the latent scale the contrast of the
+    later level :math:`b` against the earlier level :math:`a` is, per posterior draw of the
+    effects :math:`\beta`,
+
+    .. math::
+
+        \Delta_{ba} = (\bar x_b - \bar x_a)\, \beta,
+
+    in standard deviations of the respondents' latent intercepts. On the response scales each
+    grid row :math:`r` with the factor at level :math:`\ell` (design row :math:`x_{r\ell}`) is
+    first mapped to the answer scale and then averaged over the :math:`R` grid rows:
+
+    .. math::
+
+        m_\ell = \frac{1}{R} \sum_{r=1}^{R} \frac{1}{J} \sum_{j=1}^{J} \int \sum_{k=1}^{K_j}
+            w_{jk}\, P\bigl(y_j = k \mid \eta = \lambda_j (x_{r\ell} \beta + u), \tau_j\bigr)\,
+            \phi(u)\, du, \qquad \Delta_{ba} = m_b - m_a,
+
+    over the :math:`J` outcome items, with :math:`\phi` the standard normal density of the
+    respondent intercept (15-node Gauss-Hermite quadrature), the covariate at its mean
+    (:math:`d = 0`) and, for a fit with random slopes, the respondent's slope deviations at 0.
+    The weights are :math:`w_{jk} = 1` for :math:`k \ge \lfloor K_j / 2 \rfloor + 2` and 0
+    otherwise (``scale="agree"``; for an odd :math:`K_j` the answers above the midpoint) or
+    :math:`w_{jk} = k` (``scale="expected"``). Each contrast's draws are summarized by
+    :func:`summarize_draws`, with Kruschke's (2018) HDI+ROPE decision.
+
+    References
+    ----------
+    - Kruschke, J. K. (2018). Rejecting or accepting parameter values in Bayesian
+      estimation. *Advances in Methods and Practices in Psychological Science*, 1(2), 270-280.
     """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; expected one of {SCALES}")

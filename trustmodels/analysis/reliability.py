@@ -224,7 +224,7 @@ def reliability_table(
     nan_policy: str = "listwise",
     ci: float = 0.95,
 ) -> pd.DataFrame:
-    """Return alpha (with confidence interval) and omega for every construct.
+    r"""Return alpha (with confidence interval) and omega for every construct.
 
     Parameters
     ----------
@@ -242,6 +242,47 @@ def reliability_table(
     pandas.DataFrame
         One row per construct: ``construct``, ``n_items``, ``n_respondents``, ``alpha``,
         ``ci_low``, ``ci_high``, ``omega`` (NaN for two-item scales).
+
+    See Also
+    --------
+    trustmodels.analysis.reliability.cronbach_alpha : Alpha of one scale.
+    trustmodels.analysis.reliability.mcdonald_omega : Omega total of one scale.
+    trustmodels.analysis.reliability.item_total_correlations : Item-rest correlations and alpha
+        if an item were dropped.
+    pingouin.cronbach_alpha : The computation of alpha and its interval.
+
+    Notes
+    -----
+    For a construct of :math:`k` items with item covariance matrix :math:`C` (complete cases,
+    or pairwise covariances with ``nan_policy="pairwise"``), Cronbach's (1951) coefficient is
+
+    .. math::
+
+        \alpha = \frac{k}{k - 1} \left(1 - \frac{\operatorname{tr} C}{\mathbf{1}^\top C
+            \mathbf{1}}\right),
+
+    computed by :func:`pingouin.cronbach_alpha` (Vallat, 2018). Its interval is Feldt's:
+    with :math:`n` respondents (``n_respondents``), :math:`\gamma = 1 -` ``ci`` and
+    :math:`F_q` the :math:`q` quantile of the :math:`F(n - 1, (n - 1)(k - 1))` distribution,
+    ``ci_low`` :math:`= 1 - (1 - \alpha)\, F_{1 - \gamma/2}` and ``ci_high``
+    :math:`= 1 - (1 - \alpha)\, F_{\gamma/2}`, rounded by pingouin to three decimals.
+    McDonald's omega total uses the standardized loadings :math:`\lambda_j` of a one-factor
+    solution of the item correlations (iterated principal axis):
+
+    .. math::
+
+        \omega = \frac{(\sum_j \lambda_j)^2}{(\sum_j \lambda_j)^2 + \sum_j (1 - \lambda_j^2)}.
+
+    It is NaN for a two-item scale (one factor is not identified) or a Heywood case (a loading
+    of at least 1). Alpha equals the reliability only when all items load equally on one factor
+    (tau-equivalence) and is otherwise a lower bound; omega drops that assumption.
+
+    References
+    ----------
+    - Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+      *Psychometrika*, 16(3), 297-334.
+    - Vallat, R. (2018). Pingouin: Statistics in Python. *Journal of Open Source Software*,
+      3(31), 1026.
 
     Examples
     --------

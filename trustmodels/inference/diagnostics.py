@@ -89,7 +89,7 @@ def _sample_stats(idata) -> xr.Dataset | None:
 
 
 def diagnostics_table(idata, var_names: list[str] | None = None) -> pd.DataFrame:
-    """Return R-hat and bulk/tail ESS for every scalar element of the checked parameters.
+    r"""Return R-hat and bulk/tail ESS for every scalar element of the checked parameters.
 
     Parameters
     ----------
@@ -102,6 +102,38 @@ def diagnostics_table(idata, var_names: list[str] | None = None) -> pd.DataFrame
     -------
     pandas.DataFrame
         One row per scalar parameter element, columns ``r_hat``, ``ess_bulk``, ``ess_tail``.
+
+    See Also
+    --------
+    trustmodels.inference.diagnostics.check_fit : The convergence gate built on this table.
+    trustmodels.inference.diagnostics.GateThresholds : The gate's limits.
+    fit : Sample a model; every fit passes the gate.
+
+    Notes
+    -----
+    The values are ArviZ's (:func:`arviz.rhat`, :func:`arviz.ess`), following Vehtari et al.
+    (2021). Each chain is split in half, giving :math:`M` sequences of :math:`N` draws, and the
+    draws are replaced by the normal scores of their ranks in the pooled sample (rank
+    normalization). For such sequences
+
+    .. math::
+
+        \hat R = \sqrt{\frac{\frac{N - 1}{N} W + \frac{1}{N} B}{W}},
+
+    with :math:`W` the mean within-sequence variance and :math:`B / N` the variance of the
+    sequence means. ``r_hat`` is the larger of :math:`\hat R` of the rank-normalized draws and
+    of the rank-normalized folded draws :math:`\lvert \theta - \operatorname{median}(\theta)
+    \rvert`. ``ess_bulk`` is the effective sample size of the rank-normalized split sequences.
+    ``ess_tail`` is the smaller effective sample size of the indicators
+    :math:`I(\theta \le q)` at two quantiles :math:`q`: ArviZ's default, which takes them from
+    its ``stats.ci_prob`` setting (0.89 unless changed, that is the 11% and 89% quantiles),
+    rather than the 5% and 95% quantiles of Vehtari et al. (2021).
+
+    References
+    ----------
+    - Vehtari, A., Gelman, A., Simpson, D., Carpenter, B., & Bürkner, P.-C. (2021).
+      Rank-normalization, folding, and localization: An improved R-hat for assessing
+      convergence of MCMC (with discussion). *Bayesian Analysis*, 16(2), 667-718.
 
     Examples
     --------

@@ -70,7 +70,7 @@ def within_respondent_effects(data) -> list[str]:
 def build_design_model(long: pd.DataFrame, design: StudyDesign,
                        priors: OrdinalPriors | None = None, *, link: str = "logit",
                        random_slopes: bool = False, slope_sd: float = 0.5) -> pm.Model:
-    """Build the multilevel cumulative-link model of a declared design.
+    r"""Build the multilevel cumulative-link model of a declared design.
 
     Parameters
     ----------
@@ -102,6 +102,53 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
     ValueError
         When the data cannot support the design (one line, before any sampling), or random
         slopes are asked for a design in which no effect varies within respondents.
+
+    See Also
+    --------
+    build_ordinal_model : The same model for the simulated survey's fixed design.
+    factor_contrasts : Pairwise contrasts of a factor's levels from a fit of this model.
+    LaplaceFitter : A fast integrated Laplace approximation of this model, for design analyses.
+    fit : Sample the model through the convergence gate.
+    trustmodels.analysis.linkscale.link_scale_parameters : A fit on the scale of R's
+        ``ordinal::clmm``.
+
+    Notes
+    -----
+    For rating occasion :math:`o` (respondent :math:`i(o)` rating one vignette) with design row
+    :math:`X_o` (:func:`trustmodels.design.design_rows`), the z-scored covariate :math:`d_i` (when
+    the design declares one) and item :math:`j` with :math:`K_j` ordered categories,
+
+    .. math::
+
+        u_i &\sim \mathrm{Normal}(0, 1) \\
+        \theta_o &= X_o \beta + \beta_\text{cov}\, d_{i(o)} + u_{i(o)} \\
+        P(y_{oj} \le k) &= F(\tau_{jk} - \lambda_j \theta_o), \qquad k = 1, \dots, K_j - 1
+
+    with :math:`F` the logistic or standard normal CDF (``link``) and the priors of
+    :class:`OrdinalPriors`: :math:`\beta_e \sim \mathrm{Normal}(0, \sigma_\beta)`
+    (``effect_sd``), :math:`\beta_\text{cov} \sim \mathrm{Normal}(0, \sigma_\text{disp})`
+    (``disposition_sd``), :math:`\lambda_j \sim \mathrm{LogNormal}(0, s)`
+    (``discrimination_log_sd``) and ordered thresholds: a multilevel ordinal regression of the
+    kind described by Bürkner & Vuorre (2019). The effects are in standard deviations of
+    the respondents' latent intercepts. A respondent's ratings share :math:`u_i` (sampled in the
+    non-centred form), so effects that vary within respondents are estimated against each
+    respondent's own level of trust.
+
+    With ``random_slopes=True`` every effect :math:`e` that varies within respondents also gets
+    a respondent-level deviation, :math:`\theta_o = X_o (\beta + \delta_{i(o)}) + \dots` with
+    :math:`\delta_{ie} = \sigma_e z_{ie}`, :math:`z_{ie} \sim \mathrm{Normal}(0, 1)` and
+    :math:`\sigma_e \sim \mathrm{HalfNormal}(s_\delta)` (``slope_sd``; independent slopes, no
+    correlations). Without them a within-respondent analysis treats every respondent as
+    reacting alike to the manipulation and can overstate its certainty about the average effect
+    (Barr et al., 2013).
+
+    References
+    ----------
+    - Barr, D. J., Levy, R., Scheepers, C., & Tily, H. J. (2013). Random effects structure
+      for confirmatory hypothesis testing: Keep it maximal. *Journal of Memory and Language*,
+      68(3), 255-278.
+    - Bürkner, P.-C., & Vuorre, M. (2019). Ordinal regression models in psychology: A
+      tutorial. *Advances in Methods and Practices in Psychological Science*, 2(1), 77-101.
 
     Examples
     --------

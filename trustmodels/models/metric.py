@@ -79,7 +79,7 @@ def build_metric_model(
     effects: tuple[str, ...] = EFFECT_NAMES,
     parameterization: str = "projected",
 ) -> pm.Model:
-    """Build the metric comparison model (equations in the module docstring).
+    r"""Build the metric comparison model (equations in the module docstring).
 
     Parameters
     ----------
@@ -112,6 +112,49 @@ def build_metric_model(
     ------
     ValueError
         Bad input, unknown level or likelihood, or a discretized respondent-mean model.
+
+    See Also
+    --------
+    build_ordinal_model : The cumulative-link model of the same answers.
+    compare_models : PSIS-LOO comparison of fits of the same answers.
+
+    Notes
+    -----
+    The normal linear model on rating points with which most trust-repair papers analyse Likert
+    answers, kept to show what that choice does (Liddell & Kruschke, 2018). With
+    ``level="respondent_mean"`` the outcome is respondent :math:`i`'s mean over the items of
+    construct :math:`c`, :math:`\bar y_{ic} \sim \mathrm{Normal}(\alpha_c + X_i \beta +
+    \beta_\text{disp} d_i + \sigma_u z_i,\ \sigma)`, the respondent term only with more than one
+    construct. With ``level="item"`` it is every answer, with item intercepts and SDs:
+
+    .. math::
+
+        \mu_{ij} &= \alpha_j + X_i \beta + \beta_\text{disp} d_i + \sigma_u z_i,
+        \qquad z_i \sim \mathrm{Normal}(0, 1) \\
+        y_{ij} &\sim \mathrm{Normal}(\mu_{ij}, \sigma_j)
+        \qquad \text{(normal)} \\
+        P(y_{ij} = k) &= \Phi\Bigl(\frac{k + \tfrac12 - \mu_{ij}}{\sigma_j}\Bigr)
+        - \Phi\Bigl(\frac{k - \tfrac12 - \mu_{ij}}{\sigma_j}\Bigr)
+        \qquad \text{(discretized)}
+
+    with open end categories. The discretized model is an ordinal probit with thresholds fixed
+    at the category boundaries :math:`k + \tfrac12`; it gives probabilities to the same answers
+    as :func:`build_ordinal_model`, so the two can be compared by PSIS-LOO, whereas a normal
+    density cannot be compared with a probability mass.
+
+    Priors (:class:`~trustmodels.models.priors.MetricPriors`, rating points): intercepts
+    :math:`\alpha \sim \mathrm{Normal}((K + 1)/2, \sigma_\alpha)`, centred on the scale
+    midpoint (``intercept_sd``), :math:`\beta_e \sim \mathrm{Normal}(0, \sigma_\beta)`
+    (``effect_sd``), :math:`\beta_\text{disp} \sim \mathrm{Normal}(0, \sigma_\text{disp})`
+    (``disposition_sd``), :math:`\sigma_u \sim \mathrm{HalfNormal}(s_u)`
+    (``respondent_sd_scale``) and residual SDs :math:`\sigma \sim \mathrm{HalfNormal}(s)`
+    (``residual_sd_scale``). The module docstring gives the equations in full and the projected
+    parameterization of the respondent terms.
+
+    References
+    ----------
+    - Liddell, T. M., & Kruschke, J. K. (2018). Analyzing ordinal data with metric models:
+      What could possibly go wrong? *Journal of Experimental Social Psychology*, 79, 328-348.
 
     Examples
     --------

@@ -251,6 +251,52 @@ def build_moderation_model(
         ``effect_curve`` with dims ``(response_effect, violation, fan_grid)``; observed ``y``.
         ``model.respondent_variation`` is the tensor of :math:`u_i`.
 
+    See Also
+    --------
+    build_ordinal_model : The main model, with effects that change linearly in the fan count.
+    hsgp_basis : The Hilbert-space basis functions of the curves.
+    detrend_basis : Removes each basis function's least-squares line.
+    trustmodels.analysis.floodlight.floodlight : Fan counts where a contrast of the curves is
+        credibly positive, credibly negative or practically equivalent.
+
+    Notes
+    -----
+    The main model with the *no response* condition's baseline (:data:`BASELINE_EFFECTS`) as
+    linear terms and the effect of each seller response :math:`r` (apology, denial) under each
+    violation type :math:`v` as a smooth curve in :math:`x = \log_{10}(\text{fans}) - 4`:
+
+    .. math::
+
+        \theta_i &= X_i \beta + \beta_\text{disp}\, d_i + \delta_{r(i) v(i)}(x_i) + u_i \\
+        \delta_{rv}(x) &= a_{rv} + b_{rv}\, x + f_{rv}(x), \qquad
+        f_{rv}(x) = \sum_{m} \tilde\phi_m(x)\, s(\omega_m)^{1/2}\, w_{rvm}
+
+    (:math:`\delta = 0` for respondents who saw no response), with :math:`w_{rvm} \sim
+    \mathrm{Normal}(0, 1)`, :math:`\tilde\phi_m` the Hilbert-space (HSGP) basis functions
+    (:func:`hsgp_basis`; Riutort-Mayol et al., 2023) stripped of their least-squares line
+    over the respondents' fan counts (:func:`detrend_basis`), and :math:`s` the spectral density
+    of the squared-exponential kernel :math:`\sigma_f^2 \exp(-(x - x')^2 / 2\ell^2)`. The curvature
+    :math:`f_{rv}` is thus separate from the curve's line :math:`a_{rv} + b_{rv} x`. Priors
+    (:class:`SmoothPriors`): :math:`a_{rv} \sim \mathrm{Normal}(0, \sigma_a)` (``level_sd``),
+    :math:`b_{rv} \sim \mathrm{Normal}(0, \sigma_b)` (``slope_sd``), one amplitude
+    :math:`\sigma_f \sim \mathrm{HalfNormal}(\sigma_A)` (``amplitude_sd``) shared by the four
+    curves, and a fixed length scale :math:`\ell` (``lengthscale``). As :math:`\sigma_f \to 0`
+    the model becomes the main model's linear moderation. The measurement part (thresholds,
+    discriminations, respondent terms in the projected form) is the main model's.
+
+    The curves are stored on ``log10_fans_grid`` as ``effect_curve``, from which
+    :mod:`trustmodels.analysis.floodlight` gives the contrasts between responses along the grid
+    and the Bayesian floodlight (Spiller et al., 2013). The module docstring gives the details.
+
+    References
+    ----------
+    - Riutort-Mayol, G., Bürkner, P.-C., Andersen, M. R., Solin, A., & Vehtari, A. (2023).
+      Practical Hilbert space approximate Bayesian Gaussian processes for probabilistic
+      programming. *Statistics and Computing*, 33(1), 17.
+    - Spiller, S. A., Fitzsimons, G. J., Lynch, J. G., Jr., & McClelland, G. H. (2013).
+      Spotlights, floodlights, and the magic number zero: Simple effects tests in moderated
+      regression. *Journal of Marketing Research*, 50(2), 277-288.
+
     Examples
     --------
     >>> from trustmodels.simulation.simulate import simulate_main_model

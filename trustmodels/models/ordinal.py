@@ -244,6 +244,52 @@ def build_ordinal_model(
     ValueError
         On bad input (see :func:`trustmodels.models.data.prepare_ordinal_data`) or an unknown link.
 
+    See Also
+    --------
+    build_design_model : The same measurement model for any declared design.
+    build_moderation_model : This model with smooth apology and denial effects across fan counts.
+    build_metric_model : The metric (normal) model of the same answers, for comparison.
+    fit : Sample the model through the convergence gate.
+    latent_contrasts : Contrasts of the seller's responses on the latent scale.
+    response_contrasts : The same contrasts on the answer scale.
+
+    Notes
+    -----
+    A graded-response (cumulative-link) model with one latent trait per respondent. For
+    respondent :math:`i` with design row :math:`X_i` (the columns ``effects``), z-scored
+    disposition to trust :math:`d_i` and item :math:`j` with :math:`K_j` ordered categories,
+
+    .. math::
+
+        u_i &\sim \mathrm{Normal}(0, 1) \\
+        \theta_i &= X_i \beta + \beta_\text{disp}\, d_i + u_i \\
+        P(y_{ij} \le k) &= F(\tau_{jk} - \lambda_j \theta_i), \qquad k = 1, \dots, K_j - 1
+
+    with :math:`F` the logistic CDF (``link="logit"``) or the standard normal CDF
+    (``link="probit"``), so that :math:`P(y_{ij} = k) = F(\tau_{jk} - \lambda_j \theta_i) -
+    F(\tau_{j,k-1} - \lambda_j \theta_i)` with :math:`\tau_{j0} = -\infty` and
+    :math:`\tau_{jK_j} = \infty`. The priors are those of :class:`OrdinalPriors`:
+    :math:`\beta_e \sim \mathrm{Normal}(0, \sigma_\beta)` (``effect_sd``),
+    :math:`\beta_\text{disp} \sim \mathrm{Normal}(0, \sigma_\text{disp})` (``disposition_sd``),
+    :math:`\lambda_j \sim \mathrm{LogNormal}(0, s)` (``discrimination_log_sd``) and ordered
+    thresholds :math:`\tau_j` with an induced-Dirichlet prior (default) or an ordered normal one.
+
+    The respondent intercepts have unit SD, so the effects :math:`\beta` are in standard
+    deviations of the respondents' latent trust and the positive discriminations
+    :math:`\lambda_j` are identified; the model has no intercept, the thresholds absorb it. With
+    ``effects_by_construct=True`` item :math:`j` of construct :math:`c` uses
+    :math:`\theta_{ic} = X_i \beta_c + \beta_\text{disp}\, d_i + u_i`. The ``parameterization``
+    changes how the posterior is explored, not the model (:func:`projected_respondent_terms`).
+    The module docstring gives the details. The ordinal treatment of Likert answers follows
+    Bürkner & Vuorre (2019) and Liddell & Kruschke (2018).
+
+    References
+    ----------
+    - Bürkner, P.-C., & Vuorre, M. (2019). Ordinal regression models in psychology: A
+      tutorial. *Advances in Methods and Practices in Psychological Science*, 2(1), 77-101.
+    - Liddell, T. M., & Kruschke, J. K. (2018). Analyzing ordinal data with metric models:
+      What could possibly go wrong? *Journal of Experimental Social Psychology*, 79, 328-348.
+
     Examples
     --------
     >>> import pandas as pd

@@ -18,7 +18,7 @@ DESIGN_POINT = ("scenario", "variant", "n_per_cell", "hypothesis")
 
 
 def assurance(results: pd.DataFrame) -> pd.DataFrame:
-    """Return the probability of each outcome per design point and hypothesis.
+    r"""Return the probability of each outcome per design point and hypothesis.
 
     Parameters
     ----------
@@ -38,6 +38,45 @@ def assurance(results: pd.DataFrame) -> pd.DataFrame:
         of studies whose 95% HDI lies entirely on the claimed side of zero: the weaker claim of
         a credible direction, without the ROPE; empty for a nil hypothesis), the mean HDI width
         and the mean truth.
+
+    See Also
+    --------
+    run_plan : Simulate and fit the studies whose results this function reads.
+    trustmodels.planning.assurance.sample_size_for : The smallest size on the grid that reaches
+        a target assurance.
+    plot_assurance : A figure of this table.
+    Hypothesis : The claim and the outcome of each study's decision.
+
+    Notes
+    -----
+    For a design point (scenario, variant, respondents per cell) and hypothesis, let
+    :math:`R` be the number of simulated studies whose fit converged. Each study takes its true
+    effects from the scenario (the design prior: fixed values, and the uncertain effects drawn
+    anew for every study), is simulated and fitted, and decides the hypothesis by the HDI+ROPE
+    rule (Kruschke, 2018), which :meth:`Hypothesis.outcome` maps to an outcome. The
+    assurance is the share of studies whose outcome is "supported",
+
+    .. math::
+
+        \hat a = \frac{1}{R} \sum_{r=1}^{R} I(\text{study } r \text{ supports the hypothesis}),
+        \qquad \mathrm{SE}(\hat a) = \sqrt{\frac{\hat a (1 - \hat a)}{R}},
+
+    the Monte Carlo estimate of the probability, averaged over what the scenario says about the
+    effects, that a study of this design ends with the hoped-for decision: the Bayesian
+    analogue of power (O'Hagan & Stevens, 2001; Kruschke & Liddell, 2018).
+    ``direction`` and ``direction_se`` are computed in the same way from the share whose 95%
+    HDI lies on the claimed side of zero. Studies whose fit did not converge are counted in
+    ``failed`` and left out, so every share is conditional on convergence.
+
+    References
+    ----------
+    - Kruschke, J. K. (2018). Rejecting or accepting parameter values in Bayesian
+      estimation. *Advances in Methods and Practices in Psychological Science*, 1(2), 270-280.
+    - O'Hagan, A., & Stevens, J. W. (2001). Bayesian assessment of sample size for clinical
+      trials of cost-effectiveness. *Medical Decision Making*, 21(3), 219-230.
+    - Kruschke, J. K., & Liddell, T. M. (2018). The Bayesian new statistics: Hypothesis
+      testing, estimation, meta-analysis, and power analysis from a Bayesian perspective.
+      *Psychonomic Bulletin & Review*, 25(1), 178-206.
 
     Examples
     --------

@@ -123,7 +123,7 @@ class LaplaceFit:
 
 
 class LaplaceFitter:
-    """Compile the integrated Laplace approximation of a declared-design model once.
+    r"""Compile the integrated Laplace approximation of a declared-design model once.
 
     Parameters
     ----------
@@ -137,6 +137,48 @@ class LaplaceFitter:
     **model_options
         Passed to :func:`trustmodels.models.declared.build_design_model` (``priors``, ``link``,
         ``random_slopes``, ``slope_sd``).
+
+    See Also
+    --------
+    trustmodels.planning.laplace.LaplaceFit : The result of :meth:`fit`.
+    build_design_model : The model that is approximated.
+    fit : The NUTS fit of the same model.
+    run_plan : A design analysis, which fits every simulated study with this fitter.
+
+    Notes
+    -----
+    The unconstrained parameters of :func:`build_design_model` are split into the few global
+    ones :math:`g` (the effects, the log discriminations, the thresholds, the covariate slope
+    and any slope SDs) and the local respondent terms :math:`u_i` (with random slopes also
+    :math:`z_i`), which enter only their own respondent's answers. The respondent terms are
+    integrated out by a Laplace approximation,
+
+    .. math::
+
+        \log p(g \mid y) \approx \log p(g, \hat u(g), y)
+            - \tfrac12 \log\det\bigl(-H_{uu}(g)\bigr) + \text{const},
+
+    where :math:`\hat u(g)` maximizes :math:`\log p(g, u, y)` over :math:`u` (Newton steps, one
+    small block per respondent) and :math:`H_{uu}` is the block-diagonal Hessian there. The log
+    density is the PyMC model's own, compiled to JAX. :meth:`fit` finds the mode :math:`\hat g`
+    of this approximate marginal posterior with L-BFGS (plus one Newton step) and approximates
+    the posterior of :math:`g` by :math:`\mathrm{Normal}(\hat g, \Sigma)`, with :math:`\Sigma`
+    the inverse of the negative Hessian of the approximate log posterior at :math:`\hat g`;
+    :class:`LaplaceFit` keeps the effects' block of :math:`\hat g` and :math:`\Sigma`. The
+    marginal approximation is the one TMB uses for mixed models (Kristensen et al., 2016) and
+    INLA for the hyperparameters of latent Gaussian models (Rue et al., 2009). Integrating the
+    respondent terms out matters: a normal approximation at the joint mode of :math:`(g, u)`
+    shrinks the respondent terms and rescales the effects. The module docstring gives the
+    details and :attr:`LaplaceFit.converged` the convergence checks.
+
+    References
+    ----------
+    - Kristensen, K., Nielsen, A., Berg, C. W., Skaug, H., & Bell, B. M. (2016). TMB:
+      Automatic differentiation and Laplace approximation. *Journal of Statistical Software*,
+      70(5), 1-21.
+    - Rue, H., Martino, S., & Chopin, N. (2009). Approximate Bayesian inference for latent
+      Gaussian models by using integrated nested Laplace approximations. *Journal of the Royal
+      Statistical Society: Series B (Statistical Methodology)*, 71(2), 319-392.
 
     Examples
     --------

@@ -178,8 +178,9 @@ def plot_likert_by_condition(
 
     Examples
     --------
-    >>> from trustmodels.survey.table import _demo_codebook, _demo_frame, survey_from_frame
-    >>> survey = survey_from_frame(_demo_frame(), _demo_codebook())
+    >>> from trustmodels.datasets.examples import example_codebook, example_frame
+    >>> from trustmodels.survey.table import survey_from_frame
+    >>> survey = survey_from_frame(example_frame(), example_codebook())
     >>> fig = plot_likert_by_condition(survey)
     >>> len(fig.axes[0].patches)  # 2 items x 2 groups x 5 categories
     20

@@ -47,7 +47,8 @@ class Survey:
 
     Examples
     --------
-    >>> survey = survey_from_frame(_demo_frame(), _demo_codebook(), source="demo")
+    >>> from trustmodels.datasets.examples import example_codebook, example_frame
+    >>> survey = survey_from_frame(example_frame(), example_codebook(), source="demo")
     >>> survey
     Survey('demo', 3 respondents, 2 items in 1 constructs)
     >>> survey.long[["respondent", "item", "response", "n_categories", "group"]]
@@ -192,8 +193,9 @@ def survey_from_frame(frame: pd.DataFrame, codebook: Codebook, source: str = "da
 
     Examples
     --------
-    >>> bad = _demo_frame().assign(q1=[1, 9, 4])
-    >>> survey_from_frame(bad, _demo_codebook(), "sim")  # doctest: +NORMALIZE_WHITESPACE
+    >>> from trustmodels.datasets.examples import example_codebook, example_frame
+    >>> bad = example_frame().assign(q1=[1, 9, 4])
+    >>> survey_from_frame(bad, example_codebook(), "sim")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
     trustmodels.survey.validation.SurveyValidationError: sim: row 3 (respondent R2), column 'q1':
@@ -239,7 +241,8 @@ def load_survey(csv_path, codebook_path, resource: str | None = None) -> Survey:
     --------
     >>> import json, tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "dp.json").write_text(json.dumps(_demo_codebook().raw))
+    >>> from trustmodels.datasets.examples import example_codebook
+    >>> _ = (folder / "dp.json").write_text(json.dumps(example_codebook().raw))
     >>> _ = (folder / "demo.csv").write_text("id,group,q1,q2\nR1,a,1,2\nR2,b,5,\n")
     >>> survey = load_survey(folder / "demo.csv", folder / "dp.json")
     >>> survey.wide["q2"].tolist(), survey.long["response"].tolist()
@@ -280,7 +283,8 @@ def construct_scores(survey: Survey, constructs: Sequence[str] | None = None,
 
     Examples
     --------
-    >>> survey = survey_from_frame(_demo_frame(), _demo_codebook())
+    >>> from trustmodels.datasets.examples import example_codebook, example_frame
+    >>> survey = survey_from_frame(example_frame(), example_codebook())
     >>> construct_scores(survey)["trust"].to_dict()
     {'R1': 1.5, 'R2': 5.0, 'R3': 4.0}
     >>> construct_scores(survey, min_items=2)["trust"].tolist()
@@ -306,23 +310,3 @@ def construct_scores(survey: Survey, constructs: Sequence[str] | None = None,
         front = survey.wide[list(dict.fromkeys(extra))].set_axis(index)
         result = pd.concat([front, result], axis=1)
     return result
-
-
-# ---- tiny examples used by the docstrings ---------------------------------------------------
-def _demo_codebook() -> Codebook:
-    likert = [1, 2, 3, 4, 5]
-    return Codebook.from_dict({"name": "demo", "resources": [{
-        "name": "demo", "path": "demo.csv",
-        "schema": {"fields": [
-            {"name": "id", "type": "string"},
-            {"name": "group", "type": "string", "categories": ["a", "b"]},
-            {"name": "q1", "type": "integer", "categories": likert},
-            {"name": "q2", "type": "integer", "categories": likert}],
-            "primaryKey": "id", "missingValues": [""]},
-        "trustmodels": {"id": "id", "design": ["group"],
-                        "constructs": {"trust": ["q1", "q2"]}}}]}, source="demo.json")
-
-
-def _demo_frame() -> pd.DataFrame:
-    return pd.DataFrame({"id": ["R1", "R2", "R3"], "group": ["a", "b", "b"],
-                         "q1": [1, 5, 4], "q2": [2, None, 4]})
