@@ -9,7 +9,12 @@ import pytest
 import xarray as xr
 from scipy import stats
 
-from trustmodels.analysis.comparison import add_log_prior, category_counts_by_item, metric_contrasts
+from trustmodels.analysis.comparison import (
+    add_log_prior,
+    category_counts_by_item,
+    metric_contrasts,
+    metric_response_contrasts,
+)
 from trustmodels.datasets.simulated_design import EFFECT_NAMES
 
 
@@ -106,3 +111,68 @@ def test_category_counts_by_item_refuses_other_answers():
     reference = _predictive_tree(np.array([1, 2, 3]), predicted, item_index=np.array([0, 1, 1]))
     with pytest.raises(ValueError, match="observed different answers"):
         category_counts_by_item(_predictive_tree(np.array([1, 1, 3]), predicted), reference)
+
+
+def _discretized_tree(beta_draws, alpha, sigma, sigma_u, likelihood="discretized"):
+    chains, draws = beta_draws.shape[:2]
+    tree = xr.DataTree.from_dict({"posterior": xr.Dataset({
+        "beta": (("chain", "draw", "effect"), beta_draws),
+        "alpha": (("chain", "draw", "item"), np.broadcast_to(alpha, (chains, draws, len(alpha)))),
+        "sigma": (("chain", "draw", "item"), np.broadcast_to(sigma, (chains, draws, len(sigma)))),
+        "sigma_u": (("chain", "draw"), np.full((chains, draws), sigma_u))},
+        coords={"effect": list(EFFECT_NAMES)})})
+    tree.attrs["trustmodels_spec"] = json.dumps({
+        "model": "metric", "likelihood": likelihood, "level": "item",
+        "effects": list(EFFECT_NAMES), "item_categories": [7] * len(alpha)})
+    return tree
+
+
+def _simulated_mean_rating(mu, sigma, sigma_u, rng, n=400_000):
+    """Mean answer of the discretized model by simulation: rounded latent value, clipped."""
+    latent = mu + sigma_u * rng.standard_normal(n) + sigma * rng.standard_normal(n)
+    return float(np.clip(np.rint(latent), 1, 7).mean())
+
+
+def test_metric_response_contrasts_match_simulated_answers_of_the_discretized_model():
+    """The implied expected-rating contrast equals the mean rating of simulated answers."""
+    rng = np.random.default_rng(11)
+    beta = np.zeros((1, 50, len(EFFECT_NAMES)))
+    beta[..., EFFECT_NAMES.index("apology")] = 1.5
+    beta[..., EFFECT_NAMES.index("denial")] = -0.8
+    alpha, sigma, sigma_u = np.array([5.5, 3.0]), np.array([0.9, 1.4]), 0.7
+    table = metric_response_contrasts(_discretized_tree(beta, alpha, sigma, sigma_u))
+    for contrast, (first, second) in {"apology - none": (1.5, 0.0),
+                                      "apology - denial": (1.5, -0.8)}.items():
+        simulated = np.mean([_simulated_mean_rating(a + first, s, sigma_u, rng)
+                             - _simulated_mean_rating(a + second, s, sigma_u, rng)
+                             for a, s in zip(alpha, sigma, strict=True)])
+        assert _row(table, "competence", contrast)["mean"] == pytest.approx(simulated, abs=0.01)
+        # near the top of the scale the answers compress the latent shift
+        assert _row(table, "competence", contrast)["mean"] < first - second - 0.1
+
+
+def test_metric_response_contrasts_of_agreement_count_answers_above_the_midpoint():
+    rng = np.random.default_rng(5)
+    beta = np.zeros((1, 20, len(EFFECT_NAMES)))
+    beta[..., EFFECT_NAMES.index("apology")] = 1.0
+    tree = _discretized_tree(beta, np.array([4.0]), np.array([1.0]), 0.0)
+    table = metric_response_contrasts(tree, scale="agree")
+    latent_none, latent_apology = (4.0 + rng.standard_normal(400_000),
+                                   5.0 + rng.standard_normal(400_000))
+    simulated = float((np.rint(latent_apology) >= 5).mean() - (np.rint(latent_none) >= 5).mean())
+    assert _row(table, "integrity", "apology - none")["mean"] == pytest.approx(simulated,
+                                                                               abs=0.005)
+
+
+def test_metric_response_contrasts_of_a_normal_density_are_the_mean_shift():
+    rng = np.random.default_rng(3)
+    beta = np.zeros((2, 300, len(EFFECT_NAMES)))
+    beta[..., EFFECT_NAMES.index("apology")] = rng.normal(0.8, 0.05, (2, 300))
+    tree = _discretized_tree(beta, np.array([6.5]), np.array([1.0]), 0.5, likelihood="normal")
+    shifted = metric_response_contrasts(tree)
+    plain = metric_contrasts(tree)
+    np.testing.assert_allclose(shifted["mean"], plain["mean"])
+    with pytest.raises(ValueError, match="normal density has no probability of agreeing"):
+        metric_response_contrasts(tree, scale="agree")
+    with pytest.raises(ValueError, match="unknown scale 'latent'"):
+        metric_response_contrasts(tree, scale="latent")

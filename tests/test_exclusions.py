@@ -7,7 +7,12 @@ import pytest
 from tests.conftest import PROJECT_DATA
 from trustmodels.datasets.simulated import load_simulated_survey
 from trustmodels.survey.codebook import Codebook
-from trustmodels.survey.exclusions import DEFAULT_RULES, ExclusionRules, apply_exclusions
+from trustmodels.survey.exclusions import (
+    DEFAULT_RULES,
+    ExclusionRules,
+    apply_exclusions,
+    exclusions_by,
+)
 from trustmodels.survey.table import survey_from_frame
 
 FEW_ITEMS = ExclusionRules(min_items_straightlining=4)
@@ -144,3 +149,62 @@ def test_simulated_report_adds_up(simulated):
     assert report.n_before - report.n_after == rows["removed"].iloc[:3].sum()
     assert (rows["flagged"].iloc[:3] >= rows["removed"].iloc[:3]).all()
     assert len(report.excluded) == survey.n_respondents - kept.n_respondents
+
+
+def test_exclusions_by_condition_count_each_rule(mini_survey):
+    _, report = apply_exclusions(mini_survey, FEW_ITEMS)
+    table = exclusions_by(mini_survey, report, "seller_response").set_index("seller_response")
+    # R04 (apology) straight-lines, R05 (none) fails the attention check, R06 (denial) speeds
+    assert table.loc["apology", ["straightlining", "excluded"]].tolist() == [1, 1]
+    assert table.loc["none", ["attention_check", "excluded"]].tolist() == [1, 1]
+    assert table.loc["denial", ["speeding", "excluded"]].tolist() == [1, 1]
+    assert table.loc["all", "n"] == report.n_before == table.drop(index="all")["n"].sum()
+    assert table.loc["all", "excluded"] == report.n_before - report.n_after
+    assert table.loc["none", "excluded_pct"] == pytest.approx(100 / table.loc["none", "n"])
+
+
+def test_exclusions_by_flags_attrition_that_depends_on_the_condition(mini_survey):
+    """Straight-liners only in one condition: the chi-squared test sees the difference."""
+    frame = pd.concat([mini_survey.wide.astype(object)] * 6, ignore_index=True)
+    frame["respondent_id"] = [f"S{i:03d}" for i in range(len(frame))]
+    apology = (frame["seller_response"] == "apology").to_numpy()
+    for item in mini_survey.items:
+        frame.loc[apology, item] = 4
+    survey = survey_from_frame(frame, mini_survey.codebook)
+    _, report = apply_exclusions(survey, ExclusionRules(min_items_straightlining=4,
+                                                        attention_check=False, speeding=False))
+    table = exclusions_by(survey, report, ["seller_response"])
+    assert table.set_index("seller_response").loc["apology", "excluded_pct"] == 100.0
+    assert table.attrs["chi2_p"] < 0.001
+    balanced = exclusions_by(mini_survey, apply_exclusions(mini_survey, FEW_ITEMS)[1],
+                             "seller_response")
+    assert balanced.attrs["chi2_p"] > 0.5  # one excluded in each of three conditions
+
+
+def test_exclusions_by_refuses_an_unknown_column_or_another_survey(mini_survey):
+    _, report = apply_exclusions(mini_survey, FEW_ITEMS)
+    with pytest.raises(ValueError, match="no column 'condition' in the survey"):
+        exclusions_by(mini_survey, report, "condition")
+    kept, _ = apply_exclusions(mini_survey, FEW_ITEMS)
+    with pytest.raises(ValueError, match="the report is not of this survey"):
+        exclusions_by(kept, report, "seller_response")
+
+
+def _vignette_survey(tmp_path, rows):
+    from tests.test_repeated_measures import _write
+    from trustmodels.survey.table import load_survey
+
+    return load_survey(tmp_path / "wine.csv", _write(tmp_path, rows=rows))
+
+
+def test_respondents_not_rows_are_screened_when_they_rate_several_vignettes(tmp_path):
+    """Straight-lining spans a respondent's vignettes; an excluded respondent loses every row."""
+    rows = ["judge,bottle,temp,dose,rating", "J1,1,cold,1,0", "J1,2,warm,10,3",
+            "J2,1,cold,100,2", "J2,2,warm,1000,2", "J3,1,cold,1,1", "J3,2,warm,1,4"]
+    survey = _vignette_survey(tmp_path, rows)
+    kept, report = apply_exclusions(survey, ExclusionRules(min_items_straightlining=2))
+    assert report.n_before == 3 and report.excluded == ["J2"]
+    assert kept.respondent_ids.tolist() == ["J1", "J1", "J3", "J3"]
+    table = exclusions_by(survey, report, "temp").set_index("temp")
+    assert table["n"].tolist() == [3, 3, 6]  # ratings per condition
+    assert table["excluded"].tolist() == [1, 1, 2]

@@ -22,7 +22,7 @@ PUBLIC = [
     "load_survey", "loo_summary", "plot_category_counts", "plot_contrast_forest",
     "plot_floodlight", "plot_likert_by_condition", "predictive_draws", "prior_sensitivity",
     "reader_table", "reliability_table", "response_contrasts", "summarize_draws",
-    "validate_survey",
+    "validate_survey", "exclusions_by", "cumulative_logit_shifts", "plot_cumulative_logit_shifts",
 ]
 
 

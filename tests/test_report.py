@@ -31,6 +31,19 @@ def _write_survey(folder, design, effects, *, n, items, vignettes=1, seed=5):
     return write_design_survey(long, design, folder, name="survey", title="A test survey")
 
 
+def _add_attention_check(data, codebook, *, failed_every):
+    """Add an instructed-response item that every ``failed_every``-th respondent fails."""
+    frame = pd.read_csv(data, dtype=str)
+    frame["attention"] = ["5" if i % failed_every == 0 else "2" for i in range(len(frame))]
+    frame.to_csv(data, index=False)
+    book = json.loads(codebook.read_text(encoding="utf-8"))
+    resource = book["resources"][0]
+    resource["schema"]["fields"].append({"name": "attention", "type": "integer",
+                                         "categories": [1, 2, 3, 4, 5]})
+    resource["trustmodels"]["attention_check"] = {"field": "attention", "correct": 2}
+    codebook.write_text(json.dumps(book), encoding="utf-8")
+
+
 def _inputs(folder):
     return sorted(path.name for path in folder.iterdir())
 
@@ -52,7 +65,7 @@ def test_the_report_runs_end_to_end_and_its_tables_are_the_packages(tmp_path, fi
     from trustmodels.models.declared import build_design_model
     from trustmodels.report.run import QUICK, gate_thresholds
     from trustmodels.survey.codebook import Codebook
-    from trustmodels.survey.exclusions import apply_exclusions
+    from trustmodels.survey.exclusions import apply_exclusions, exclusions_by
     from trustmodels.survey.table import load_survey
 
     if case.startswith("between"):
@@ -60,6 +73,7 @@ def test_the_report_runs_end_to_end_and_its_tables_are_the_packages(tmp_path, fi
                                     "log10(fans)": 0.2}
         data, codebook = _write_survey(tmp_path / "in", design, effects, n=150,
                                        items={"trust": ["t1", "t2", "t3"]})
+        _add_attention_check(data, codebook, failed_every=9)
         extra = ["--at", "fans=100,1000000"]
     else:
         design, effects = WITHIN, {"temp[warm]": 1.5, "contact[yes]": 0.8}
@@ -109,6 +123,18 @@ def test_the_report_runs_end_to_end_and_its_tables_are_the_packages(tmp_path, fi
             assert theirs["contrast"].tolist() == ours["contrast"].tolist()
     cells = pd.read_csv(out / "cells.csv")
     assert set(design.factors) <= set(cells.columns)
+    shifts = pd.read_csv(out / "proportional_odds.csv")
+    assert shifts["threshold"].min() == 1 and shifts["threshold"].nunique() >= 2
+    assert "Proportional odds:" in html
+    if case.startswith("between"):  # the screening removed respondents: rates per condition
+        _, report = apply_exclusions(survey)
+        ours = exclusions_by(survey, report, list(design.factors))
+        theirs = pd.read_csv(out / "exclusions_by_condition.csv", dtype={"reaction": str})
+        assert theirs["excluded"].tolist() == ours["excluded"].tolist()
+        assert ours["excluded"].iloc[-1] == report.n_before - report.n_after > 0
+        assert "Excluded per condition" in html
+    else:
+        assert not (out / "exclusions_by_condition.csv").exists()
     if design.moderators:
         floodlight = pd.read_csv(out / "floodlight.csv")
         assert floodlight["fans"].nunique() == 25

@@ -7,7 +7,8 @@ step                          names
 ============================  ==============================================================
 draft its codebook            :func:`draft_codebook`
 load and check a survey       :func:`load_survey`, :func:`validate_survey`,
-                              :func:`apply_exclusions`, :func:`load_simulated_survey`,
+                              :func:`apply_exclusions`, :func:`exclusions_by`,
+                              :func:`load_simulated_survey`,
                               :func:`load_simulated_truth`, :func:`load_wine`
 declare your design           :class:`StudyDesign` (``StudyDesign.from_codebook``),
                               :class:`Moderator`, :func:`design_table`,
@@ -18,6 +19,7 @@ build a model                 :func:`build_design_model` (any declared design),
                               :class:`OrdinalPriors`
 fit it (gated)                :func:`fit`, :func:`diagnostics_table`, :func:`describe_run`
 check it                      :func:`predictive_draws`, :func:`category_counts`,
+                              :func:`cumulative_logit_shifts`,
                               :func:`loo_summary`, :func:`compare_models`,
                               :func:`prior_sensitivity`
 report effects                :func:`factor_contrasts`, :func:`latent_contrasts`,
@@ -25,6 +27,7 @@ report effects                :func:`factor_contrasts`, :func:`latent_contrasts`
                               :func:`summarize_draws`, :func:`reliability_table`
 show them                     :func:`plot_likert_by_condition`, :func:`plot_category_counts`,
                               :func:`plot_counts_by_condition`, :func:`plot_factor_contrasts`,
+                              :func:`plot_cumulative_logit_shifts`,
                               :func:`plot_contrasts_across`, :func:`plot_contrast_forest`,
                               :func:`plot_floodlight`, :func:`reader_table`
 all of it, one command        :func:`run_report` with :class:`ReportSettings`
@@ -60,11 +63,13 @@ _FRONT_DOOR = {
     "load_simulated_truth": "trustmodels.datasets.simulated",
     "validate_survey": "trustmodels.survey.validation",
     "apply_exclusions": "trustmodels.survey.exclusions",
+    "exclusions_by": "trustmodels.survey.exclusions",
     "StudyDesign": "trustmodels.design",
     "design_table": "trustmodels.design",
     "draft_codebook": "trustmodels.survey.draft",
     "load_wine": "trustmodels.datasets.wine",
     "plot_counts_by_condition": "trustmodels.plots.design",
+    "plot_cumulative_logit_shifts": "trustmodels.plots.design",
     "plot_factor_contrasts": "trustmodels.plots.design",
     "plot_contrasts_across": "trustmodels.plots.design",
     "run_report": "trustmodels.report.run",
@@ -82,6 +87,7 @@ _FRONT_DOOR = {
     "diagnostics_table": "trustmodels.inference.diagnostics",
     "predictive_draws": "trustmodels.analysis.checks",
     "category_counts": "trustmodels.analysis.checks",
+    "cumulative_logit_shifts": "trustmodels.analysis.proportional_odds",
     "loo_summary": "trustmodels.analysis.checks",
     "compare_models": "trustmodels.analysis.checks",
     "prior_sensitivity": "trustmodels.analysis.checks",

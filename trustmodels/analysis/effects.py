@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 
+import arviz as az
 import numpy as np
 import pandas as pd
 
@@ -57,6 +58,9 @@ DEFAULT_ROPES = {"latent": 0.1, "agree": 0.05, "expected": 0.1}
 def hdi(draws, prob: float = DEFAULT_HDI_PROB) -> tuple[float, float]:
     """Return the shortest interval holding ``prob`` of the draws (highest-density interval).
 
+    A thin wrapper of :func:`arviz.hdi` (its default ``"nearest"`` method) for one quantity,
+    returning a pair of floats.
+
     Parameters
     ----------
     draws : array_like
@@ -69,6 +73,20 @@ def hdi(draws, prob: float = DEFAULT_HDI_PROB) -> tuple[float, float]:
     tuple of float
         Lower and upper limit.
 
+    Raises
+    ------
+    ValueError
+        When ``prob`` is not in (0, 1).
+
+    See Also
+    --------
+    arviz.hdi : the implementation, for many quantities at once.
+
+    References
+    ----------
+    - Kruschke, J. K. (2015). *Doing Bayesian Data Analysis* (2nd ed.), section 4.3.4.
+      Academic Press.
+
     Examples
     --------
     >>> import numpy as np
@@ -76,18 +94,15 @@ def hdi(draws, prob: float = DEFAULT_HDI_PROB) -> tuple[float, float]:
     >>> bool(abs(low + 1.96) < 0.05 and abs(high - 1.96) < 0.05)
     True
     """
-    values = np.sort(np.asarray(draws, dtype=float).ravel())
     if not 0 < prob < 1:
         raise ValueError(f"prob must be in (0, 1), got {prob}")
-    n_in = max(int(np.ceil(prob * values.size)), 1)
-    widths = values[n_in - 1:] - values[: values.size - n_in + 1]
-    start = int(np.argmin(widths))
-    return float(values[start]), float(values[start + n_in - 1])
+    low, high = az.hdi(np.asarray(draws, dtype=float).ravel(), prob=prob)
+    return float(low), float(high)
 
 
 def summarize_draws(draws, *, hdi_prob: float = DEFAULT_HDI_PROB,
                     rope: tuple[float, float] = (-0.1, 0.1)) -> dict:
-    """Summarize draws of one contrast: mean, median, HDI, direction and the ROPE decision.
+    r"""Summarize draws of one contrast: mean, median, HDI, direction and the ROPE decision.
 
     Parameters
     ----------
@@ -103,6 +118,40 @@ def summarize_draws(draws, *, hdi_prob: float = DEFAULT_HDI_PROB,
     dict
         Keys ``mean``, ``median``, ``hdi_low``, ``hdi_high``, ``hdi_prob``, ``p_direction``,
         ``rope_low``, ``rope_high``, ``p_in_rope``, ``decision``.
+
+    See Also
+    --------
+    hdi : The highest-density interval of the draws.
+    latent_contrasts : Summaries of the response contrasts on the latent scale.
+    response_contrasts : Summaries of the response contrasts on the answer scale.
+    factor_contrasts : Summaries of a declared design's factor contrasts.
+
+    Notes
+    -----
+    For :math:`S` draws :math:`\theta_1, \dots, \theta_S` of one quantity, ``hdi_low`` and
+    ``hdi_high`` (:math:`h_\text{low}, h_\text{high}`) bound the shortest interval holding
+    ``hdi_prob`` of the draws (:func:`hdi`), and with the ROPE
+    :math:`[r_\text{low}, r_\text{high}]`
+
+    .. math::
+
+        p_\text{direction} &= \begin{cases}
+            \#\{s : \theta_s > 0\} / S & \text{if } \operatorname{median}(\theta) \ge 0, \\
+            \#\{s : \theta_s < 0\} / S & \text{otherwise},
+        \end{cases} \\
+        p_\text{ROPE} &= \#\{s : r_\text{low} \le \theta_s \le r_\text{high}\} / S.
+
+    The decision is Kruschke's (2018) HDI+ROPE rule: "different from zero" when the HDI lies
+    entirely outside the ROPE (:math:`h_\text{high} < r_\text{low}` or :math:`h_\text{low} >
+    r_\text{high}`), "practically equivalent" when it lies entirely inside
+    (:math:`r_\text{low} \le h_\text{low}` and :math:`h_\text{high} \le r_\text{high}`), and
+    "undecided" otherwise. The default ROPE, :math:`\pm 0.1`, is the latent-scale one (half of a
+    "small" standardized effect of 0.2).
+
+    References
+    ----------
+    - Kruschke, J. K. (2018). Rejecting or accepting parameter values in Bayesian
+      estimation. *Advances in Methods and Practices in Psychological Science*, 1(2), 270-280.
 
     Examples
     --------
@@ -181,7 +230,7 @@ def _design_row(response, violation, fans, effects) -> np.ndarray:
 def latent_contrasts(idata, *, fan_counts=DEFAULT_FAN_COUNTS, contrasts=CONTRASTS,
                      hdi_prob: float = DEFAULT_HDI_PROB,
                      rope: tuple[float, float] | None = None) -> pd.DataFrame:
-    """Return response contrasts on the latent scale (latent-SD units) by violation and fans.
+    r"""Return response contrasts on the latent scale (latent-SD units) by violation and fans.
 
     Parameters
     ----------
@@ -202,6 +251,36 @@ def latent_contrasts(idata, *, fan_counts=DEFAULT_FAN_COUNTS, contrasts=CONTRAST
         One row per construct group x violation x fan count x contrast with the columns of
         :func:`summarize_draws` plus ``scale``, ``construct``, ``violation``, ``fan_count``,
         ``log10_fans``, ``contrast``.
+
+    See Also
+    --------
+    response_contrasts : The same contrasts on the answer scale.
+    contrasts_across_fans : Contrasts over a grid of fan counts, for floodlight plots.
+    summarize_draws : The summary of each contrast's draws.
+    factor_contrasts : Contrasts of any declared design's factors.
+
+    Notes
+    -----
+    For violation type :math:`v` and fan count :math:`f`, the contrast of response :math:`a`
+    against response :math:`b` is, per posterior draw of the effects :math:`\beta`,
+
+    .. math::
+
+        \Delta_{ab}(v, f) = (x_{avf} - x_{bvf})\, \beta,
+
+    where :math:`x_{avf}` is the design row of
+    :func:`trustmodels.datasets.simulated_design.design_matrix` for response :math:`a`, violation
+    :math:`v` and :math:`f` fans (with ``effects_by_construct=True``, one contrast per outcome
+    construct :math:`c`, with :math:`\beta_c`). The respondent intercept, the disposition term,
+    the discriminations and the thresholds cancel or do not enter, so :math:`\Delta` is in
+    standard deviations of the respondents' latent trust. Each contrast's draws are summarized by
+    :func:`summarize_draws` (HDI, probability of direction, and Kruschke's 2018 HDI+ROPE
+    decision).
+
+    References
+    ----------
+    - Kruschke, J. K. (2018). Rejecting or accepting parameter values in Bayesian
+      estimation. *Advances in Methods and Practices in Psychological Science*, 1(2), 270-280.
     """
     spec = _spec(idata)
     rope = (-DEFAULT_ROPES["latent"], DEFAULT_ROPES["latent"]) if rope is None else rope
@@ -259,7 +338,7 @@ def response_contrasts(idata, *, scale: str = "agree", fan_counts=DEFAULT_FAN_CO
                        contrasts=CONTRASTS, hdi_prob: float = DEFAULT_HDI_PROB,
                        rope: tuple[float, float] | None = None,
                        max_draws: int | None = 2000) -> pd.DataFrame:
-    """Return response contrasts on the answer scale, averaged over items and respondents.
+    r"""Return response contrasts on the answer scale, averaged over items and respondents.
 
     Parameters
     ----------
@@ -279,6 +358,39 @@ def response_contrasts(idata, *, scale: str = "agree", fan_counts=DEFAULT_FAN_CO
     pandas.DataFrame
         As :func:`latent_contrasts` with ``scale`` equal to ``scale`` and extra columns
         ``first_mean`` and ``second_mean`` (posterior means of each response's level).
+
+    See Also
+    --------
+    latent_contrasts : The same contrasts on the latent scale.
+    contrasts_across_fans : Contrasts over a grid of fan counts, for floodlight plots.
+    summarize_draws : The summary of each contrast's draws.
+
+    Notes
+    -----
+    Per posterior draw (at most ``max_draws``, evenly thinned), the level of a condition with
+    design row :math:`x` (response, violation type, fan count) is the population average
+
+    .. math::
+
+        m(x) = \frac{1}{J} \sum_{j=1}^{J} \int \sum_{k=1}^{K_j} w_{jk}\,
+            P\bigl(y_j = k \mid \eta = \lambda_j (x \beta + u), \tau_j\bigr)\, \phi(u)\, du
+
+    over the :math:`J` outcome items (those of one construct with ``effects_by_construct=True``),
+    at average disposition to trust (:math:`d = 0`), with :math:`P` the fitted cumulative-link
+    probabilities, :math:`\phi` the standard normal density of the respondent intercept (the
+    integral is a 15-node Gauss-Hermite quadrature), and :math:`w_{jk} = 1` for
+    :math:`k \ge \lfloor K_j / 2 \rfloor + 2` and 0 otherwise (``scale="agree"``: for an odd
+    :math:`K_j` the answers above the midpoint, 5-7 of 7) or :math:`w_{jk} = k`
+    (``scale="expected"``). The contrast of response :math:`a` against :math:`b` is
+    :math:`m(x_a) - m(x_b)` per draw, summarized by :func:`summarize_draws` (with Kruschke's
+    2018 HDI+ROPE decision). On this nonlinear
+    scale a contrast depends on where the two conditions lie on the latent scale, not only on
+    their latent difference.
+
+    References
+    ----------
+    - Kruschke, J. K. (2018). Rejecting or accepting parameter values in Bayesian
+      estimation. *Advances in Methods and Practices in Psychological Science*, 1(2), 270-280.
     """
     if scale not in ("agree", "expected"):
         raise ValueError(f"unknown scale {scale!r}; expected 'agree' or 'expected'")

@@ -15,7 +15,8 @@ import pandas as pd
 
 from trustmodels.plots.style import SEQUENCE, style
 
-__all__ = ["plot_contrasts_across", "plot_counts_by_condition", "plot_factor_contrasts"]
+__all__ = ["plot_contrasts_across", "plot_counts_by_condition", "plot_cumulative_logit_shifts",
+           "plot_factor_contrasts"]
 
 #: Axis label of each contrast scale.
 SCALE_LABELS = {"latent": "contrast (latent SD)", "agree": "contrast (probability of agreeing)",
@@ -197,4 +198,76 @@ def plot_counts_by_condition(table: pd.DataFrame, *, title: str | None = None):
         axes[0, 0].legend(loc="upper left", fontsize=8, frameon=False)
         fig.suptitle(title or "Predicted and observed answers by condition")
         fig.tight_layout()
+    return fig
+
+
+def plot_cumulative_logit_shifts(table: pd.DataFrame, *, title: str | None = None):
+    """Proportional-odds check: each threshold's departure from a parallel shift.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`trustmodels.analysis.proportional_odds.cumulative_logit_shifts`.
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per compared pair: per threshold the predictive interval of the departure
+        (bar) and the observed departure (point; open where it lies outside the interval).
+
+    Raises
+    ------
+    ValueError
+        When the table lacks the columns of ``cumulative_logit_shifts``.
+
+    See Also
+    --------
+    trustmodels.analysis.proportional_odds.cumulative_logit_shifts : the table.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"condition": "b", "reference": "a", "threshold": [1, 2],
+    ...     "observed": [0.1, -0.1], "predicted_low": [-0.2, -0.2], "predicted_high": [0.2, 0.2],
+    ...     "inside": [True, True]})
+    >>> len(plot_cumulative_logit_shifts(rows).axes)
+    1
+    """
+    needed = {"condition", "reference", "threshold", "observed", "predicted_low",
+              "predicted_high", "inside"}
+    if not needed <= set(table.columns):
+        raise ValueError(f"the table lacks {sorted(needed - set(table.columns))}; pass the "
+                         "result of cumulative_logit_shifts")
+    pairs = list(dict.fromkeys(zip(table["condition"], table["reference"], strict=True)))
+    columns = min(len(pairs), 2)
+    rows_needed = int(np.ceil(len(pairs) / columns))
+    with style():
+        fig, axes = plt.subplots(rows_needed, columns, figsize=(4.2 * columns + 0.6,
+                                                                2.5 * rows_needed + 0.9),
+                                 sharey=True, squeeze=False)
+        for ax, (condition, reference) in zip(axes.ravel(), pairs, strict=False):
+            rows = table[(table["condition"] == condition) & (table["reference"] == reference)]
+            x = rows["threshold"].to_numpy()
+            low, high = rows["predicted_low"].to_numpy(), rows["predicted_high"].to_numpy()
+            ax.bar(x, high - low, bottom=low, color=SEQUENCE[0], alpha=0.35, width=0.6,
+                   label="predicted (interval)")
+            inside = rows["inside"].to_numpy(bool)
+            ax.scatter(x[inside], rows["observed"].to_numpy()[inside], color="black", zorder=3,
+                       s=16, label="observed")
+            ax.scatter(x[~inside], rows["observed"].to_numpy()[~inside], facecolors="white",
+                       edgecolors="black", zorder=3, s=22, label="observed, outside")
+            ax.axhline(0.0, color="grey", linewidth=0.8)
+            ax.set_title(f"{condition} vs {reference}", fontsize=9)
+            ax.set_xticks(x)
+        for ax in axes.ravel()[len(pairs):]:
+            ax.set_visible(False)
+        for ax in axes[:, 0]:
+            ax.set_ylabel("departure (log-odds)")
+        for ax in axes[-1, :]:
+            ax.set_xlabel("threshold (between answers k and k + 1)")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
+        fig.suptitle(title or "Proportional odds: departures from a parallel shift")
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig

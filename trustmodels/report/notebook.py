@@ -27,6 +27,7 @@ from IPython.display import Markdown, display
 
 import trustmodels as tm
 from trustmodels.analysis.checks import category_counts, predictive_draws
+from trustmodels.analysis.proportional_odds import cumulative_logit_shifts
 from trustmodels.analysis.contrasts import factor_contrasts
 from trustmodels.analysis.effects import DEFAULT_ROPES
 from trustmodels.analysis.reliability import reliability_table
@@ -38,13 +39,14 @@ from trustmodels.models.declared import build_design_model
 from trustmodels.plots.design import (
     plot_contrasts_across,
     plot_counts_by_condition,
+    plot_cumulative_logit_shifts,
     plot_factor_contrasts,
 )
 from trustmodels.plots.likert import plot_likert_by_condition
 from trustmodels.plots.tables import agree, reader_table
 from trustmodels.report.run import gate_thresholds
 from trustmodels.survey.codebook import Codebook
-from trustmodels.survey.exclusions import apply_exclusions
+from trustmodels.survey.exclusions import apply_exclusions, exclusions_by
 from trustmodels.survey.table import load_survey
 
 import logging
@@ -75,9 +77,18 @@ display(Markdown(
     f"{survey.n_respondents} respondents, {len(codebook.items)} "
     f"{agree(len(codebook.items), 'item', 'items')} in {len(codebook.constructs)} "
     f"{agree(len(codebook.constructs), 'construct', 'constructs')}. After the screening rules "
-    f"{exclusions.n_after} of {exclusions.n_before} rows remain."))
+    f"{exclusions.n_after} of {exclusions.n_before} respondents remain."))
 save(exclusions.table.reset_index(), "exclusions")
-reader_table(exclusions.table)
+display(reader_table(exclusions.table))
+if design.factors and exclusions.n_after < exclusions.n_before:
+    by_condition = exclusions_by(survey, exclusions, list(design.factors))
+    cells_only = by_condition.iloc[:-1]
+    display(Markdown(
+        f"Excluded per condition: {cells_only['excluded_pct'].min():.1f}% to "
+        f"{cells_only['excluded_pct'].max():.1f}% (Pearson's chi-squared test of equal shares: "
+        f"p = {by_condition.attrs['chi2_p']:.2f}). Screening that removes more respondents in "
+        "one condition than in another changes the comparison between them."))
+    display(reader_table(save(by_condition, "exclusions_by_condition")))
 '''
 
 _CELLS = '''\
@@ -188,6 +199,16 @@ if idata is not None:
     figure = plot_counts_by_condition(posterior_counts,
                                       title="Posterior predictive check by condition")
     plt.show()
+    if len(set(labels)) > 1:  # proportional odds: does each condition shift every threshold?
+        shifts = save(cumulative_logit_shifts(idata, by=labels), "proportional_odds")
+        figure = plot_cumulative_logit_shifts(shifts)
+        plt.show()
+        display(Markdown(
+            f"Proportional odds: {int(shifts['inside'].sum())} of {len(shifts)} departures "
+            "from a parallel shift (each condition against the first, threshold by threshold) "
+            "lie inside their 90% predictive intervals; about one in ten outside is chance. "
+            "Many more outside would mean that a condition moves some answer categories more "
+            "than others, which the model's single shift per condition cannot follow."))
 '''
 
 _CONTRASTS = '''\

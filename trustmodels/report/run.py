@@ -8,8 +8,10 @@ which loads that fit from the cache, and writes into ``--out``:
 
 - ``index.html``: the report as one page (figures embedded);
 - ``report.ipynb``: the executed notebook, to open and change;
-- the numbers as tables: ``exclusions.csv``, ``cells.csv``, ``reliability.csv``,
-  ``diagnostics.csv``, ``predictive_by_condition.csv``, ``contrasts.csv``, ``floodlight.csv``
+- the numbers as tables: ``exclusions.csv``, ``exclusions_by_condition.csv``, ``cells.csv``,
+  ``reliability.csv``,
+  ``diagnostics.csv``, ``predictive_by_condition.csv``, ``proportional_odds.csv``,
+  ``contrasts.csv``, ``floodlight.csv``
   (those that apply).
 
 Nothing is written next to the input, and an existing non-empty ``--out`` folder is replaced only

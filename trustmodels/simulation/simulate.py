@@ -111,6 +111,7 @@ __all__ = [
     "SimulatedSurvey",
     "apology_vs_none_d",
     "calibrate_response_scale",
+    "response_d",
     "main",
     "simulate_main_model",
     "simulate_survey",
@@ -523,15 +524,57 @@ def apology_vs_none_d(wide: pd.DataFrame) -> float:
     float
         Standardized mean difference; positive when apologies raise trust.
 
+    See Also
+    --------
+    response_d : the same statistic for any pair of (groups of) seller responses.
+
     Examples
     --------
     >>> survey = simulate_survey(n_per_cell=2000, seed=5, careless_rate=0, missing_rate=0)
     >>> round(apology_vs_none_d(survey.wide), 1)
     0.4
     """
+    return response_d(wide, "apology", "none")
+
+
+def response_d(wide: pd.DataFrame, first, second) -> float:
+    r"""Cohen's d (pooled SD) of the trust score between two groups of seller responses.
+
+    Parameters
+    ----------
+    wide : pandas.DataFrame
+        Survey in the CSV layout (at least ``seller_response`` and the 11 trust items).
+    first, second : str or sequence of str
+        A seller response, or several pooled into one group (e.g. ``("none", "denial")``: the
+        control groups of a meta-analysis that pools silence and denial).
+
+    Returns
+    -------
+    float
+        :math:`(\bar y_1 - \bar y_2) / s_p` on :func:`trust_score`, with the pooled SD
+        :math:`s_p^2 = ((n_1 - 1) s_1^2 + (n_2 - 1) s_2^2) / (n_1 + n_2 - 2)`.
+
+    Raises
+    ------
+    ValueError
+        When a group has fewer than two scores.
+
+    Examples
+    --------
+    >>> survey = simulate_survey(n_per_cell=2000, seed=5, careless_rate=0, missing_rate=0)
+    >>> none = response_d(survey.wide, "apology", "none")
+    >>> pooled = response_d(survey.wide, "apology", ("none", "denial"))
+    >>> bool(pooled < none)  # a denial helps a little, so the pooled control is higher
+    True
+    """
     score = trust_score(wide)
-    groups = [score[(wide["seller_response"] == level).to_numpy()].dropna()
-              for level in ("apology", "none")]
+    groups = []
+    for levels in (first, second):
+        levels = (levels,) if isinstance(levels, str) else tuple(levels)
+        group = score[wide["seller_response"].isin(levels).to_numpy()].dropna()
+        if len(group) < 2:
+            raise ValueError(f"response_d: fewer than two trust scores for {levels}")
+        groups.append(group)
     n1, n0 = (len(g) for g in groups)
     pooled_var = ((n1 - 1) * groups[0].var() + (n0 - 1) * groups[1].var()) / (n1 + n0 - 2)
     return float((groups[0].mean() - groups[1].mean()) / np.sqrt(pooled_var))

@@ -20,7 +20,11 @@ many it removes after the earlier rules (sequential counts):
    ``min_duration_s`` may replace it. A missing duration is not flagged.
 
 A rule whose column the codebook does not define (no ``attention_check`` or ``duration`` in the
-``trustmodels`` extension) is skipped and reported as not applicable. Pre-register the rules
+``trustmodels`` extension) is skipped and reported as not applicable. With several rows per
+respondent (a codebook ``vignette`` column) the rules screen respondents, not rows: a failed
+attention check in any row, the same answer to every item of every row, and the largest
+duration of the respondent's rows (a total repeated on each row); an excluded respondent loses
+all their rows. Pre-register the rules
 and report the table: exclusions change the sample and can change conclusions.
 
 References
@@ -45,7 +49,7 @@ import pandas as pd
 from trustmodels.survey.table import Survey
 
 __all__ = ["DEFAULT_RULES", "ExclusionReport", "ExclusionRules", "RULE_NAMES",
-           "apply_exclusions"]
+           "apply_exclusions", "exclusions_by"]
 
 #: The rules in the order they are applied.
 RULE_NAMES = ("attention_check", "straightlining", "speeding")
@@ -79,7 +83,7 @@ class ExclusionRules:
     min_duration_s: float | None = None
 
 
-#: The pre-registered default rules.
+#: The default rules (state the rules you will use before the data arrive).
 DEFAULT_RULES = ExclusionRules()
 
 
@@ -114,6 +118,12 @@ class ExclusionReport:
         return self.table.to_string(index=False)
 
 
+def _by_respondent(survey: Survey, values, how: str) -> np.ndarray:
+    """Aggregate one value per row to one per respondent (in order of first appearance)."""
+    frame = pd.DataFrame({"id": survey.respondent_ids.to_numpy(), "value": values})
+    return frame.groupby("id", sort=False)["value"].agg(how).to_numpy()
+
+
 def _attention(survey: Survey, rules: ExclusionRules):
     check = survey.codebook.attention_check
     if not rules.attention_check:
@@ -122,8 +132,9 @@ def _attention(survey: Survey, rules: ExclusionRules):
         return None, "not applicable: the codebook names no attention check"
     name, correct = check
     answers = survey.wide[name]
-    flagged = (answers != correct).fillna(True).to_numpy(bool)
-    return flagged, f"{name} is not the instructed answer {correct} (or is missing)"
+    failed = (answers != correct).fillna(True).to_numpy(bool)
+    return _by_respondent(survey, failed, "any").astype(bool), (
+        f"{name} is not the instructed answer {correct} (or is missing)")
 
 
 def _straightlining(survey: Survey, rules: ExclusionRules):
@@ -131,16 +142,25 @@ def _straightlining(survey: Survey, rules: ExclusionRules):
     minimum = rules.min_items_straightlining
     if not rules.straightlining:
         return None, "switched off"
-    if len(items) < minimum:
-        return None, (f"not applicable: the codebook has {len(items)} Likert items, fewer than "
-                      f"the {minimum} needed")
+    rows_per_respondent = int(survey.respondent_ids.value_counts().max()) if items else 0
+    if len(items) * rows_per_respondent < minimum:
+        per_row = (f" ({len(items)} per row, at most {rows_per_respondent} rows)"
+                   if rows_per_respondent > 1 else "")
+        return None, (f"not applicable: a respondent answers at most "
+                      f"{len(items) * rows_per_respondent} Likert "
+                      f"{'item' if len(items) * rows_per_respondent == 1 else 'items'}{per_row}, "
+                      f"fewer than the {minimum} needed")
     answers = survey.wide[items].to_numpy("float64", na_value=np.nan)
-    answered = (~np.isnan(answers)).sum(axis=1)
-    spread = np.nanmax(answers, axis=1, initial=-np.inf, where=~np.isnan(answers)) - np.nanmin(
-        answers, axis=1, initial=np.inf, where=~np.isnan(answers))
-    flagged = (answered >= minimum) & (spread == 0)
-    return flagged, (f"the same answer to every answered Likert item ({len(items)} items; "
-                     f"at least {minimum} answered)")
+    present = ~np.isnan(answers)
+    answered = _by_respondent(survey, present.sum(axis=1), "sum")
+    highest = _by_respondent(survey, np.nanmax(answers, axis=1, initial=-np.inf,
+                                               where=present), "max")
+    lowest = _by_respondent(survey, np.nanmin(answers, axis=1, initial=np.inf,
+                                              where=present), "min")
+    flagged = (answered >= minimum) & (highest - lowest == 0)
+    return flagged, (f"the same answer to every answered Likert item ({len(items)} items"
+                     f"{' per row' if survey.codebook.vignette else ''}; at least {minimum} "
+                     "answered)")
 
 
 def _speeding(survey: Survey, rules: ExclusionRules):
@@ -149,7 +169,8 @@ def _speeding(survey: Survey, rules: ExclusionRules):
         return None, "switched off"
     if name is None:
         return None, "not applicable: the codebook names no duration column"
-    seconds = survey.wide[name].to_numpy("float64", na_value=np.nan)
+    seconds = _by_respondent(survey, survey.wide[name].to_numpy("float64", na_value=np.nan),
+                             "max")
     if rules.min_duration_s is not None:
         threshold = float(rules.min_duration_s)
         text = f"{name} below {threshold:g} s"
@@ -184,11 +205,12 @@ def apply_exclusions(survey: Survey, rules: ExclusionRules = DEFAULT_RULES
 
     Examples
     --------
-    >>> from trustmodels.survey.table import _demo_codebook, survey_from_frame
+    >>> from trustmodels.datasets.examples import example_codebook
+    >>> from trustmodels.survey.table import survey_from_frame
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"id": ["R1", "R2", "R3", "R4"], "group": ["a", "b", "a", "b"],
     ...                       "q1": [1, 3, 3, 5], "q2": [2, 3, 3, 4]})
-    >>> survey = survey_from_frame(frame, _demo_codebook())
+    >>> survey = survey_from_frame(frame, example_codebook())
     >>> kept, report = apply_exclusions(survey, ExclusionRules(min_items_straightlining=2))
     >>> report.table[["rule", "applicable", "flagged", "removed", "remaining"]]
                   rule  applicable  flagged  removed  remaining
@@ -199,7 +221,8 @@ def apply_exclusions(survey: Survey, rules: ExclusionRules = DEFAULT_RULES
     >>> report.excluded, kept.n_respondents
     (['R2', 'R3'], 2)
     """
-    ids = survey.respondent_ids.to_numpy()
+    row_ids = survey.respondent_ids.to_numpy()
+    ids = pd.unique(row_ids)
     n_before = len(ids)
     checks = {"attention_check": _attention, "straightlining": _straightlining,
               "speeding": _speeding}
@@ -223,7 +246,103 @@ def apply_exclusions(survey: Survey, rules: ExclusionRules = DEFAULT_RULES
     for column in ("flagged", "removed", "remaining"):
         table[column] = table[column].astype("Int64")
     flag_frame = pd.DataFrame(flags, index=pd.Index(ids, name="respondent", dtype="str"))
-    kept = Survey(wide=survey.wide.loc[remaining].reset_index(drop=True),
+    keep_rows = pd.Series(remaining, index=ids).reindex(row_ids).to_numpy(bool)
+    kept = Survey(wide=survey.wide.loc[keep_rows].reset_index(drop=True),
                   codebook=survey.codebook, source=survey.source)
     return kept, ExclusionReport(table=table, flags=flag_frame, n_before=n_before,
                                  n_after=n_after)
+
+
+def exclusions_by(survey: Survey, report: ExclusionReport, by) -> pd.DataFrame:
+    """Return how many respondents the screening removed in each condition, rule by rule.
+
+    Screening that removes more respondents in one condition than in another changes the
+    comparison between them (attrition that depends on the condition), so report this table
+    beside the counts of :func:`apply_exclusions`.
+
+    Parameters
+    ----------
+    survey : trustmodels.survey.table.Survey
+        The survey *before* the exclusions (the one passed to :func:`apply_exclusions`).
+    report : ExclusionReport
+        The report of :func:`apply_exclusions` on that survey.
+    by : str or list of str
+        Columns of ``survey.wide`` that define the conditions (e.g. the design factors).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per condition (in the order of first appearance): the ``by`` columns, ``n``
+        (respondents), one column per applied rule (respondents it flags, overlapping),
+        ``excluded`` (flagged by any rule) and ``excluded_pct``; a final row ``all``.
+        The attribute ``attrs["chi2_p"]`` holds the p-value of Pearson's chi-squared test that
+        the share excluded is the same in every condition (``nan`` when nothing is excluded).
+
+    Raises
+    ------
+    ValueError
+        When a ``by`` column is not in the survey, or the report is not of this survey.
+
+    See Also
+    --------
+    apply_exclusions : the rules and the counts per rule.
+
+    Notes
+    -----
+    With several vignettes per respondent (a codebook ``vignette`` column) a condition is a
+    vignette's condition, so ``n`` counts ratings, and a respondent excluded by a rule counts
+    in each condition they rated.
+
+    Examples
+    --------
+    >>> from trustmodels.datasets.examples import example_codebook
+    >>> from trustmodels.survey.table import survey_from_frame
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"id": ["R1", "R2", "R3", "R4"], "group": ["a", "b", "a", "b"],
+    ...                       "q1": [1, 3, 3, 5], "q2": [2, 3, 3, 4]})
+    >>> survey = survey_from_frame(frame, example_codebook())
+    >>> kept, report = apply_exclusions(survey, ExclusionRules(min_items_straightlining=2))
+    >>> exclusions_by(survey, report, "group")
+      group  n  straightlining  excluded  excluded_pct
+    0     a  2               1         1          50.0
+    1     b  2               1         1          50.0
+    2   all  4               2         2          50.0
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    missing = [column for column in by if column not in survey.wide.columns]
+    if missing:
+        raise ValueError(f"exclusions_by: no column {missing[0]!r} in the survey; expected one "
+                         f"of {list(survey.wide.columns)}")
+    ids = survey.wide[survey.codebook.id].astype(str)
+    if set(ids) != set(report.flags.index):
+        raise ValueError("exclusions_by: the report is not of this survey (pass the survey "
+                         "before the exclusions)")
+    applied = [rule for rule in report.flags.columns if report.flags[rule].notna().any()]
+    flags = report.flags[applied].fillna(False).astype(bool).reindex(ids.to_numpy())
+    frame = survey.wide[by].astype(str).reset_index(drop=True)
+    for rule in applied:
+        frame[rule] = flags[rule].to_numpy()
+    frame["excluded"] = flags.any(axis=1).to_numpy()
+    counts = frame.groupby(by, sort=False).agg(
+        n=("excluded", "size"), **{rule: (rule, "sum") for rule in applied},
+        excluded=("excluded", "sum")).reset_index()
+    total = {**{column: "all" for column in by}, "n": len(frame),
+             **{rule: int(frame[rule].sum()) for rule in applied},
+             "excluded": int(frame["excluded"].sum())}
+    table = pd.concat([counts, pd.DataFrame([total])], ignore_index=True)
+    for column in ["n", *applied, "excluded"]:
+        table[column] = table[column].astype(int)
+    table["excluded_pct"] = 100.0 * table["excluded"] / table["n"]
+    table.attrs["chi2_p"] = _same_share_p_value(counts["excluded"].to_numpy(),
+                                                counts["n"].to_numpy())
+    return table
+
+
+def _same_share_p_value(excluded: np.ndarray, n: np.ndarray) -> float:
+    """Pearson's chi-squared test of equal excluded shares across conditions."""
+    from scipy.stats import chi2_contingency
+
+    observed = np.stack([excluded, n - excluded])
+    if len(n) < 2 or observed.sum(axis=1).min() == 0:
+        return float("nan")
+    return float(chi2_contingency(observed, correction=False).pvalue)
