@@ -19,7 +19,7 @@ build a model                 :func:`build_design_model` (any declared design),
                               :class:`OrdinalPriors`
 fit it (gated)                :func:`fit`, :func:`diagnostics_table`, :func:`describe_run`
 check it                      :func:`predictive_draws`, :func:`category_counts`,
-                              :func:`cumulative_logit_shifts`,
+                              :func:`cumulative_logit_shifts`, :func:`item_correlation_check`,
                               :func:`loo_summary`, :func:`compare_models`,
                               :func:`prior_sensitivity`
 report effects                :func:`factor_contrasts`, :func:`latent_contrasts`,
@@ -88,6 +88,7 @@ _FRONT_DOOR = {
     "predictive_draws": "trustmodels.analysis.checks",
     "category_counts": "trustmodels.analysis.checks",
     "cumulative_logit_shifts": "trustmodels.analysis.proportional_odds",
+    "item_correlation_check": "trustmodels.analysis.item_correlations",
     "loo_summary": "trustmodels.analysis.checks",
     "compare_models": "trustmodels.analysis.checks",
     "prior_sensitivity": "trustmodels.analysis.checks",

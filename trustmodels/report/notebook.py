@@ -71,10 +71,10 @@ kept, exclusions = apply_exclusions(survey)
 design = StudyDesign.from_codebook(codebook, outcomes=SETTINGS["outcomes"])
 long = design_table(kept)
 prepared = prepare_design_data(long, design)  # one clear line if the data cannot support it
-unit = "rows (respondent x vignette)" if design.vignette else "respondents"
+size = (f"{survey.n_rows} rows (respondent x vignette), {survey.n_respondents} respondents"
+        if design.vignette else f"{survey.n_respondents} respondents")
 display(Markdown(
-    f"**{survey.source}** is valid against its codebook: {survey.n_rows} {unit}, "
-    f"{survey.n_respondents} respondents, {len(codebook.items)} "
+    f"**{survey.source}** is valid against its codebook: {size}, {len(codebook.items)} "
     f"{agree(len(codebook.items), 'item', 'items')} in {len(codebook.constructs)} "
     f"{agree(len(codebook.constructs), 'construct', 'constructs')}. After the screening rules "
     f"{exclusions.n_after} of {exclusions.n_before} respondents remain."))
