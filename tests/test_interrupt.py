@@ -35,7 +35,8 @@ def _start(code):
 
 
 @pytest.mark.slow
-def test_ctrl_c_during_sampling_ends_the_process_at_once_with_one_line():
+@pytest.mark.parametrize("delay", [0.0, 3.0], ids=["while PyMC prepares", "while sampling"])
+def test_ctrl_c_during_sampling_ends_the_process_at_once_with_one_line(delay):
     process = _start(LONG_FIT)
     seen = []
     for line in process.stderr:  # PyMC names the sampler when sampling starts
@@ -43,7 +44,7 @@ def test_ctrl_c_during_sampling_ends_the_process_at_once_with_one_line():
         if line.startswith("NUTS["):
             break
     assert seen and seen[-1].startswith("NUTS["), "".join(seen)
-    time.sleep(3)
+    time.sleep(delay)
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == INTERRUPTED_STATUS, stderr

@@ -6,8 +6,10 @@ tends to crash on exit with the sampler's threads still alive. :func:`stop_at_on
 watches for Ctrl-C from a second thread instead: Python's C-level signal handler writes the
 signal number to a socket (:func:`signal.set_wakeup_fd`) even while the main thread is busy,
 and the watcher prints one line and ends the process with status 130 (128 + SIGINT), as a
-shell does. Nothing of the unfinished fit is stored (the fit cache writes only finished
-fits), and file locks are released by the operating system.
+shell does. While the main thread runs Python code (PyMC preparing the sampler), a handler of
+its own does the same, whichever of the two comes first. Nothing of the unfinished fit is
+stored (the fit cache writes only finished fits), and file locks are released by the operating
+system.
 
 Inside IPython or a Jupyter kernel, where Ctrl-C means "interrupt the cell", in a thread other
 than the main thread, or where a program installed its own Ctrl-C handler, nothing is changed.
@@ -72,8 +74,15 @@ def stop_at_once_on_ctrl_c(what: str = "the fit"):
     reader, writer = socket.socketpair()
     writer.setblocking(False)
     finished = threading.Event()
+    stopping = threading.Lock()
 
-    def watch():
+    def stop():
+        if stopping.acquire(blocking=False):  # the first of the two paths to get here prints
+            sys.stderr.write(f"\ninterrupted: {what} stopped; nothing was stored\n")
+            sys.stderr.flush()
+            os._exit(INTERRUPTED_STATUS)
+
+    def watch():  # Ctrl-C while the main thread is inside compiled code
         while not finished.is_set():
             try:
                 received = reader.recv(64)
@@ -82,10 +91,12 @@ def stop_at_once_on_ctrl_c(what: str = "the fit"):
             if not received or finished.is_set():
                 return
             if signal.SIGINT in received:
-                sys.stderr.write(f"\ninterrupted: {what} stopped; nothing was stored\n")
-                sys.stderr.flush()
-                os._exit(INTERRUPTED_STATUS)
+                stop()
 
+    def on_ctrl_c(signum, frame):  # Ctrl-C while the main thread runs Python code
+        stop()
+
+    previous_handler = signal.signal(signal.SIGINT, on_ctrl_c)
     previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
     watcher = threading.Thread(target=watch, name="trustmodels-ctrl-c", daemon=True)
     watcher.start()
@@ -94,6 +105,7 @@ def stop_at_once_on_ctrl_c(what: str = "the fit"):
     finally:
         finished.set()
         signal.set_wakeup_fd(previous)
+        signal.signal(signal.SIGINT, previous_handler)
         writer.close()  # wakes the watcher, which sees the end of the stream
         watcher.join(timeout=5)
         reader.close()
