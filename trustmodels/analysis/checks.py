@@ -32,7 +32,9 @@ import pymc as pm
 __all__ = [
     "category_counts",
     "compare_models",
+    "condition_masks",
     "loo_summary",
+    "observed_and_predicted",
     "predictive_draws",
     "prior_sensitivity",
 ]
@@ -95,6 +97,58 @@ def predictive_draws(model: pm.Model, idata=None, *, kind: str = "posterior", dr
 
 def _dataset(node):
     return node.to_dataset() if hasattr(node, "to_dataset") else node
+
+
+def observed_and_predicted(idata, *, group: str = "posterior_predictive",
+                           var_name: str = "y") -> tuple[np.ndarray, np.ndarray]:
+    """Return the observed answers and the predictive draws as plain arrays.
+
+    Parameters
+    ----------
+    idata : xarray.DataTree
+        Fit with ``observed_data`` and the predictive ``group``.
+    group, var_name : str
+        Predictive group and observed variable.
+
+    Returns
+    -------
+    observed : numpy.ndarray
+        Shape (n,).
+    predicted : numpy.ndarray
+        Shape (chains x draws, n), chains pooled.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xarray as xr
+    >>> tree = xr.DataTree.from_dict({
+    ...     "observed_data": xr.Dataset({"y": ("obs", [1, 2])}),
+    ...     "posterior_predictive": xr.Dataset({"y": (("chain", "draw", "obs"),
+    ...                                                np.ones((2, 3, 2)))})})
+    >>> [a.shape for a in observed_and_predicted(tree)]
+    [(2,), (6, 2)]
+    """
+    observed = np.asarray(_dataset(idata["observed_data"])[var_name].values)
+    predicted = _dataset(idata[group])[var_name]
+    predicted = np.asarray(predicted.transpose("chain", "draw", ...).values)
+    return observed, predicted.reshape(-1, observed.size)
+
+
+def condition_masks(by, n_answers: int) -> list[tuple[str, np.ndarray]]:
+    """Return (label, mask) per condition, in order of first appearance.
+
+    Raises ``ValueError`` in one line unless ``by`` has one label per observed answer.
+
+    Examples
+    --------
+    >>> [(label, mask.tolist()) for label, mask in condition_masks(["b", "a", "b"], 3)]
+    [('b', [True, False, True]), ('a', [False, True, False])]
+    """
+    labels = np.asarray([str(label) for label in by])
+    if labels.size != n_answers:
+        raise ValueError(f"by has {labels.size} labels; expected one per observed answer "
+                         f"({n_answers})")
+    return [(str(label), labels == label) for label in dict.fromkeys(labels)]
 
 
 def category_counts(idata, *, group: str = "posterior_predictive", var_name: str = "y",
@@ -171,10 +225,8 @@ def category_counts(idata, *, group: str = "posterior_predictive", var_name: str
     >>> table[["condition", "category", "observed", "predicted_mean"]].to_dict("list")
     {'condition': ['a', 'a', 'b', 'b'], 'category': [1, 2, 1, 2], 'observed': [1, 1, 1, 1], 'predicted_mean': [1.0, 1.0, 0.0, 2.0]}
     """  # noqa: E501
-    observed = np.asarray(_dataset(idata["observed_data"])[var_name].values).astype(int)
-    predicted = _dataset(idata[group])[var_name]
-    predicted = np.asarray(predicted.transpose("chain", "draw", ...).values).astype(int)
-    predicted = predicted.reshape(-1, observed.size)
+    observed, predicted = observed_and_predicted(idata, group=group, var_name=var_name)
+    observed, predicted = observed.astype(int), predicted.astype(int)
     categories = np.arange(1, max(observed.max(), predicted.max()) + 1)
     if by_item:
         item_index = np.asarray(_dataset(idata["constant_data"])["obs_item"].values)
@@ -186,11 +238,7 @@ def category_counts(idata, *, group: str = "posterior_predictive", var_name: str
         groups = [("all", np.ones(observed.size, bool))]
     conditions = [(None, np.ones(observed.size, bool))]
     if by is not None:
-        labels = np.asarray([str(label) for label in by])
-        if labels.size != observed.size:
-            raise ValueError(f"by has {labels.size} labels; expected one per observed answer "
-                             f"({observed.size})")
-        conditions = [(label, labels == label) for label in dict.fromkeys(labels)]
+        conditions = condition_masks(by, observed.size)
     tail = (1 - prob) / 2
     rows = []
     for (label, item_mask), (condition, condition_mask) in itertools.product(groups,

@@ -36,6 +36,7 @@ from trustmodels.analysis.effects import (
     DEFAULT_HDI_PROB,
     DEFAULT_ROPES,
     _spec,
+    _stack,
     summarize_draws,
 )
 from trustmodels.datasets.simulated_design import VIOLATION_LEVELS, design_matrix
@@ -218,10 +219,10 @@ def metric_response_contrasts(idata, *, scale: str = "expected", fan_counts=(10_
         keep = np.linspace(0, beta.shape[0] - 1, max_draws).round().astype(int)
     beta = beta[keep]
     if discretized:
-        alpha = _draws(post["alpha"], "item")[keep]
-        sigma = _draws(post["sigma"], "item")[keep]
-        sigma_u = (_draws(post["sigma_u"])[keep] if "sigma_u" in post
-                   else np.zeros(beta.shape[0]))
+        alpha = _stack(post["alpha"].transpose("chain", "draw", "item").values)[keep]
+        sigma = _stack(post["sigma"].transpose("chain", "draw", "item").values)[keep]
+        sigma_u = (_stack(post["sigma_u"].transpose("chain", "draw").values)[keep]
+                   if "sigma_u" in post else np.zeros(beta.shape[0]))
         scale_total = np.sqrt(sigma ** 2 + sigma_u[:, None] ** 2)  # (sample, item)
         n_categories = max(int(k) for k in spec["item_categories"])
         boundaries = np.arange(1, n_categories) + 0.5
@@ -250,12 +251,6 @@ def metric_response_contrasts(idata, *, scale: str = "expected", fan_counts=(10_
                              **summarize_draws(a - b, hdi_prob=hdi_prob, rope=rope),
                              "first_mean": float(a.mean()), "second_mean": float(b.mean())})
     return pd.DataFrame(rows)
-
-
-def _draws(array, *dims) -> np.ndarray:
-    """(chain, draw, *dims) draws of a posterior variable as (sample, *dims)."""
-    values = np.asarray(array.transpose("chain", "draw", *dims).values)
-    return values.reshape(-1, *values.shape[2:])
 
 
 def add_log_prior(model: pm.Model, idata):

@@ -21,6 +21,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from trustmodels.analysis.checks import observed_and_predicted
+
 __all__ = ["item_correlation_check"]
 
 
@@ -136,14 +138,12 @@ def item_correlation_check(idata, *, item_construct=None, group: str = "posterio
         raise ValueError("item_correlation_check: needs items of at least two constructs; "
                          f"got {constructs}")
     if isinstance(respondent, str) or isinstance(item, str):
-        constant = _dataset(idata["constant_data"])
+        constant = idata["constant_data"].to_dataset()
     respondents = np.asarray(constant[respondent].values if isinstance(respondent, str)
                              else respondent).astype(int)
     items = np.asarray(constant[item].values if isinstance(item, str) else item).astype(int)
-    observed = np.asarray(_dataset(idata["observed_data"])[var_name].values).astype(float)
-    predicted = _dataset(idata[group])[var_name]
-    predicted = np.asarray(predicted.transpose("chain", "draw", ...).values).astype(float)
-    predicted = predicted.reshape(-1, observed.size)
+    observed, predicted = observed_and_predicted(idata, group=group, var_name=var_name)
+    observed, predicted = observed.astype(float), predicted.astype(float)
     n_respondents, n_items = int(respondents.max()) + 1, len(item_construct)
     pairs = list(combinations(range(n_items), 2))
     observed_r = _pair_correlations(
@@ -180,6 +180,3 @@ def item_correlation_check(idata, *, item_construct=None, group: str = "posterio
             - np.nanmean(predicted_r[:, between], axis=1))
     return pd.DataFrame(rows)
 
-
-def _dataset(node):
-    return node.to_dataset() if hasattr(node, "to_dataset") else node

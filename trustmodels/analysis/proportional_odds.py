@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from trustmodels.analysis.checks import condition_masks, observed_and_predicted
+
 __all__ = ["cumulative_logit_shifts"]
 
 
@@ -115,15 +117,10 @@ def cumulative_logit_shifts(idata, *, by, pairs=None, group: str = "posterior_pr
     >>> check(top_only), check(parallel)
     ([True, True, True, True], [False, False, False, False])
     """
-    observed = np.asarray(_dataset(idata["observed_data"])[var_name].values).astype(int)
-    predicted = _dataset(idata[group])[var_name]
-    predicted = np.asarray(predicted.transpose("chain", "draw", ...).values).astype(int)
-    predicted = predicted.reshape(-1, observed.size)
-    labels = np.asarray([str(label) for label in by])
-    if labels.size != observed.size:
-        raise ValueError(f"by has {labels.size} labels; expected one per observed answer "
-                         f"({observed.size})")
-    conditions = list(dict.fromkeys(labels))
+    observed, predicted = observed_and_predicted(idata, group=group, var_name=var_name)
+    observed, predicted = observed.astype(int), predicted.astype(int)
+    masks = dict(condition_masks(by, observed.size))
+    conditions = list(masks)
     pairs = ([(condition, conditions[0]) for condition in conditions[1:]] if pairs is None
              else [(str(first), str(second)) for first, second in pairs])
     unknown = sorted({name for pair in pairs for name in pair} - set(conditions))
@@ -133,7 +130,7 @@ def cumulative_logit_shifts(idata, *, by, pairs=None, group: str = "posterior_pr
     tail = (1 - prob) / 2
     rows = []
     for condition, reference in pairs:
-        first, second = labels == condition, labels == reference
+        first, second = masks[condition], masks[reference]
         shift = (_empirical_logits(observed, first, n_categories)
                  - _empirical_logits(observed, second, n_categories))
         shifts = (_empirical_logits(predicted, first, n_categories)
@@ -149,6 +146,3 @@ def cumulative_logit_shifts(idata, *, by, pairs=None, group: str = "posterior_pr
                          "inside": bool(low[k] <= departure[k] <= high[k])})
     return pd.DataFrame(rows)
 
-
-def _dataset(node):
-    return node.to_dataset() if hasattr(node, "to_dataset") else node
