@@ -101,12 +101,27 @@ def test_laplace_fitter_refuses_another_layout(small_study):
         fitter.fit(fewer)
 
 
-def test_laplace_fit_reports_a_failed_optimization(small_study):
+def test_laplace_fit_reports_a_failed_optimization(small_study, monkeypatch):
+    import trustmodels.planning.laplace as laplace
+
     plan, _, long, _ = small_study
+    monkeypatch.setattr(laplace, "MAX_NEWTON_STEPS", 0)  # L-BFGS stopped early, no rescue
     fit = LaplaceFitter(long, plan.design).fit(long, max_iterations=2)
-    assert not fit.converged and fit.problem
+    assert not fit.converged and "posterior SDs from the mode" in fit.problem
     converged = LaplaceFitter(long, plan.design).fit(long)
     assert converged.converged, converged.problem
+
+
+def test_newton_steps_finish_an_optimization_stopped_early(small_study):
+    # L-BFGS stopped after 2 iterations ends about 2 posterior SDs from the mode (the test
+    # above); the Newton steps that follow reach the mode of the full optimization
+    plan, _, long, _ = small_study
+    fitter = LaplaceFitter(long, plan.design)
+    full = fitter.fit(long)
+    early = fitter.fit(long, max_iterations=2)
+    assert early.converged, early.problem
+    distance = np.abs(early.mean - full.mean) / np.sqrt(np.diag(full.cov))
+    assert distance.max() < 1e-3
 
 
 def test_laplace_intervals_cover_the_truth_across_studies():

@@ -31,6 +31,7 @@ from trustmodels.simulation.simulate import (
     CARELESS_KINDS,
     DEFAULT_SEED,
     _ordered_logit,
+    apology_vs_controls_d,
     apology_vs_none_d,
     calibrate_response_scale,
     main,
@@ -323,7 +324,9 @@ def test_invalid_arguments_are_rejected(kwargs, message):
 def test_recorded_scale_reproduces_the_target_in_the_calibration_simulation():
     wide = simulate_survey(n_per_cell=CALIBRATION_N_PER_CELL, seed=CALIBRATION_SEED,
                            careless_rate=0, missing_rate=0).wide
-    assert apology_vs_none_d(wide) == pytest.approx(CALIBRATION_TARGET["value"], abs=0.002)
+    assert apology_vs_controls_d(wide) == pytest.approx(CALIBRATION_TARGET["value"], abs=0.002)
+    # the meta-analysis reports a larger effect against silence alone; so does the simulation
+    assert apology_vs_none_d(wide) > CALIBRATION_TARGET["value"] + 0.05
 
 
 def test_calibration_finds_the_recorded_scale_with_other_random_numbers():
@@ -338,7 +341,7 @@ def test_simulated_d_is_close_to_the_published_044_across_seeds():
     for seed in range(5):
         survey = simulate_survey(n_per_cell=1000, seed=seed)
         attentive = (survey.latent["careless"] == "attentive").to_numpy()
-        ds.append(apology_vs_none_d(survey.wide[attentive]))
+        ds.append(apology_vs_controls_d(survey.wide[attentive]))
     assert all(abs(d - 0.44) < 0.1 for d in ds), ds
     assert abs(np.mean(ds) - 0.44) < 0.04, ds
 

@@ -30,6 +30,7 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
+from trustmodels.analysis.decisions import rope_decision
 from trustmodels.datasets.simulated_design import RESPONSE_LEVELS, VIOLATION_LEVELS, design_matrix
 from trustmodels.models.likelihood import category_probabilities
 
@@ -166,12 +167,7 @@ def summarize_draws(draws, *, hdi_prob: float = DEFAULT_HDI_PROB,
     low, high = hdi(values, hdi_prob)
     median = float(np.median(values))
     p_direction = float(np.mean(values > 0) if median >= 0 else np.mean(values < 0))
-    if high < rope[0] or low > rope[1]:
-        decision = "different from zero"
-    elif low >= rope[0] and high <= rope[1]:
-        decision = "practically equivalent"
-    else:
-        decision = "undecided"
+    decision = rope_decision(low, high, rope)
     return {"mean": float(values.mean()), "median": median, "hdi_low": low, "hdi_high": high,
             "hdi_prob": hdi_prob, "p_direction": p_direction, "rope_low": rope[0],
             "rope_high": rope[1],

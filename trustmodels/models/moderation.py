@@ -38,7 +38,7 @@ lies inside a region of practical equivalence (ROPE).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
@@ -56,7 +56,7 @@ from trustmodels.models.ordinal import (
     projected_respondent_terms,
     threshold_matrix,
 )
-from trustmodels.models.priors import OrdinalPriors, _PositivePriors
+from trustmodels.models.priors import OrdinalPriors, SmoothPriors
 
 __all__ = [
     "BASELINE_EFFECTS",
@@ -73,51 +73,6 @@ BASELINE_EFFECTS = ("integrity", "log_fans_c", "integrity:log_fans_c")
 #: Grid of log10 fan counts on which the curves are evaluated (10^2 .. 10^6 in steps of 0.1).
 FAN_GRID = tuple(np.round(np.linspace(2.0, 6.0, 41), 10).tolist())
 _TREATED = ("apology", "denial")
-
-
-@dataclass(frozen=True)
-class SmoothPriors(_PositivePriors):
-    """Priors and basis settings of the smooth response-effect curves.
-
-    Parameters
-    ----------
-    level_sd, slope_sd : float
-        SD of the normal priors of each curve's value at 10^4 followers and of its linear slope
-        per decade of followers (latent SD units).
-    amplitude_sd : float
-        Scale of the half-normal prior of the GP amplitude (the curves' typical departure from
-        a straight line).
-    lengthscale : float
-        Fixed length scale in decades of followers (the median of the inverse-gamma(6.4, 9.8)
-        prior it replaces, whose 95% interval was 0.8 to 4 decades: wigglier curves cannot be
-        told apart from noise with a few hundred respondents, longer ones are straight lines,
-        and the data do not identify it; see the module notes).
-    n_basis : int
-        Number ``m`` of HSGP basis functions.
-    boundary_factor : float
-        ``c``: the basis lives on ``[-c S, c S]`` for data in ``[-S, S]``.
-
-    Examples
-    --------
-    >>> SmoothPriors().n_basis
-    20
-    >>> SmoothPriors(n_basis=0)
-    Traceback (most recent call last):
-    ...
-    ValueError: SmoothPriors.n_basis must be positive, got 0
-    """
-
-    level_sd: float = 1.0
-    slope_sd: float = 1.0
-    amplitude_sd: float = 0.3
-    lengthscale: float = 1.6
-    n_basis: int = 20
-    boundary_factor: float = 2.0
-
-    def __post_init__(self):
-        super().__post_init__()
-        if self.boundary_factor <= 1:
-            raise ValueError("SmoothPriors.boundary_factor must exceed 1")
 
 
 def hsgp_basis(x, n_basis: int, boundary_factor: float) -> tuple[np.ndarray, np.ndarray]:

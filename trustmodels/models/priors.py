@@ -14,13 +14,18 @@ respondent intercepts :math:`u_i \sim \mathrm{Normal}(0, 1)`:
   thresholds (see :mod:`trustmodels.models.cutpoints`); :math:`\alpha = 1` is uniform on the
   simplex. ``cutpoint_prior="normal"`` uses instead :math:`\tau_{jk} \sim \mathrm{Normal}(0,
   \sigma_\tau)` restricted to increasing vectors.
+
+The smooth moderation model (:class:`SmoothPriors`, :mod:`trustmodels.models.moderation`) and the
+structural equation model (:class:`SEMPriors`, :mod:`trustmodels.models.sem`) keep their prior
+settings here too, so that every prior of the package is found in one module.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-__all__ = ["CUTPOINT_PRIORS", "FixedPriors", "MetricPriors", "OrdinalPriors"]
+__all__ = ["CUTPOINT_PRIORS", "FixedPriors", "MetricPriors", "OrdinalPriors", "SEMPriors",
+           "SmoothPriors"]
 
 #: Supported threshold priors.
 CUTPOINT_PRIORS = ("induced_dirichlet", "normal")
@@ -134,3 +139,83 @@ class MetricPriors(_PositivePriors):
     disposition_sd: float = 1.0
     respondent_sd_scale: float = 1.0
     residual_sd_scale: float = 2.0
+
+
+@dataclass(frozen=True)
+class SmoothPriors(_PositivePriors):
+    """Priors and basis settings of the smooth response-effect curves.
+
+    Parameters
+    ----------
+    level_sd, slope_sd : float
+        SD of the normal priors of each curve's value at 10^4 followers and of its linear slope
+        per decade of followers (latent SD units).
+    amplitude_sd : float
+        Scale of the half-normal prior of the GP amplitude (the curves' typical departure from
+        a straight line).
+    lengthscale : float
+        Fixed length scale in decades of followers (the median of the inverse-gamma(6.4, 9.8)
+        prior it replaces, whose 95% interval was 0.8 to 4 decades: wigglier curves cannot be
+        told apart from noise with a few hundred respondents, longer ones are straight lines,
+        and the data do not identify it; see the module notes).
+    n_basis : int
+        Number ``m`` of HSGP basis functions.
+    boundary_factor : float
+        ``c``: the basis lives on ``[-c S, c S]`` for data in ``[-S, S]``.
+
+    Examples
+    --------
+    >>> SmoothPriors().n_basis
+    20
+    >>> SmoothPriors(n_basis=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: SmoothPriors.n_basis must be positive, got 0
+    """
+
+    level_sd: float = 1.0
+    slope_sd: float = 1.0
+    amplitude_sd: float = 0.3
+    lengthscale: float = 1.6
+    n_basis: int = 20
+    boundary_factor: float = 2.0
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.boundary_factor <= 1:
+            raise ValueError("SmoothPriors.boundary_factor must exceed 1")
+
+
+@dataclass(frozen=True)
+class SEMPriors(_PositivePriors):
+    """Prior scales of the structural equation model.
+
+    Parameters
+    ----------
+    path_sigma : float
+        SD of the Normal(0, sd) prior of every path (latent-SD units; 1 keeps standardized
+        paths mostly within -0.7..0.7 a priori while allowing strong effects).
+    loading_alpha, loading_beta : float
+        Shape parameters of the Beta prior of the standardized loadings (the correlation of an
+        item's logistic latent response with its construct). Beta(5, 2) has median 0.74 and
+        95% of its mass in 0.36..0.96; its density falls to zero at 1, which keeps a construct
+        measured by two near-redundant items away from a Heywood case (standardized loading 1,
+        where the likelihood is flat in the loading and NUTS mixes badly).
+    threshold_sigma : float
+        SD of the Normal(0, sd) prior of the (ordered) thresholds, which are locations on the
+        standardized latent scale (latent-SD units), not logit cutpoints.
+
+    Examples
+    --------
+    >>> SEMPriors().loading_alpha
+    5.0
+    >>> SEMPriors(path_sigma=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: SEMPriors.path_sigma must be positive, got 0
+    """
+
+    path_sigma: float = 1.0
+    loading_alpha: float = 5.0
+    loading_beta: float = 2.0
+    threshold_sigma: float = 2.0

@@ -101,6 +101,7 @@ from pymc.logprob.transforms import Transform
 
 from trustmodels.models.likelihood import draw_ordinal
 from trustmodels.models.ordinal import ordinal_answers
+from trustmodels.models.priors import SEMPriors
 
 __all__ = [
     "EFFECT_CHAINS",
@@ -161,32 +162,6 @@ def path_name(predictor: str, outcome: str) -> str:
     'privacy_concern -> trust'
     """
     return f"{predictor} -> {outcome}"
-
-
-@dataclass(frozen=True)
-class SEMPriors:
-    """Prior scales of the structural equation model.
-
-    Parameters
-    ----------
-    path_sigma : float
-        SD of the Normal(0, sd) prior of every path (latent-SD units; 1 keeps standardized
-        paths mostly within -0.7..0.7 a priori while allowing strong effects).
-    loading_alpha, loading_beta : float
-        Shape parameters of the Beta prior of the standardized loadings (the correlation of an
-        item's logistic latent response with its construct). Beta(5, 2) has median 0.74 and
-        95% of its mass in 0.36..0.96; its density falls to zero at 1, which keeps a construct
-        measured by two near-redundant items away from a Heywood case (standardized loading 1,
-        where the likelihood is flat in the loading and NUTS mixes badly).
-    threshold_sigma : float
-        SD of the Normal(0, sd) prior of the (ordered) thresholds, which are locations on the
-        standardized latent scale (latent-SD units), not logit cutpoints.
-    """
-
-    path_sigma: float = 1.0
-    loading_alpha: float = 5.0
-    loading_beta: float = 2.0
-    threshold_sigma: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -390,7 +365,7 @@ def effects_from_paths(paths: Sequence[tuple[str, str]],
 def build_sem(
     data: SEMData | pd.DataFrame,
     paths: Sequence[tuple[str, str]] = FULL_PATHS,
-    priors: SEMPriors = SEMPriors(),
+    priors: SEMPriors | None = None,
     latents: Sequence[str] = LATENTS,
     parameterization: str = "centered",
     equal_two_item_loadings: bool = True,
@@ -404,8 +379,8 @@ def build_sem(
     paths : sequence of (predictor, outcome)
         Structural paths; each predictor must precede its outcome in ``data.latents``.
         :data:`FULL_PATHS` is the published model, :data:`NO_PRIVACY_PATHS` the comparison.
-    priors : SEMPriors
-        Prior scales.
+    priors : SEMPriors, optional
+        Prior scales (default :class:`~trustmodels.models.priors.SEMPriors`).
     latents : sequence of str
         Constructs in causal order (used only when ``data`` is a long table).
     parameterization : {"centered", "noncentered"}
@@ -457,6 +432,7 @@ def build_sem(
     ...
     trustmodels.models.sem.SEMInputError: path y -> x: the predictor must come before ...
     """
+    priors = SEMPriors() if priors is None else priors
     if parameterization not in ("centered", "noncentered"):
         raise SEMInputError(f"parameterization {parameterization!r}: expected 'centered' or "
                             "'noncentered'")

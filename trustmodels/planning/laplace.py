@@ -56,6 +56,9 @@ LOCAL_VARIABLES = ("u", "z_slope")
 #: Largest distance (in posterior SDs, estimated by a Newton step) from the optimizer's end
 #: point to the mode that a converged fit accepts; the step is then taken.
 MODE_TOLERANCE = 0.05
+#: Newton steps taken at most after L-BFGS stops farther than :data:`MODE_TOLERANCE` from the
+#: mode (each recomputes the respondent terms, the gradient and the Hessian).
+MAX_NEWTON_STEPS = 3
 #: Largest gradient of the log density in the respondent terms at their solution.
 LOCAL_GRADIENT_TOLERANCE = 1e-6
 
@@ -73,9 +76,10 @@ class LaplaceFit:
     cov : numpy.ndarray
         Covariance of the effects.
     converged : bool
-        The Hessian at the optimizer's end point is positive definite, the end point is within
-        :data:`MODE_TOLERANCE` posterior SDs of the mode (one Newton step, which is then
-        taken) and the respondent terms are solved (:data:`LOCAL_GRADIENT_TOLERANCE`).
+        The Hessian at the end point is positive definite, the end point is within
+        :data:`MODE_TOLERANCE` posterior SDs of the mode (a Newton step, which is then taken;
+        when L-BFGS stops farther away, up to :data:`MAX_NEWTON_STEPS` Newton steps bring it
+        closer first) and the respondent terms are solved (:data:`LOCAL_GRADIENT_TOLERANCE`).
     problem : str
         Why the fit is not converged ("" when it is).
     iterations : int
@@ -161,7 +165,7 @@ class LaplaceFitter:
     where :math:`\hat u(g)` maximizes :math:`\log p(g, u, y)` over :math:`u` (Newton steps, one
     small block per respondent) and :math:`H_{uu}` is the block-diagonal Hessian there. The log
     density is the PyMC model's own, compiled to JAX. :meth:`fit` finds the mode :math:`\hat g`
-    of this approximate marginal posterior with L-BFGS (plus one Newton step) and approximates
+    of this approximate marginal posterior with L-BFGS (plus Newton steps) and approximates
     the posterior of :math:`g` by :math:`\mathrm{Normal}(\hat g, \Sigma)`, with :math:`\Sigma`
     the inverse of the negative Hessian of the approximate log posterior at :math:`\hat g`;
     :class:`LaplaceFit` keeps the effects' block of :math:`\hat g` and :math:`\Sigma`. The
@@ -338,30 +342,19 @@ class LaplaceFitter:
 
             result = scipy.optimize.minimize(objective, self._g0, jac=True, method="L-BFGS-B",
                                              options={"maxiter": max_iterations})
-            objective(result.x)  # respondent terms at the returned point
-            hessian = np.asarray(self._hessian(jax.numpy.asarray(result.x), state["local"],
-                                               arrays), dtype=float)
-        problem = ""
-        cov = np.full_like(hessian, np.nan)
-        mode = result.x.copy()
-        if not np.all(np.isfinite(hessian)) or not np.all(np.isfinite(result.jac)):
-            problem = "the Hessian at the mode is not finite"
-        else:
-            hessian = 0.5 * (hessian + hessian.T)
-            try:
-                factor = np.linalg.cholesky(hessian)
-            except np.linalg.LinAlgError:
-                problem = "the Hessian at the mode is not positive definite"
-            else:
-                inverse_factor = np.linalg.inv(factor)
-                cov = inverse_factor.T @ inverse_factor
-                # the distance to the mode in posterior SDs (a Newton step), then the step
-                step = cov @ result.jac
-                distance = float(np.max(np.abs(step) / np.sqrt(np.diag(cov))))
-                if distance > MODE_TOLERANCE:
-                    problem = (f"the optimizer stopped {distance:.2g} posterior SDs from the "
-                               "mode")
-                mode = mode - step
+            point = np.asarray(result.x, dtype=float).copy()
+            for newton in range(MAX_NEWTON_STEPS + 1):
+                _, gradient = objective(point)  # respondent terms and gradient at the point
+                hessian = np.asarray(self._hessian(jax.numpy.asarray(point), state["local"],
+                                                   arrays), dtype=float)
+                problem, cov, step, distance = _newton_step(hessian, gradient)
+                if problem or distance <= MODE_TOLERANCE:
+                    break
+                if newton < MAX_NEWTON_STEPS:  # too far from the mode: step and look again
+                    point = point - step
+        mode = point if problem else point - step
+        if not problem and distance > MODE_TOLERANCE:
+            problem = f"the optimizer stopped {distance:.2g} posterior SDs from the mode"
         if not problem and state["local_gradient"] > LOCAL_GRADIENT_TOLERANCE:
             problem = "the respondent terms did not converge"
         index = self._beta_index
@@ -370,3 +363,20 @@ class LaplaceFitter:
         return LaplaceFit(effects=self.effects, mean=mode[index],
                           cov=cov[np.ix_(index, index)], converged=not problem, problem=problem,
                           iterations=int(result.nit), globals_mode=modes)
+
+
+def _newton_step(hessian: np.ndarray, gradient: np.ndarray):
+    """Return (problem, covariance, Newton step, its largest size in posterior SDs)."""
+    cov = np.full_like(hessian, np.nan)
+    step = np.zeros_like(gradient)
+    if not np.all(np.isfinite(hessian)) or not np.all(np.isfinite(gradient)):
+        return "the Hessian at the mode is not finite", cov, step, np.inf
+    hessian = 0.5 * (hessian + hessian.T)
+    try:
+        factor = np.linalg.cholesky(hessian)
+    except np.linalg.LinAlgError:
+        return "the Hessian at the mode is not positive definite", cov, step, np.inf
+    inverse_factor = np.linalg.inv(factor)
+    cov = inverse_factor.T @ inverse_factor
+    step = cov @ gradient
+    return "", cov, step, float(np.max(np.abs(step) / np.sqrt(np.diag(cov))))

@@ -71,15 +71,11 @@ def normal_decision(mean: float, sd: float, *, rope: float, hdi_prob: float = 0.
     >>> normal_decision(0.0, 0.02, rope=0.1)["decision"]
     'practically equivalent'
     """
+    from trustmodels.analysis.decisions import rope_decision
+
     half = float(stats.norm.ppf(0.5 + hdi_prob / 2)) * sd
     low, high = mean - half, mean + half
-    if high < -rope or low > rope:
-        decision = "different from zero"
-    elif low >= -rope and high <= rope:
-        decision = "practically equivalent"
-    else:
-        decision = "undecided"
-    return {"hdi_low": low, "hdi_high": high, "decision": decision}
+    return {"hdi_low": low, "hdi_high": high, "decision": rope_decision(low, high, (-rope, rope))}
 
 
 @dataclass(frozen=True)
@@ -238,7 +234,8 @@ class Task:
 
 
 #: Modules whose code decides a task's result (simulation, model, fitter, decisions).
-RESULT_MODULES = ("trustmodels.design", "trustmodels.models.declared",
+RESULT_MODULES = ("trustmodels.design", "trustmodels.analysis.decisions",
+                  "trustmodels.models.declared",
                   "trustmodels.models.ordinal", "trustmodels.models.likelihood",
                   "trustmodels.models.cutpoints", "trustmodels.models.priors",
                   "trustmodels.planning.laplace", "trustmodels.planning.study",

@@ -45,7 +45,8 @@ CROSSOVER_SIZE = -0.2
 
 SCENARIO_SOURCES = {
     "review": "The book's simulated truth: the apology effect calibrated to Yuan, Dong & Li's "
-              "(2017) pooled d = 0.44 against no response; the denial at 0.4 of it pooled, the "
+              "(2017) d = 0.44 against their pooled controls (no response and denial); the "
+              "denial at 0.4 of the apology's effect, pooled; the "
               "integrity attenuation (Kim et al., 2004), the fan-count weakening (the review) "
               "and the fan-count main effect: directions from the sources, sizes assumed.",
     "null": "As 'review', but the seller's response does nothing: every effect involving the "
@@ -73,7 +74,7 @@ def book_effects() -> dict[str, float]:
     Examples
     --------
     >>> round(book_effects()["seller_response[apology]"], 3)
-    0.687
+    0.867
     """
     from trustmodels.simulation.params import default_effects
 

@@ -25,6 +25,7 @@ __all__ = [
     "ASSUMPTIONS",
     "CALIBRATED_ACHIEVED_D",
     "CALIBRATED_RESPONSE_SCALE",
+    "CALIBRATION_CONTROLS",
     "CALIBRATION_N_PER_CELL",
     "CALIBRATION_SEED",
     "CALIBRATION_TARGET",
@@ -74,12 +75,18 @@ FIXED_EFFECTS: dict[str, float] = {
     "integrity:log_fans_c": 0.0,
 }
 
+#: The seller responses pooled into the control group of the calibration statistic: the
+#: meta-analysis pools studies whose control groups heard nothing (silence) with studies whose
+#: control groups heard a denial; equal shares are assumed (the survey has equal cells).
+CALIBRATION_CONTROLS: tuple[str, ...] = ("none", "denial")
+
 #: The published effect size the response scale is calibrated to.
 CALIBRATION_TARGET: dict[str, object] = {
     "statistic": (
         "Cohen's d (pooled SD) of the respondent mean of the 11 trusting-belief items "
-        "(comp1-comp4, benev1-benev3, integ1-integ4), apology vs no response, pooled over "
-        "violation types and fan counts, attentive respondents without missing answers"
+        "(comp1-comp4, benev1-benev3, integ1-integ4), apology vs the control groups of the "
+        "meta-analysis (no response and denial pooled in equal shares), pooled over violation "
+        "types and fan counts, attentive respondents without missing answers"
     ),
     "value": 0.44,
     "source": (
@@ -91,8 +98,10 @@ CALIBRATION_TARGET: dict[str, object] = {
 }
 
 #: Result of :func:`trustmodels.simulation.simulate.calibrate_response_scale` with its defaults
-#: (target 0.44, :data:`CALIBRATION_N_PER_CELL` respondents per cell, :data:`CALIBRATION_SEED`).
-CALIBRATED_RESPONSE_SCALE = 0.5493
+#: (target 0.44 against :data:`CALIBRATION_CONTROLS`, :data:`CALIBRATION_N_PER_CELL`
+#: respondents per cell, :data:`CALIBRATION_SEED`). Until version 0.2.0 the target was the
+#: apology-vs-no-response d (scale 0.5493), which made the pooled statistic 0.35.
+CALIBRATED_RESPONSE_SCALE = 0.6937
 #: The d that the calibrated scale gives in the calibration simulation.
 CALIBRATED_ACHIEVED_D = 0.44
 CALIBRATION_N_PER_CELL = 20_000
