@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export PYTENSOR_FLAGS ?= compiledir=$(CURDIR)/.cache/pytensor
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test bench lock venv clean-book check-python browser plan
+.PHONY: book test bench lock venv clean-book check-python browser plan fit-asset
 
 # ---- environment -------------------------------------------------------------------------
 NO_PYTHON := trustmodels needs Python 3.12, and '$(PYTHON)' does not run (with pyenv: keep \
@@ -67,6 +67,10 @@ PLAN_OUT ?= build/plan
 plan: $(STAMP)
 	$(BIN)/python -m trustmodels plan --out $(PLAN_OUT) --nuts-check 2
 	$(BIN)/python -m trustmodels.planning.stored $(PLAN_OUT) data/derived/plan
+
+# The fit-cache asset of a release: the fits the last `make book` used (README, release steps).
+fit-asset: $(STAMP)
+	$(BIN)/python -m booktools.fitasset pack --out dist
 
 clean-book:
 	rm -rf _build

@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 from booktools.bookexec import execute_pending, toc_notebooks, workers_from_environment
+from booktools.fitasset import FitAssetError, fetch_for_build
 from booktools.mathjax_assets import MathJaxError, ensure_mathjax
 
 __all__ = ["PATH_SETTINGS", "REAL_DATA_CALLS", "WATCHED", "absolute_path_settings",
@@ -136,6 +137,7 @@ def check_real_data(root: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Check prerequisites, drop a stale execution cache, execute, run ``jupyter-book build``."""
+    from trustmodels.config import verify_share
     from trustmodels.datasets.realdata import RealDataError
 
     root = Path.cwd()
@@ -143,8 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     try:  # everything that can be checked in seconds, before any notebook runs
         ensure_mathjax(root)
         workers = workers_from_environment()
+        verify_share()  # a wrong TRUSTMODELS_VERIFY_FITS fails here, not inside a notebook
         check_real_data(root)
-    except (MathJaxError, ValueError, RealDataError) as error:
+        fetch_for_build(root)  # only when TRUSTMODELS_FETCH_FITS asks for the release's fits
+    except (MathJaxError, ValueError, RealDataError, FitAssetError) as error:
         print(f"make book: {error}", file=sys.stderr)
         return 1
     build = root / "_build"

@@ -35,9 +35,9 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["KERNEL_ARGUMENTS", "KERNEL_MPLBACKEND", "LONGEST_FIRST", "WORKERS_ENV", "Execution",
-           "default_workers", "execute_pending", "pending_notebooks", "schedule", "toc_notebooks",
-           "workers_from_environment"]
+__all__ = ["FIT_LOG_FOLDER", "KERNEL_ARGUMENTS", "KERNEL_MPLBACKEND", "LONGEST_FIRST",
+           "WORKERS_ENV", "Execution", "default_workers", "execute_pending", "fit_log",
+           "pending_notebooks", "schedule", "toc_notebooks", "workers_from_environment"]
 
 #: Environment variable with the number of notebooks executed at the same time.
 WORKERS_ENV = "TRUSTMODELS_BOOK_WORKERS"
@@ -253,13 +253,36 @@ def pending_notebooks(notebooks: Iterable[Path], cache) -> list[Path]:
     return pending
 
 
-def _execute(path: str, timeout: int | None, allow_errors: bool) -> Execution:
+#: Folder (under ``_build``) of the per-notebook records of the cached fits used.
+FIT_LOG_FOLDER = "fits-used"
+
+
+def fit_log(root: Path, notebook: Path) -> Path:
+    """Return the file that records the cached fits ``notebook`` used in the last build.
+
+    Examples
+    --------
+    >>> fit_log(Path("/p"), Path("/p/notebooks/03_main.ipynb")).as_posix()
+    '/p/_build/fits-used/notebooks--03_main.txt'
+    """
+    relative = Path(notebook).resolve().relative_to(Path(root).resolve()).with_suffix("")
+    return Path(root) / "_build" / FIT_LOG_FOLDER / f"{'--'.join(relative.parts)}.txt"
+
+
+def _execute(path: str, timeout: int | None, allow_errors: bool,
+             record: str | None = None) -> Execution:
     """Execute one notebook in a fresh kernel in its own folder (runs in a worker process)."""
     import nbformat
     from jupyter_cache.executors.utils import single_nb_execution
 
     notebook = nbformat.read(path, as_version=4)
     os.environ["MPLBACKEND"] = KERNEL_MPLBACKEND  # this worker's kernels inherit it
+    if record is not None:  # the kernel appends the key of every cached fit it uses
+        Path(record).parent.mkdir(parents=True, exist_ok=True)
+        Path(record).write_text("")
+        from trustmodels.config import FIT_LOG_ENV
+
+        os.environ[FIT_LOG_ENV] = record
     start = time.perf_counter()
     result = single_nb_execution(notebook, cwd=str(Path(path).parent), timeout=timeout,
                                  allow_errors=allow_errors, meta_override=True,
@@ -311,7 +334,8 @@ def execute_pending(root: Path, workers: int,
                                initializer=_worker_signals)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        futures = [pool.submit(_execute, str(path), timeout, allow_errors) for path in pending]
+        futures = [pool.submit(_execute, str(path), timeout, allow_errors,
+                               str(fit_log(root, path))) for path in pending]
         for future in as_completed(futures):
             done = future.result()
             name = Path(done.path).relative_to(root).as_posix()

@@ -19,6 +19,12 @@ variable                       what it sets
                                (read instead of downloading; :func:`offline_data_dir`)
 ``TRUSTMODELS_PROJECT_DATA``   the compendium's ``data/`` folder; default ``data/`` of the
                                source checkout (:func:`project_data_dir`)
+``TRUSTMODELS_FIT_LOG``        a file to which every cached fit appends its key when it is
+                               loaded or stored (the book build sets it per notebook, so that
+                               a release can ship the fits the book used; :func:`fit_log_path`)
+``TRUSTMODELS_VERIFY_FITS``    share (0 to 1) of the fits loaded from the cache that are
+                               sampled again and compared with the stored ones within Monte
+                               Carlo error; default 0 (:func:`verify_share`)
 =============================  ==============================================================
 """
 
@@ -31,16 +37,20 @@ __all__ = [
     "CORES_ENV",
     "DOWNLOAD_CACHE_ENV",
     "FIT_CACHE_ENV",
+    "FIT_LOG_ENV",
     "OFFLINE_DATA_ENV",
     "PROJECT_DATA_ENV",
+    "VERIFY_ENV",
     "download_cache_dir",
     "fit_cache_dir",
     "fit_cores",
+    "fit_log_path",
     "installed_versions",
     "machine_cores",
     "offline_data_dir",
     "project_data_dir",
     "use_host_devices",
+    "verify_share",
 ]
 
 #: Environment variable that sets the cores of every fit (a positive integer).
@@ -53,6 +63,10 @@ DOWNLOAD_CACHE_ENV = "TRUSTMODELS_CACHE_DIR"
 OFFLINE_DATA_ENV = "TRUSTMODELS_DATA_DIR"
 #: Environment variable naming the compendium's ``data/`` folder.
 PROJECT_DATA_ENV = "TRUSTMODELS_PROJECT_DATA"
+#: Environment variable naming the file that records the keys of the cached fits used.
+FIT_LOG_ENV = "TRUSTMODELS_FIT_LOG"
+#: Environment variable with the share of cached fits to sample again and compare.
+VERIFY_ENV = "TRUSTMODELS_VERIFY_FITS"
 
 
 def _user_cache() -> Path:
@@ -152,6 +166,62 @@ def offline_data_dir(path=None) -> Path | None:
         return Path(path).expanduser().absolute()
     configured = os.environ.get(OFFLINE_DATA_ENV)
     return Path(configured).expanduser().absolute() if configured else None
+
+
+def fit_log_path() -> Path | None:
+    """Return the file that records the keys of the cached fits used, or None (no record).
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``$TRUSTMODELS_FIT_LOG`` when set.
+
+    Examples
+    --------
+    >>> os.environ[FIT_LOG_ENV] = "/tmp/fits-used.txt"
+    >>> str(fit_log_path())
+    '/tmp/fits-used.txt'
+    >>> del os.environ[FIT_LOG_ENV]
+    >>> fit_log_path() is None
+    True
+    """
+    configured = os.environ.get(FIT_LOG_ENV)
+    return Path(configured).expanduser().absolute() if configured else None
+
+
+def verify_share() -> float:
+    """Return the share of fits loaded from the cache that are sampled again and compared.
+
+    Returns
+    -------
+    float
+        ``$TRUSTMODELS_VERIFY_FITS`` (0 to 1), default 0.
+
+    Raises
+    ------
+    ValueError
+        When the setting is not a number from 0 to 1 (one line).
+
+    Examples
+    --------
+    >>> os.environ[VERIFY_ENV] = "0.25"
+    >>> verify_share()
+    0.25
+    >>> del os.environ[VERIFY_ENV]
+    >>> verify_share()
+    0.0
+    """
+    value = os.environ.get(VERIFY_ENV, "").strip()
+    if not value:
+        return 0.0
+    try:
+        share = float(value)
+    except ValueError:
+        share = -1.0
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"{VERIFY_ENV}={value!r}: expected a share from 0 to 1 of the cached "
+                         "fits to sample again")
+    return share
 
 
 def machine_cores() -> int:

@@ -19,7 +19,7 @@ import logging
 
 import pymc as pm
 
-from trustmodels.config import fit_cores, use_host_devices
+from trustmodels.config import fit_cores, fit_log_path, use_host_devices, verify_share
 from trustmodels.inference import cache as fit_cache
 from trustmodels.inference.diagnostics import (
     DEFAULT_THRESHOLDS,
@@ -28,6 +28,11 @@ from trustmodels.inference.diagnostics import (
     check_fit,
 )
 from trustmodels.inference.interrupt import stop_at_once_on_ctrl_c
+from trustmodels.inference.verify import (
+    FitVerificationError,
+    compare_fits,
+    selected_for_verification,
+)
 
 __all__ = ["DEFAULT_DRAWS", "DEFAULT_SAMPLER", "DEFAULT_TUNE", "EXTENDABLE_CRITERIA", "SAMPLERS",
            "add_log_densities", "describe_run", "fit", "gated_variables", "run_length"]
@@ -263,7 +268,10 @@ def fit(
         cannot
         be stored (read-only folder, full disk) is returned with a one-line warning. While a
         new fit is sampled its key is locked (:func:`trustmodels.inference.cache.fit_lock`): another
-        process fitting the same model waits, then loads the stored fit.
+        process fitting the same model waits, then loads the stored fit. With
+        ``$TRUSTMODELS_FIT_LOG`` set, the key of every cached fit used is appended to that
+        file; with ``$TRUSTMODELS_VERIFY_FITS`` set, that share of the fits loaded from the
+        cache is sampled again and compared (:mod:`trustmodels.inference.verify`).
     sampler_kwargs : dict, optional
         Extra keyword arguments of the NUTS implementation, passed as :func:`pymc.sample`'s
         ``nuts`` (e.g. ``{"chain_method": "vectorized"}`` for numpyro); part of the cache key.
@@ -283,6 +291,8 @@ def fit(
     ------
     ValueError
         For an unknown sampler, non-positive draws/chains/cores or negative tune/extensions.
+    trustmodels.inference.verify.FitVerificationError
+        In verify mode, when a stored fit differs from the one sampled again.
     trustmodels.inference.diagnostics.FitDiagnosticsError
         When the fit (fresh, after its extensions, or cached) fails the convergence gate.
 
@@ -373,9 +383,37 @@ def fit(
                 _log.warning("%s passed the gate but could not be stored in the fit cache "
                              "(%s); it is returned, and will be sampled again next time",
                              label, error.strerror or error)
+            _record_use(key)
             return idata
     check_fit(idata, var_names=check_vars, thresholds=thresholds, label=label)
+    _record_use(key)
+    if selected_for_verification(key, verify_share()):
+        _verify(idata, run, key, draws=draws, log_likelihood=log_likelihood,
+                log_prior=log_prior)
     return idata
+
+
+def _record_use(key: str) -> None:
+    """Append ``key`` to ``$TRUSTMODELS_FIT_LOG`` when it is set (the fits a book used)."""
+    path = fit_log_path()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(key + "\n")
+
+
+def _verify(stored, run: dict, key: str, *, draws, log_likelihood, log_prior) -> None:
+    """Sample a stored fit again and compare (verify mode); raise when they differ."""
+    _log.warning("%s: verify mode, sampling the stored fit %s again", run["label"], key[:12])
+    fresh = _sample_gated(**run)
+    _finish(fresh, run["model"], draws=draws, log_likelihood=log_likelihood,
+            log_prior=log_prior)
+    problems = compare_fits(stored, fresh, run["check_vars"])
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise FitVerificationError(
+            f"{run['label']}: the stored fit {key[:12]} differs from the one sampled again: "
+            f"{problems[0]}{more}")
 
 
 def _sample_gated(model, *, draws, tune, chains, cores, random_seed, sampler, target_accept,
