@@ -24,7 +24,9 @@ __all__ = [
     "bibtex_citation",
     "chapter_bibtex",
     "read_cff",
+    "repository_url",
     "sync",
+    "with_repository",
     "with_version",
     "zenodo_json",
 ]
@@ -233,6 +235,39 @@ def with_version(cff_text: str, version: str, date: str | None = None) -> str:
     return updated
 
 
+def repository_url(root: Path) -> str | None:
+    r"""Return ``repository.url`` of the book's ``_config.yml`` (the one place it is set), or None.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> _ = (root / "_config.yml").write_text("repository:\n  url: https://github.com/o/r\n")
+    >>> repository_url(root)
+    'https://github.com/o/r'
+    """
+    path = root / "_config.yml"
+    if not path.is_file():
+        return None
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("repository", {}).get("url")
+
+
+def with_repository(cff_text: str, url: str | None) -> str:
+    r"""Return ``CITATION.cff`` text whose ``repository-code`` is ``url`` (unchanged if None).
+
+    Examples
+    --------
+    >>> with_repository('title: x\nrepository-code: "https://a/b"\n', "https://c/d")
+    'title: x\nrepository-code: "https://c/d"\n'
+    """
+    if url is None:
+        return cff_text
+    updated, count = re.subn(r'(?m)^repository-code:.*$', f'repository-code: "{url}"', cff_text)
+    if count != 1:
+        raise ValueError(f"{CFF_NAME}: expected one 'repository-code:' line, found {count}")
+    return updated
+
+
 def zenodo_json(cff_text: str) -> str:
     r"""Return the ``.zenodo.json`` content that cffconvert derives from ``CITATION.cff`` text.
 
@@ -278,12 +313,14 @@ def sync(root: Path, check: bool = False, date: str | None = None) -> list[str]:
     """
     cff_path, zenodo_path = root / CFF_NAME, root / ZENODO_NAME
     current = cff_path.read_text(encoding="utf-8")
-    wanted_cff = with_version(current, __version__, date)
+    wanted_cff = with_repository(with_version(current, __version__, date),
+                                 repository_url(root))
     wanted_zenodo = zenodo_json(wanted_cff)
     present_zenodo = zenodo_path.read_text(encoding="utf-8") if zenodo_path.exists() else ""
     stale = []
     if wanted_cff != current:
-        stale.append(f"{CFF_NAME}: version or date differs from trustmodels {__version__}")
+        stale.append(f"{CFF_NAME}: version, date or repository differs from trustmodels "
+                     f"{__version__} and _config.yml")
     if wanted_zenodo != present_zenodo:
         stale.append(f"{ZENODO_NAME}: not generated from the current {CFF_NAME}")
     if not check:

@@ -187,6 +187,22 @@ def _version_in_footer(app, config) -> None:
     config.html_theme_options = options
 
 
+def _one_repository_url(app, config) -> None:
+    """Give the live-code (thebe) config the repository of ``_config.yml`` (one setting).
+
+    Jupyter Book passes ``repository.url`` to the theme only; sphinx-thebe would otherwise name
+    its own example repository in every page.
+    """
+    url = (config.html_theme_options or {}).get("repository_url")
+    if not url:
+        return
+    thebe = dict(getattr(config, "thebe_config", None) or {})
+    thebe["repository_url"] = url
+    thebe.setdefault("repository_branch",
+                     (config.html_theme_options or {}).get("repository_branch") or "main")
+    config.thebe_config = thebe
+
+
 class AuthorYearLabels(BaseLabelStyle):
     """Bibliography labels as the text cites: "Kim et al. 2004", "Matzat & Snijders 2012".
 
@@ -257,6 +273,7 @@ def setup(app) -> dict[str, object]:
     """Register the directives (Sphinx extension entry point)."""
     app.connect("html-page-context", _run_time_note)
     app.connect("config-inited", _version_in_footer)
+    app.connect("config-inited", _one_repository_url)
     app.add_search_language(EnglishSearch)
     register_plugin("pybtex.style.formatting", "authoryear", AuthorYearStyle)
     app.add_directive("trustmodels-codebook", CodebookDirective)

@@ -52,7 +52,8 @@ def test_citation_has_the_required_release_metadata():
     assert cff["cff-version"] == "1.2.0"
     assert cff["license"] == "MIT"
     assert "CC-BY-4.0" in cff["abstract"]
-    assert cff["repository-code"] == "https://github.com/trustmodels/trustmodels"
+    # one setting: the repository of _config.yml (booktools.citation copies it)
+    assert cff["repository-code"] == citation.repository_url(ROOT)
     assert cff["authors"]
 
 
@@ -116,3 +117,17 @@ def test_changelog_has_an_entry_for_the_package_version():
     changelog = (ROOT / "CHANGELOG.md").read_text()
     assert "## [Unreleased]" in changelog
     assert f"## [{__version__}]" in changelog
+
+
+def test_sync_copies_the_repository_of_the_book_config(tmp_path):
+    for name in ("CITATION.cff", ".zenodo.json", "_config.yml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    config = (tmp_path / "_config.yml").read_text()
+    url = citation.repository_url(ROOT)
+    (tmp_path / "_config.yml").write_text(config.replace(url, "https://github.com/fork/tm"))
+    stale = citation.sync(tmp_path, check=True)
+    assert [line.split(":")[0] for line in stale] == ["CITATION.cff"]
+    citation.sync(tmp_path)
+    cff = citation.read_cff(tmp_path / "CITATION.cff")
+    assert cff["repository-code"] == "https://github.com/fork/tm"
+    assert citation.sync(tmp_path, check=True) == []

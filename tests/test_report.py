@@ -17,7 +17,8 @@ from trustmodels import cli
 from trustmodels.design import Moderator, StudyDesign, simulate_design_survey
 from trustmodels.simulation.declared import write_design_survey
 
-BETWEEN = StudyDesign({"reaction": ["silence", "excuse", "denial"]}, outcomes=["trust"],
+BETWEEN = StudyDesign({"reaction": ["silence", "excuse", "denial"]},
+                      outcomes=["trust", "intent"],
                       moderators={"fans": Moderator("log10", centre=4.0,
                                                     simulate_range=(-2.0, 2.0))})
 WITHIN = StudyDesign({"temp": ["cold", "warm"], "contact": ["no", "yes"]},
@@ -72,7 +73,8 @@ def test_the_report_runs_end_to_end_and_its_tables_are_the_packages(tmp_path, fi
         design, effects = BETWEEN, {"reaction[excuse]": 0.8, "reaction[denial]": 0.2,
                                     "log10(fans)": 0.2}
         data, codebook = _write_survey(tmp_path / "in", design, effects, n=150,
-                                       items={"trust": ["t1", "t2", "t3"]})
+                                       items={"trust": ["t1", "t2", "t3"],
+                                              "intent": ["i1", "i2"]})
         _add_attention_check(data, codebook, failed_every=9)
         extra = ["--at", "fans=100,1000000"]
     else:
@@ -135,6 +137,25 @@ def test_the_report_runs_end_to_end_and_its_tables_are_the_packages(tmp_path, fi
         assert "Excluded per condition" in html
     else:
         assert not (out / "exclusions_by_condition.csv").exists()
+    if len(design.outcomes) > 1:  # items of two constructs: the measurement-structure check
+        from trustmodels.analysis.checks import predictive_draws
+        from trustmodels.analysis.item_correlations import item_correlation_check
+        from trustmodels.design import prepare_design_data
+
+        prepared = prepare_design_data(design_table(kept), design)
+        construct = {item: c for c, items in {"trust": ["t1", "t2", "t3"],
+                                              "intent": ["i1", "i2"]}.items() for item in items}
+        replicated = predictive_draws(model, idata, kind="posterior", random_seed=20261122)
+        ours = item_correlation_check(replicated,
+                                      item_construct=[construct[i] for i in prepared.items],
+                                      respondent=prepared.occasion_index,
+                                      item=prepared.item_index)
+        theirs = pd.read_csv(out / "item_correlations.csv")
+        np.testing.assert_allclose(theirs["observed"], ours["observed"], rtol=1e-9)
+        np.testing.assert_allclose(theirs["predicted_mean"], ours["predicted_mean"], rtol=1e-9)
+        assert "Measurement structure:" in html
+    else:
+        assert not (out / "item_correlations.csv").exists()
     if design.moderators:
         floodlight = pd.read_csv(out / "floodlight.csv")
         assert floodlight["fans"].nunique() == 25

@@ -27,6 +27,7 @@ from IPython.display import Markdown, display
 
 import trustmodels as tm
 from trustmodels.analysis.checks import category_counts, predictive_draws
+from trustmodels.analysis.item_correlations import item_correlation_check
 from trustmodels.analysis.proportional_odds import cumulative_logit_shifts
 from trustmodels.analysis.contrasts import factor_contrasts
 from trustmodels.analysis.effects import DEFAULT_ROPES
@@ -209,6 +210,28 @@ if idata is not None:
             "lie inside their 90% predictive intervals; about one in ten outside is chance. "
             "Many more outside would mean that a condition moves some answer categories more "
             "than others, which the model's single shift per condition cannot follow."))
+    construct_of = long.drop_duplicates("item").set_index("item")["construct"].astype(str)
+    item_construct = [construct_of[item] for item in prepared.items]
+    if len(set(item_construct)) > 1:  # one latent variable: do items of a construct agree more?
+        correlations = save(item_correlation_check(
+            idata, item_construct=item_construct, respondent=prepared.occasion_index,
+            item=prepared.item_index), "item_correlations")
+        summary = correlations.iloc[-1]
+        verdict = ("inside" if summary["inside"] else
+                   "above" if summary["observed"] > summary["predicted_high"] else "below")
+        display(Markdown(
+            f"Measurement structure: the mean correlation of two items of the same construct "
+            f"minus that of two items of different constructs is {summary['observed']:.2f}; "
+            f"the model predicts {summary['predicted_mean']:.2f} "
+            f"({summary['predicted_low']:.2f} to {summary['predicted_high']:.2f}, 90%), so "
+            f"the observed difference lies **{verdict}** its predictive interval. "
+            + ("The one latent variable of the model reproduces how the constructs go together."
+               if verdict == "inside" else
+               "The model has one latent variable for all outcome items; the answers keep the "
+               "constructs apart (or together) more than that allows, so read the contrasts as "
+               "effects on what the constructs share, or analyse each construct on its own "
+               "(`--outcomes`).")))
+        display(reader_table(correlations))
 '''
 
 _CONTRASTS = '''\
