@@ -124,3 +124,16 @@ def test_a_fit_without_specification_is_refused():
     tree.attrs.pop("trustmodels_spec")
     with pytest.raises(ValueError, match="no trustmodels_spec"):
         latent_contrasts(tree)
+
+
+@pytest.mark.parametrize(("k", "agreeing"), [(7, 3), (6, 3), (5, 2), (4, 2)])
+def test_agreeing_means_the_answers_above_the_midpoint_for_odd_and_even_scales(k, agreeing):
+    # equally likely answers: P(agree) is the share of categories above the midpoint (the
+    # upper half of an even scale; before, a 6-point scale left out its answer 4)
+    from trustmodels.analysis.effects import _population_summaries
+
+    cuts = special.logit(np.arange(1, k) / k)
+    agree, expected = _population_summaries(np.zeros(1), np.full((1, 1), 1e-9),
+                                            cuts[None, None, :], [k], "logit")
+    assert agree.item() == pytest.approx(agreeing / k, abs=1e-6)
+    assert expected.item() == pytest.approx((k + 1) / 2, abs=1e-6)

@@ -37,6 +37,7 @@ from trustmodels.analysis.effects import (
     DEFAULT_ROPES,
     _spec,
     _stack,
+    first_agreeing_category,
     summarize_draws,
 )
 from trustmodels.datasets.simulated_design import VIOLATION_LEVELS, design_matrix
@@ -237,7 +238,7 @@ def metric_response_contrasts(idata, *, scale: str = "expected", fan_counts=(10_
         probs = category_probabilities(mu / scale_total,
                                        boundaries / scale_total[..., None], "probit")
         per_item = (probs @ categories if scale == "expected"
-                    else probs[..., n_categories // 2 + 1:].sum(axis=-1))
+                    else probs[..., first_agreeing_category(n_categories) - 1:].sum(axis=-1))
         return per_item.mean(axis=1)
 
     rows = []

@@ -156,8 +156,9 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
     over the :math:`J` outcome items, with :math:`\phi` the standard normal density of the
     respondent intercept (15-node Gauss-Hermite quadrature), the covariate at its mean
     (:math:`d = 0`) and, for a fit with random slopes, the respondent's slope deviations at 0.
-    The weights are :math:`w_{jk} = 1` for :math:`k \ge \lfloor K_j / 2 \rfloor + 2` and 0
-    otherwise (``scale="agree"``; for an odd :math:`K_j` the answers above the midpoint) or
+    The weights are :math:`w_{jk} = 1` for the answers above the midpoint of the scale,
+    :math:`k > (K_j + 1) / 2` (:func:`~trustmodels.analysis.effects.first_agreeing_category`:
+    5 to 7 of 7, 4 to 6 of 6), and 0 otherwise (``scale="agree"``) or
     :math:`w_{jk} = k` (``scale="expected"``). Each contrast's draws are summarized by
     :func:`summarize_draws`, with Kruschke's (2018) HDI+ROPE decision.
 

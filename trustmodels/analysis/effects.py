@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_HDI_PROB",
     "DEFAULT_ROPES",
     "contrasts_across_fans",
+    "first_agreeing_category",
     "hdi",
     "latent_contrasts",
     "response_contrasts",
@@ -311,6 +312,30 @@ def _item_parameters(idata, spec):
     return lam, tau
 
 
+def first_agreeing_category(n_categories):
+    """Return the lowest answer above the midpoint of a 1..K scale (the "agree" scale's start).
+
+    Parameters
+    ----------
+    n_categories : int or array_like of int
+        K, the number of answer categories.
+
+    Returns
+    -------
+    int or numpy.ndarray
+        ``K // 2 + 2`` for odd K (above the neutral middle answer: 5 of 7, 4 of 5) and
+        ``K // 2 + 1`` for even K (the upper half: 4 of 6).
+
+    Examples
+    --------
+    >>> first_agreeing_category(7), first_agreeing_category(6), first_agreeing_category(5)
+    (5, 4, 4)
+    """
+    k = np.asarray(n_categories)
+    first = k // 2 + 1 + k % 2
+    return int(first) if first.ndim == 0 else first
+
+
 def _population_summaries(theta, lam, tau, kinds, link, n_nodes=15):
     """Per draw and item: P(agree) and E[rating], averaged over u ~ N(0, 1).
 
@@ -324,7 +349,7 @@ def _population_summaries(theta, lam, tau, kinds, link, n_nodes=15):
     kinds = np.asarray(kinds)
     categories = np.arange(1, probs.shape[-1] + 1)
     valid = categories[None, :] <= kinds[:, None]  # (item, Kmax)
-    agree_mask = valid & (categories[None, :] >= kinds[:, None] // 2 + 2)
+    agree_mask = valid & (categories[None, :] >= first_agreeing_category(kinds)[:, None])
     agree = np.sum(probs * agree_mask, axis=-1)
     expected = np.sum(probs * categories * valid, axis=-1)
     return agree, expected

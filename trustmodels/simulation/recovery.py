@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trustmodels.analysis.effects import CONTRASTS, DEFAULT_FAN_COUNTS
+from trustmodels.analysis.effects import CONTRASTS, DEFAULT_FAN_COUNTS, first_agreeing_category
 from trustmodels.datasets.simulated_design import VIOLATION_LEVELS, design_matrix
 from trustmodels.models.likelihood import category_probabilities
 from trustmodels.simulation.params import CONSTRUCT_ITEMS, TRUST_CONSTRUCTS, SimulationParameters
@@ -104,7 +104,7 @@ def _item_level(params: SimulationParameters, constructs, latent_mean: dict[str,
             k = cuts.size + 1
             categories = np.arange(1, k + 1)
             if scale == "agree":
-                values.append(float(probs[categories >= k // 2 + 2].sum()))
+                values.append(float(probs[categories >= first_agreeing_category(k)].sum()))
             else:
                 values.append(float(probs @ categories))
     return float(np.mean(values))
