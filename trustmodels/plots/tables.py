@@ -24,7 +24,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["MINUS", "agree", "format_interval", "format_number", "reader_label",
+__all__ = ["MINUS", "agree", "format_interval", "format_number", "glue_rows", "reader_label",
            "reader_table"]
 
 #: The minus sign used for negative numbers (U+2212), as in typeset prose.
@@ -241,3 +241,55 @@ def reader_table(frame: pd.DataFrame | pd.Series, *, digits: int | Mapping[str, 
     if caption:
         styler = styler.set_caption(caption)
     return styler.set_table_attributes('class="trustmodels-table"')
+
+
+def glue_rows(table: pd.DataFrame, key, fields: Mapping, *, glue=None) -> dict:
+    """Glue chosen fields of every row of a result table, under keys built from the row.
+
+    The numbers a chapter's prose quotes come from its result tables; this glues them in one
+    call per table (myst-nb's ``glue`` with ``display=False``), so that the keys are built in one
+    place and every quoted number is computed.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Result table.
+    key : callable
+        Row (a named tuple of :meth:`pandas.DataFrame.itertuples`) to the key's prefix.
+    fields : mapping
+        Suffix to a column name or to a callable of the row; each row gives
+        ``f"{key(row)}_{suffix}"``.
+    glue : callable, optional
+        ``glue(name, value)``; default myst-nb's ``glue(name, value, display=False)``.
+
+    Returns
+    -------
+    dict
+        Every glued name with its value, in order.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"contrast": ["a - b"], "mean": [0.51], "covered": [True]})
+    >>> glued = glue_rows(table, lambda row: f"latent_{row.contrast.replace(' - ', '_')}",
+    ...                   {"mean": "mean",
+    ...                    "covered": lambda row: "covers" if row.covered else "misses"},
+    ...                   glue=lambda name, value: None)
+    >>> glued
+    {'latent_a_b_mean': 0.51, 'latent_a_b_covered': 'covers'}
+    """
+    if glue is None:
+        from myst_nb import glue as myst_glue
+
+        def glue(name, value):
+            myst_glue(name, value, display=False)
+
+    glued = {}
+    for row in table.itertuples(index=False):
+        prefix = key(row)
+        for suffix, field in fields.items():
+            value = field(row) if callable(field) else getattr(row, field)
+            if isinstance(value, np.generic):
+                value = value.item()
+            glued[f"{prefix}_{suffix}"] = value
+            glue(f"{prefix}_{suffix}", value)
+    return glued
