@@ -104,6 +104,9 @@ def test_the_report_runs_end_to_end_and_its_tables_are_the_packages(tmp_path, fi
     assert ("random slopes" in html) == (extra == ["--random-slopes"])
     assert html.count("data:image/png;base64") >= 3  # Likert bars, predictive checks, contrasts
     assert "Traceback" not in html and "<Figure size" not in html
+    # every figure says what it shows to a screen reader (nbconvert's stand-in text otherwise)
+    assert "No description has been provided" not in html
+    assert html.count('alt="') >= html.count("data:image/png;base64")
 
     # the report's contrasts are the package's, on the same (cached) fit
     survey = load_survey(data, Codebook.from_file(codebook))

@@ -29,7 +29,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["ReportError", "ReportSettings", "add_report_arguments", "run_report"]
+__all__ = ["ReportError", "ReportSettings", "add_report_arguments", "images_with_alt_text",
+           "run_report", "show_figure"]
 
 #: Draws, tuning steps and chains of a report, and of ``--quick`` (a labelled preview); a value
 #: given explicitly wins over both.
@@ -346,7 +347,7 @@ def run_report(settings: ReportSettings,
         say("[4/4] writing index.html")
         exporter = HTMLExporter(template_name="lab", exclude_input=True,
                                 exclude_input_prompt=True, exclude_output_prompt=True)
-        html, _ = exporter.from_notebook_node(notebook)
+        html, _ = exporter.from_notebook_node(images_with_alt_text(notebook))
         (staging / "index.html").write_text(html, encoding="utf-8")
         if out.exists():
             shutil.rmtree(out)
@@ -358,3 +359,56 @@ def run_report(settings: ReportSettings,
     say(f"wrote {out / 'index.html'}, {out / 'report.ipynb'} and {len(tables)} tables "
         f"({', '.join(tables)}) in {time.perf_counter() - started:.0f} s")
     return out / "index.html"
+
+
+def show_figure(figure, alt: str) -> None:
+    """Show a figure in the report with its alternative text (for screen readers), then close it.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure.
+    alt : str
+        What the figure shows, in one sentence.
+    """
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(figure)
+    display({"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
+             "text/plain": f"<Figure: {alt}>"},
+            raw=True, metadata={"image/png": {"alt": alt}})
+
+
+def images_with_alt_text(notebook):
+    """Return a copy of ``notebook`` whose PNG outputs with an ``alt`` are HTML images with it.
+
+    nbconvert's lab template does not write an image's alternative text; as HTML the report's
+    figures keep the sentence :func:`show_figure` gave them.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+    ...     "display_data", data={"image/png": "iVBOR"}, metadata={"image/png": {"alt": "A & B"}})])
+    >>> out = images_with_alt_text(nbformat.v4.new_notebook(cells=[cell]))
+    >>> out.cells[0].outputs[0].data["text/html"]
+    '<img src="data:image/png;base64,iVBOR" alt="A &amp; B">'
+    """
+    import copy
+    import html
+
+    converted = copy.deepcopy(notebook)
+    for cell in converted.cells:
+        for output in cell.get("outputs", []):
+            alt = output.get("metadata", {}).get("image/png", {}).get("alt")
+            if output.get("output_type") in ("display_data", "execute_result") and alt:
+                png = output["data"]["image/png"]
+                output["data"] = {"text/html": f'<img src="data:image/png;base64,{png}" '
+                                               f'alt="{html.escape(alt)}">'}
+    return converted
