@@ -24,7 +24,8 @@ check it                      :func:`predictive_draws`, :func:`category_counts`,
                               :func:`prior_sensitivity`
 report effects                :func:`factor_contrasts`, :func:`latent_contrasts`,
                               :func:`response_contrasts`,
-                              :func:`summarize_draws`, :func:`reliability_table`
+                              :func:`summarize_draws`, :func:`rope_decision`,
+                              :func:`reliability_table`
 show them                     :func:`plot_likert_by_condition`, :func:`plot_category_counts`,
                               :func:`plot_counts_by_condition`, :func:`plot_factor_contrasts`,
                               :func:`plot_cumulative_logit_shifts`,
@@ -95,6 +96,7 @@ _FRONT_DOOR = {
     "latent_contrasts": "trustmodels.analysis.effects",
     "response_contrasts": "trustmodels.analysis.effects",
     "summarize_draws": "trustmodels.analysis.effects",
+    "rope_decision": "trustmodels.analysis.decisions",
     "reliability_table": "trustmodels.analysis.reliability",
     "plot_likert_by_condition": "trustmodels.plots.likert",
     "plot_category_counts": "trustmodels.plots.predictive",
