@@ -130,8 +130,10 @@ def pack(root: Path, out_dir: Path, *, version: str, fits: Path | None = None) -
     out_dir.mkdir(parents=True, exist_ok=True)
     archive = out_dir / asset_name(version)
     manifest = {"version": version, "fits": {key: keys[key] for key in sorted(keys)}}
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    with open(archive, "wb") as handle, \
+            gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, filename="",
+                          compresslevel=6) as zipped, \
+            tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar:
         data = json.dumps(manifest, indent=1, sort_keys=True).encode()
         info = _deterministic(tarfile.TarInfo(f"{_PREFIX}/MANIFEST.json"))
         info.size = len(data)
@@ -141,9 +143,6 @@ def pack(root: Path, out_dir: Path, *, version: str, fits: Path | None = None) -
             for path in [entry, *sorted(entry.rglob("*"))]:
                 arcname = f"{_PREFIX}/{path.relative_to(folder).as_posix()}"
                 tar.add(path, arcname=arcname, recursive=False, filter=_deterministic)
-    with open(archive, "wb") as handle:
-        with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, filename="") as zipped:
-            zipped.write(raw.getvalue())
     digest = _sha256(archive)
     (out_dir / f"{archive.name}.sha256").write_text(f"{digest}  {archive.name}\n")
     record = root / ASSET_RECORD
