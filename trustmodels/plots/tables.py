@@ -243,12 +243,13 @@ def reader_table(frame: pd.DataFrame | pd.Series, *, digits: int | Mapping[str, 
     return styler.set_table_attributes('class="trustmodels-table"')
 
 
-def glue_rows(table: pd.DataFrame, key, fields: Mapping, *, glue=None) -> dict:
+def glue_rows(table: pd.DataFrame, key, fields: Mapping, glue) -> dict:
     """Glue chosen fields of every row of a result table, under keys built from the row.
 
     The numbers a chapter's prose quotes come from its result tables; this glues them in one
-    call per table (myst-nb's ``glue`` with ``display=False``), so that the keys are built in one
-    place and every quoted number is computed.
+    call per table, so that the keys are built in one place and every quoted number is
+    computed. The package does not depend on the book's tools: pass the glue function (in a
+    MyST-NB notebook ``lambda name, value: glue(name, value, display=False)``).
 
     Parameters
     ----------
@@ -259,8 +260,8 @@ def glue_rows(table: pd.DataFrame, key, fields: Mapping, *, glue=None) -> dict:
     fields : mapping
         Suffix to a column name or to a callable of the row; each row gives
         ``f"{key(row)}_{suffix}"``.
-    glue : callable, optional
-        ``glue(name, value)``; default myst-nb's ``glue(name, value, display=False)``.
+    glue : callable
+        ``glue(name, value)``, called once per glued value.
 
     Returns
     -------
@@ -273,16 +274,10 @@ def glue_rows(table: pd.DataFrame, key, fields: Mapping, *, glue=None) -> dict:
     >>> glued = glue_rows(table, lambda row: f"latent_{row.contrast.replace(' - ', '_')}",
     ...                   {"mean": "mean",
     ...                    "covered": lambda row: "covers" if row.covered else "misses"},
-    ...                   glue=lambda name, value: None)
+    ...                   lambda name, value: None)
     >>> glued
     {'latent_a_b_mean': 0.51, 'latent_a_b_covered': 'covers'}
     """
-    if glue is None:
-        from myst_nb import glue as myst_glue
-
-        def glue(name, value):
-            myst_glue(name, value, display=False)
-
     glued = {}
     for row in table.itertuples(index=False):
         prefix = key(row)

@@ -45,7 +45,7 @@ from trustmodels.plots.design import (
 )
 from trustmodels.plots.likert import plot_likert_by_condition
 from trustmodels.plots.tables import agree, reader_table
-from trustmodels.report.run import gate_thresholds, show_figure
+from trustmodels.report.run import figure_with_alt, gate_thresholds
 from trustmodels.survey.codebook import Codebook
 from trustmodels.survey.exclusions import apply_exclusions, exclusions_by
 from trustmodels.survey.table import load_survey
@@ -117,7 +117,8 @@ reader_table(save(cells, "cells"))
 _LIKERT = '''\
 if len(design.factors) >= 1:
     figure = plot_likert_by_condition(kept, constructs=list(design.outcomes))
-    show_figure(figure, "Stacked bars of the answer categories of each outcome item, by condition")
+    display(figure_with_alt(
+        figure, "Stacked bars of the answer categories of each outcome item, by condition"))
 else:
     display(Markdown("The design has no factor: no answers by condition to show."))
 '''
@@ -152,8 +153,9 @@ labels = condition_labels(long, design)
 prior = predictive_draws(model, kind="prior", draws=200, random_seed=SETTINGS["seed"])
 prior_counts = category_counts(prior, group="prior_predictive", by=labels)
 figure = plot_counts_by_condition(prior_counts, title="Prior predictive check by condition")
-show_figure(figure, "Prior predictive check: answer category counts by condition, observed "
-            "against the range the priors predict")
+display(figure_with_alt(
+    figure, "Prior predictive check: answer category counts by condition, observed "
+            "against the range the priors predict"))
 '''
 
 _FIT = '''\
@@ -200,13 +202,15 @@ if idata is not None:
                      "predictive intervals of their condition."))
     figure = plot_counts_by_condition(posterior_counts,
                                       title="Posterior predictive check by condition")
-    show_figure(figure, "Posterior predictive check: answer category counts by condition, "
-                "observed against the 90% predictive intervals of the fitted model")
+    display(figure_with_alt(
+        figure, "Posterior predictive check: answer category counts by condition, "
+                "observed against the 90% predictive intervals of the fitted model"))
     if len(set(labels)) > 1:  # proportional odds: does each condition shift every threshold?
         shifts = save(cumulative_logit_shifts(idata, by=labels), "proportional_odds")
         figure = plot_cumulative_logit_shifts(shifts)
-        show_figure(figure, "Proportional-odds check: departures from a parallel shift of the "
-                    "cumulative logits, per condition and threshold, with predictive intervals")
+        display(figure_with_alt(
+            figure, "Proportional-odds check: departures from a parallel shift of the "
+                    "cumulative logits, per condition and threshold, with predictive intervals"))
         display(Markdown(
             f"Proportional odds: {int(shifts['inside'].sum())} of {len(shifts)} departures "
             "from a parallel shift (each condition against the first, threshold by threshold) "
@@ -246,8 +250,9 @@ if idata is not None:
             contrast_tables.append(factor_contrasts(idata, design, factor, scale=scale, at=at,
                                                     rope=ROPES[scale]))
         figure = plot_factor_contrasts(contrast_tables[-3], rope=ROPES["latent"])
-        show_figure(figure, f"Contrasts between the levels of {factor} on the latent scale, "
-                    "with HDIs and the region of practical equivalence")
+        display(figure_with_alt(
+            figure, f"Contrasts between the levels of {factor} on the latent scale, "
+                    "with HDIs and the region of practical equivalence"))
     if contrast_tables:
         contrasts = save(pd.concat(contrast_tables, ignore_index=True), "contrasts")
         display(reader_table(contrasts.drop(columns=["p_in_rope"])))
@@ -267,8 +272,9 @@ if idata is not None:
             floodlight.append(table.assign(moderator=name))
             figure = plot_contrasts_across(table, name, rope=ROPES["latent"],
                                            log_axis=moderator.transform == "log10")
-            show_figure(figure, f"Contrasts of {factor} across the values of {name}, with "
-                        "pointwise HDI bands and the region of practical equivalence")
+            display(figure_with_alt(
+                figure, f"Contrasts of {factor} across the values of {name}, with "
+                        "pointwise HDI bands and the region of practical equivalence"))
     if floodlight:
         save(pd.concat(floodlight, ignore_index=True), "floodlight")
 if not design.moderators:

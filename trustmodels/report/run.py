@@ -29,8 +29,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["ReportError", "ReportSettings", "add_report_arguments", "images_with_alt_text",
-           "run_report", "show_figure"]
+__all__ = ["FigureWithAlt", "ReportError", "ReportSettings", "add_report_arguments",
+           "figure_with_alt", "images_with_alt_text", "run_report"]
 
 #: Draws, tuning steps and chains of a report, and of ``--quick`` (a labelled preview); a value
 #: given explicitly wins over both.
@@ -361,8 +361,27 @@ def run_report(settings: ReportSettings,
     return out / "index.html"
 
 
-def show_figure(figure, alt: str) -> None:
-    """Show a figure in the report with its alternative text (for screen readers), then close it.
+class FigureWithAlt:
+    """A rendered figure with its alternative text, shown by Jupyter's ``display``.
+
+    Jupyter asks it for its representations (``_repr_mimebundle_``) and gets the PNG with the
+    text as the image's ``alt`` metadata, which :func:`images_with_alt_text` writes into the
+    report's HTML.
+    """
+
+    def __init__(self, png: bytes, alt: str):
+        self.png, self.alt = png, alt
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+
+        data = {"image/png": base64.b64encode(self.png).decode("ascii"),
+                "text/plain": f"<Figure: {self.alt}>"}
+        return data, {"image/png": {"alt": self.alt}}
+
+
+def figure_with_alt(figure, alt: str) -> FigureWithAlt:
+    """Render a figure for the report with its alternative text (for screen readers); close it.
 
     Parameters
     ----------
@@ -370,26 +389,37 @@ def show_figure(figure, alt: str) -> None:
         The figure.
     alt : str
         What the figure shows, in one sentence.
+
+    Returns
+    -------
+    FigureWithAlt
+        Pass it to ``display``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> shown = figure_with_alt(plt.figure(), "An empty figure")
+    >>> data, metadata = shown._repr_mimebundle_()
+    >>> metadata["image/png"]["alt"], data["image/png"][:4]
+    ('An empty figure', 'iVBO')
     """
-    import base64
     import io
 
     import matplotlib.pyplot as plt
-    from IPython.display import display
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
     plt.close(figure)
-    display({"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
-             "text/plain": f"<Figure: {alt}>"},
-            raw=True, metadata={"image/png": {"alt": alt}})
+    return FigureWithAlt(buffer.getvalue(), alt)
 
 
 def images_with_alt_text(notebook):
     """Return a copy of ``notebook`` whose PNG outputs with an ``alt`` are HTML images with it.
 
     nbconvert's lab template does not write an image's alternative text; as HTML the report's
-    figures keep the sentence :func:`show_figure` gave them.
+    figures keep the sentence :func:`figure_with_alt` gave them.
 
     Examples
     --------
