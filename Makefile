@@ -21,7 +21,7 @@ check-python:
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if v == (3, 12) else \
 	  "trustmodels needs Python 3.12 (found %d.%d at $(PYTHON)); install it (pyenv install 3.12) or run make PYTHON=/path/to/python3.12" % v)'
 
-$(STAMP): $(LOCK) pyproject.toml | check-python
+$(STAMP): $(LOCK) pyproject.toml trustmodels/_version.py | check-python
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python $(LOCK)
