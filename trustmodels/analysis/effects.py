@@ -143,11 +143,9 @@ def summarize_draws(draws, *, hdi_prob: float = DEFAULT_HDI_PROB,
         \end{cases} \\
         p_\text{ROPE} &= \#\{s : r_\text{low} \le \theta_s \le r_\text{high}\} / S.
 
-    The decision is Kruschke's (2018) HDI+ROPE rule: "different from zero" when the HDI lies
-    entirely outside the ROPE (:math:`h_\text{high} < r_\text{low}` or :math:`h_\text{low} >
-    r_\text{high}`), "practically equivalent" when it lies entirely inside
-    (:math:`r_\text{low} \le h_\text{low}` and :math:`h_\text{high} \le r_\text{high}`), and
-    "undecided" otherwise. The default ROPE, :math:`\pm 0.1`, is the latent-scale one (half of a
+    The decision is Kruschke's (2018) HDI+ROPE rule
+    (:func:`~trustmodels.analysis.decisions.rope_decision`, which states it). The default
+    ROPE, :math:`\pm 0.1`, is the latent-scale one (half of a
     "small" standardized effect of 0.2).
 
     References
