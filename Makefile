@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export PYTENSOR_FLAGS ?= compiledir=$(CURDIR)/.cache/pytensor
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test bench lock venv clean-book check-python browser plan fit-asset
+.PHONY: book test bench lock venv clean-book check-python browser plan recovery fit-asset
 
 # ---- environment -------------------------------------------------------------------------
 NO_PYTHON := trustmodels needs Python 3.12, and '$(PYTHON)' does not run (with pyenv: keep \
@@ -67,6 +67,13 @@ PLAN_OUT ?= build/plan
 plan: $(STAMP)
 	$(BIN)/python -m trustmodels plan --out $(PLAN_OUT) --nuts-check 2
 	$(BIN)/python -m trustmodels.planning.stored $(PLAN_OUT) data/derived/plan
+
+# Recovery of the simulated survey's contrasts across 200 simulated surveys and one large survey
+# (the model's estimand), for the chapter "Checking the models" (minutes on 2 cores). The book
+# reads data/derived/recovery, refuses it when the settings, the simulation's parameters or the
+# version changed, and recomputes two of the surveys.
+recovery: $(STAMP)
+	$(BIN)/python -m trustmodels.simulation.seed_recovery data/derived/recovery
 
 # The fit-cache asset of a release: the fits the last `make book` used (README, release steps).
 fit-asset: $(STAMP)

@@ -201,7 +201,10 @@ def test_make_book_stops_within_seconds_and_leaves_no_kernel_behind(tmp_path, si
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**__import__("os").environ,
                                     "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-                                    "TRUSTMODELS_BOOK_WORKERS": "2"})
+                                    "TRUSTMODELS_BOOK_WORKERS": "2"},
+                               # a background job of a non-interactive shell (a CI runner)
+                               # inherits an ignored SIGINT; Ctrl-C at a terminal is not ignored
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     pids = [root / "notebooks" / f"kernel_{name}.pid" for name in ("a", "b")]
     deadline = time.monotonic() + 120
     while not all(path.is_file() and path.read_text() for path in pids):

@@ -19,6 +19,7 @@ PUBLIC = [
     "plot_counts_by_condition", "plot_factor_contrasts", "plot_contrasts_across", "run_report",
     "ReportSettings", "PlanSpec", "Scenario", "Hypothesis", "DesignVariant", "PlanBlock",
     "run_plan", "assurance", "plot_assurance", "LaplaceFitter",
+    "run_replications", "contrast_weights", "recovery_performance", "plot_recovery_performance",
     "load_survey", "loo_summary", "plot_category_counts", "plot_contrast_forest",
     "plot_floodlight", "plot_likert_by_condition", "predictive_draws", "prior_sensitivity",
     "reader_table", "reliability_table", "response_contrasts", "summarize_draws",

@@ -53,7 +53,19 @@ def test_ctrl_c_during_sampling_ends_the_process_at_once_with_one_line(delay):
     assert "Traceback" not in stderr
 
 
-def test_outside_the_block_and_in_other_threads_ctrl_c_is_left_alone():
+@pytest.fixture
+def sigint_as_at_a_terminal():
+    """Python's Ctrl-C handler, as at a terminal, for the test's duration.
+
+    A background job of a non-interactive shell (as a CI runner may start the tests) inherits an
+    ignored SIGINT, and then the block rightly leaves Ctrl-C alone.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_outside_the_block_and_in_other_threads_ctrl_c_is_left_alone(sigint_as_at_a_terminal):
     import threading
 
     with stop_at_once_on_ctrl_c():

@@ -37,6 +37,8 @@ plan the next study           :class:`PlanSpec` with :class:`Scenario`, :class:`
                               :class:`DesignVariant`, :class:`PlanBlock`; :func:`run_plan`,
                               :func:`assurance`, :func:`plot_assurance`, :class:`LaplaceFitter`
                               (``trustmodels plan``)
+check recovery on a design    :func:`run_replications`, :func:`contrast_weights`,
+                              :func:`recovery_performance`, :func:`plot_recovery_performance`
 ============================  ==============================================================
 
 The names are imported on first use, so ``import trustmodels`` (and the command line's
@@ -112,6 +114,10 @@ _FRONT_DOOR = {
     "assurance": "trustmodels.planning.assurance",
     "plot_assurance": "trustmodels.plots.planning",
     "LaplaceFitter": "trustmodels.planning.laplace",
+    "run_replications": "trustmodels.simulation.replications",
+    "contrast_weights": "trustmodels.simulation.replications",
+    "recovery_performance": "trustmodels.simulation.replications",
+    "plot_recovery_performance": "trustmodels.plots.recovery",
 }
 
 __all__ = ["__version__", *sorted(_FRONT_DOOR)]

@@ -163,6 +163,7 @@ def verify_sample(stored: StoredPlan, *, studies: int = 8, seed: int = 0,
         When a recomputed study differs from the stored one.
     """
     from trustmodels.planning.study import run_task
+    from trustmodels.simulation.replications import recomputed_difference
 
     plan = stored.plan
     tasks = plan.tasks()
@@ -178,9 +179,7 @@ def verify_sample(stored: StoredPlan, *, studies: int = 8, seed: int = 0,
             raise StoredPlanError(f"stored results lack the study {task.key}")
         rows.append(merged)
     table = pd.concat(rows, ignore_index=True)
-    table["difference"] = np.maximum(
-        (table["mean_stored"] - table["mean_recomputed"]).abs(),
-        (table["sd_stored"] - table["sd_recomputed"]).abs()) / table["sd_stored"]
+    table["difference"] = recomputed_difference(table)
     edge = np.minimum.reduce([(table[f"hdi_{end}_stored"] - sign * table["rope_stored"]).abs()
                               for end in ("low", "high") for sign in (-1, 1)])
     borderline = edge <= tolerance * table["sd_stored"]
