@@ -11,7 +11,8 @@ there the fits are sampled.
 
 Which fits the book used is recorded while it executes: the build gives each notebook's kernel
 ``TRUSTMODELS_FIT_LOG=_build/fits-used/<notebook>.txt`` (:func:`booktools.bookexec.fit_log`),
-and :func:`trustmodels.inference.sampling.fit` appends every cached fit's key to it.
+and :func:`trustmodels.inference.sampling.fit` appends every cached fit's key to it (the book's SBC
+its result file, ``sbc/<key>.json``).
 
 Commands (``python -m booktools.fitasset``): ``pack`` builds the asset after ``make book`` and
 records its checksum (a step of the README's release checklist); ``fetch`` unpacks one.
@@ -91,6 +92,27 @@ def used_keys(root: Path) -> dict[str, list[str]]:
     return keys
 
 
+def cache_entry(key: str) -> str:
+    """Return the path in the fit cache of a recorded key.
+
+    A fit's key names the folder ``<key>.zarr``; a key with a slash is already a file path in
+    the fit cache (an SBC result, ``sbc/<key>.json``).
+
+    Examples
+    --------
+    >>> cache_entry("ab12"), cache_entry("sbc/cd34.json")
+    ('ab12.zarr', 'sbc/cd34.json')
+    >>> cache_entry("../elsewhere")
+    Traceback (most recent call last):
+    ...
+    booktools.fitasset.FitAssetError: '../elsewhere' is not a path inside the fit cache
+    """
+    parts = key.split("/")
+    if key.startswith("/") or ".." in parts or "" in parts:
+        raise FitAssetError(f"{key!r} is not a path inside the fit cache")
+    return key if len(parts) > 1 else f"{key}.zarr"
+
+
 def _deterministic(info: tarfile.TarInfo) -> tarfile.TarInfo:
     info.uid = info.gid = 0
     info.uname = info.gname = ""
@@ -123,7 +145,7 @@ def pack(root: Path, out_dir: Path, *, version: str, fits: Path | None = None) -
 
     folder = fit_cache_dir() if fits is None else Path(fits)
     keys = used_keys(root)
-    missing = [key for key in keys if not (folder / f"{key}.zarr").is_dir()]
+    missing = [key for key in keys if not (folder / cache_entry(key)).exists()]
     if missing:
         raise FitAssetError(f"{folder}: {len(missing)} fit(s) the book used are not in the fit "
                             f"cache (first: {missing[0]}); run make book again")
@@ -139,8 +161,8 @@ def pack(root: Path, out_dir: Path, *, version: str, fits: Path | None = None) -
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
         for key in sorted(keys):
-            entry = folder / f"{key}.zarr"
-            for path in [entry, *sorted(entry.rglob("*"))]:
+            entry = folder / cache_entry(key)
+            for path in [entry, *(sorted(entry.rglob("*")) if entry.is_dir() else [])]:
                 arcname = f"{_PREFIX}/{path.relative_to(folder).as_posix()}"
                 tar.add(path, arcname=arcname, recursive=False, filter=_deterministic)
     digest = _sha256(archive)
@@ -241,10 +263,11 @@ def _unpack(path: Path, folder: Path) -> int:
         manifest = json.loads((Path(scratch) / _PREFIX / "MANIFEST.json").read_text())
         added = 0
         for key in manifest["fits"]:
-            target = folder / f"{key}.zarr"
+            target = folder / cache_entry(key)
             if target.exists():
                 continue
-            os.replace(Path(scratch) / _PREFIX / f"{key}.zarr", target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(Path(scratch) / _PREFIX / cache_entry(key), target)
             added += 1
     return added
 

@@ -183,3 +183,50 @@ def test_the_build_refuses_a_wrong_verify_share_before_any_notebook(monkeypatch,
     assert bookbuild.main([]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "TRUSTMODELS_VERIFY_FITS='half'" in err
+
+
+def test_the_asset_carries_the_sbc_result_the_book_used(tmp_path):
+    # a fresh clone rebuilt from the 0.2.0 asset sampled the SBC's 20 fits again: the asset held
+    # the fits but not the SBC result, which is cached as sbc/<key>.json
+    (tmp_path / "_config.yml").write_text(CONFIG)
+    (tmp_path / "intro.md").write_text("# Intro\n")
+    notebook = tmp_path / "notebooks" / "a.ipynb"
+    _notebook(notebook, "print(1)")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n  - file: notebooks/a\n")
+    fits = tmp_path / "fits"
+    (fits / "k1.zarr" / "posterior").mkdir(parents=True)
+    (fits / "k1.zarr" / "posterior" / "mu").write_text("fit")
+    (fits / "sbc").mkdir()
+    (fits / "sbc" / "s1.json").write_text('{"ranks": [1, 2]}')
+    record = bookexec.fit_log(tmp_path, notebook)
+    record.parent.mkdir(parents=True)
+    record.write_text("k1\nsbc/s1.json\n")
+    archive = fitasset.pack(tmp_path, tmp_path / "dist", version="1", fits=fits)
+    digest = json.loads((tmp_path / fitasset.ASSET_RECORD).read_text())["sha256"]
+    fresh = tmp_path / "fresh"
+    assert fitasset.fetch(str(archive), digest, fits=fresh) == 2
+    assert (fresh / "sbc" / "s1.json").read_text() == '{"ranks": [1, 2]}'
+    assert (fresh / "k1.zarr" / "posterior" / "mu").read_text() == "fit"
+    (fits / "sbc" / "s1.json").unlink()  # a recorded result that is gone is named
+    with pytest.raises(fitasset.FitAssetError, match="not in the fit cache"):
+        fitasset.pack(tmp_path, tmp_path / "dist", version="1", fits=fits)
+
+
+def test_the_sbc_records_its_result_in_the_fit_log(tmp_path, monkeypatch):
+    from trustmodels.simulation import sbc
+
+    monkeypatch.setenv("TRUSTMODELS_FIT_CACHE", str(tmp_path / "fits"))
+    monkeypatch.setenv("TRUSTMODELS_FIT_LOG", str(tmp_path / "used.txt"))
+    settings = sbc.SBCSettings(n_simulations=2, rank_draws=19, draws=20, tune=20, chains=1)
+    import pandas as pd
+
+    stored = sbc.SBCResult(ranks=pd.DataFrame({"mu": [1, 2]}), truth=pd.DataFrame({"mu": [0, 0]}),
+                           fits=pd.DataFrame({"converged": [True, True]}), settings=settings,
+                           seconds=1.0)
+    monkeypatch.setattr(sbc, "run_sbc", lambda *args, **kwargs: stored)
+    sbc.main_model_sbc(settings, n_per_cell=4, workers=1)  # computed and stored
+    sbc.main_model_sbc(settings, n_per_cell=4, workers=1)  # read back
+    entries = (tmp_path / "used.txt").read_text().split()
+    assert len(entries) == 2 and entries[0] == entries[1] and entries[0].startswith("sbc/")
+    assert (tmp_path / "fits" / entries[0]).is_file()

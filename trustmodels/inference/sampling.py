@@ -383,18 +383,23 @@ def fit(
                 _log.warning("%s passed the gate but could not be stored in the fit cache "
                              "(%s); it is returned, and will be sampled again next time",
                              label, error.strerror or error)
-            _record_use(key)
+            record_cache_use(key)
             return idata
     check_fit(idata, var_names=check_vars, thresholds=thresholds, label=label)
-    _record_use(key)
+    record_cache_use(key)
     if selected_for_verification(key, verify_share()):
         _verify(idata, run, key, draws=draws, log_likelihood=log_likelihood,
                 log_prior=log_prior)
     return idata
 
 
-def _record_use(key: str) -> None:
-    """Append ``key`` to ``$TRUSTMODELS_FIT_LOG`` when it is set (the fits a book used)."""
+def record_cache_use(key: str) -> None:
+    """Append ``key`` to ``$TRUSTMODELS_FIT_LOG`` when it is set (the fits a book used).
+
+    A fit's key names ``<key>.zarr`` in the fit cache; another cached result names its file
+    path in the fit cache (e.g. ``sbc/<key>.json``), so that a release's fit-cache asset
+    carries it too.
+    """
     path = fit_log_path()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -672,7 +672,11 @@ def main_model_sbc(settings: SBCSettings = MAIN_MODEL_SBC, *,
                "model": model_fingerprint(build_ordinal_model(long)),
                "version": trustmodels.__version__}
     path = _sbc_cache_path(payload, cache_folder)
+    from trustmodels.inference.sampling import record_cache_use
+
     if cache and path.is_file():
+        if cache_folder is None:  # a release's fit-cache asset carries the results a book used
+            record_cache_use(f"sbc/{path.name}")
         return SBCResult.from_json(path.read_text())
     from trustmodels.config import machine_cores
 
@@ -684,4 +688,6 @@ def main_model_sbc(settings: SBCSettings = MAIN_MODEL_SBC, *,
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(result.to_json())
+        if cache_folder is None:
+            record_cache_use(f"sbc/{path.name}")
     return result
