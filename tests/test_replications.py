@@ -200,3 +200,74 @@ def test_the_summary_measures_the_mismatch_against_the_large_survey(stored):
                                           manifest=run.manifest))
     assert moved["shrink"] == pytest.approx(0.1)
     assert moved["mismatch_max"] == pytest.approx(0.1 * run.estimand["truth"].abs().max())
+
+
+def _two_level_design_and_contrasts():
+    design = StudyDesign({"reaction": ["silence", "excuse"]}, outcomes=["trust"])
+    contrasts = pd.DataFrame({"contrast": ["excuse - silence"], "truth": [0.5],
+                              "weights": [contrast_weights(design, "reaction", "excuse",
+                                                           "silence")]})
+    return design, contrasts
+
+
+def test_a_contrast_of_effects_the_design_lacks_is_one_line_before_any_survey():
+    design, contrasts = _two_level_design_and_contrasts()
+    bad = contrasts.assign(weights=[{"reaction[apology]": 1.0}])
+    simulated = []
+    with pytest.raises(ValueError, match=re.escape("contrast row 0: the design has no effects "
+                                                   "['reaction[apology]']")) as error:
+        run_replications(simulated.append, design, bad, n_surveys=2, seed=1)
+    assert "\n" not in str(error.value) and simulated == []
+
+
+def test_a_survey_of_another_layout_is_one_line_naming_the_survey():
+    design, contrasts = _two_level_design_and_contrasts()
+
+    def simulate(seed):  # the second survey has more respondents than the first
+        size = 30 if seed == replicate_seed(1, 0) else 40
+        return simulate_design_survey(design, {"reaction[excuse]": 0.5}, n_respondents=size,
+                                      items={"trust": ["t1", "t2"]}, seed=seed)
+
+    with pytest.raises(ValueError, match=r"^survey 1 \(seed \d+\): the data's layout differs"
+                       ) as error:
+        run_replications(simulate, design, contrasts, n_surveys=2, seed=1)
+    assert "\n" not in str(error.value)
+
+
+def test_the_performance_of_a_stored_design_analysis_is_read_by_hypothesis():
+    # the design analysis stores truth, mean, sd and HDI per study: the same measures apply
+    from trustmodels.config import project_data_dir
+    from trustmodels.planning.stored import read_results
+
+    results = read_results(project_data_dir() / "derived" / "plan" / "results.csv.gz")
+    keys = ["scenario", "variant", "n_per_cell", "hypothesis"]
+    table = recovery_performance(results, by=keys)
+    assert len(table) == len(results.drop_duplicates(keys))
+    assert table["coverage"].between(0, 1).all() and (table["surveys"] > 0).all()
+    # the fast fitter is calibrated there too: coverage near 95% over the whole grid
+    covered = ((results["hdi_low"] <= results["truth"])
+               & (results["truth"] <= results["hdi_high"]))[results["mean"].notna()]
+    assert abs(covered.mean() - 0.95) < 0.02
+    with pytest.raises(ValueError, match=re.escape("lacks the columns ['study']")):
+        recovery_performance(results, by=["study"])
+
+
+def test_the_figure_draws_each_contrasts_coverage_bias_and_estimand_where_given():
+    from trustmodels.plots.recovery import plot_recovery_performance
+
+    table = pd.DataFrame({"contrast": ["a", "b"], "coverage": [0.95, 0.80],
+                          "coverage_se": [0.01, 0.02], "bias": [0.0, -0.05],
+                          "bias_se": [0.01, 0.02]})
+    fig = plot_recovery_performance(table, estimand=pd.Series([0.02, -0.04]))
+    left, right = fig.axes
+    assert [t.get_text() for t in left.get_yticklabels()] == ["a", "b"]
+    points = left.lines[1].get_xydata()  # after the nominal line: the coverage markers
+    np.testing.assert_allclose(points[:, 0], [0.95, 0.80])
+    bars = left.collections[0].get_segments()  # 95% Monte Carlo intervals
+    np.testing.assert_allclose([segment[:, 0] for segment in bars],
+                               [[0.95 - 0.0196, 0.95 + 0.0196], [0.80 - 0.0392, 0.80 + 0.0392]])
+    np.testing.assert_allclose(right.collections[-1].get_offsets()[:, 0], [0.02, -0.04])
+    without = plot_recovery_performance(table)
+    assert len(without.axes[1].collections) == len(right.collections) - 1
+    with pytest.raises(ValueError, match="empty"):
+        plot_recovery_performance(table.iloc[:0])

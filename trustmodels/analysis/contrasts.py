@@ -34,7 +34,7 @@ from trustmodels.analysis.effects import (
 )
 from trustmodels.design import StudyDesign, design_rows
 
-__all__ = ["DEFAULT_LATENT_ROPE", "SCALES", "factor_contrasts"]
+__all__ = ["DEFAULT_LATENT_ROPE", "SCALES", "factor_contrasts", "raw_centre"]
 
 #: Half-width of the region of practical equivalence on the latent scale (latent SD).
 DEFAULT_LATENT_ROPE = DEFAULT_ROPES["latent"]
@@ -42,7 +42,15 @@ DEFAULT_LATENT_ROPE = DEFAULT_ROPES["latent"]
 SCALES = ("latent", "agree", "expected")
 
 
-def _raw_centre(moderator) -> float:
+def raw_centre(moderator) -> float:
+    """Return a moderator's centre on the data's scale (``10 ** centre`` for log10).
+
+    Examples
+    --------
+    >>> from trustmodels.design import Moderator
+    >>> raw_centre(Moderator("log10", centre=4.0)), raw_centre(Moderator("none", centre=2.5))
+    (10000.0, 2.5)
+    """
     return 10 ** moderator.centre if moderator.transform == "log10" else moderator.centre
 
 
@@ -193,7 +201,7 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
     level_of = None
     if scale != "latent":
         level_of = _response_scale(idata, draws, design, effects, scale, max_draws)
-    moderator_values = {name: list((at or {}).get(name, [_raw_centre(m)]))
+    moderator_values = {name: list((at or {}).get(name, [raw_centre(m)]))
                         for name, m in design.moderators.items()}
     averaged = [name for name in design.factors if name not in (factor, by)]
     levels = design.factors[factor]

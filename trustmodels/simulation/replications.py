@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from trustmodels.design import StudyDesign, design_rows
+from trustmodels.design import StudyDesign, design_rows, effect_names
 
 __all__ = ["contrast_weights", "recovery_performance", "recomputed_difference", "replicate_seed",
            "run_replications"]
@@ -116,22 +116,20 @@ def contrast_weights(design: StudyDesign, factor: str, first: str, second: str,
         if level not in design.factors[factor]:
             raise ValueError(f"{factor!r} has no level {level!r}; its levels are "
                              f"{list(design.factors[factor])}")
+    from trustmodels.analysis.contrasts import raw_centre
+
     at = dict(at or {})
     unknown = sorted(set(at) - set(design.columns) | ({factor} & set(at)))
     if unknown:
         raise ValueError(f"cannot hold {unknown} fixed; the other design variables are "
                          f"{[name for name in design.columns if name != factor]}")
     row = {name: levels[0] for name, levels in design.factors.items()}
-    row.update({name: _raw_centre(moderator) for name, moderator in design.moderators.items()})
+    row.update({name: raw_centre(moderator) for name, moderator in design.moderators.items()})
     row.update(at)
     frame = pd.DataFrame([{**row, factor: first}, {**row, factor: second}])
     rows = design_rows(frame, design)
     difference = rows.iloc[0] - rows.iloc[1]
     return {name: float(value) for name, value in difference.items() if value != 0}
-
-
-def _raw_centre(moderator) -> float:
-    return 10.0 ** moderator.centre if moderator.transform == "log10" else moderator.centre
 
 
 def run_replications(simulate: Callable[[int], pd.DataFrame], design: StudyDesign,
@@ -170,6 +168,13 @@ def run_replications(simulate: Callable[[int], pd.DataFrame], design: StudyDesig
         ``covered``, ``converged`` and ``problem`` (why a fit failed; its estimates are
         missing).
 
+    Raises
+    ------
+    ValueError
+        In one line: a contrast weighs an effect the design lacks (naming the row), the table
+        lacks ``weights`` or ``truth``, or a survey cannot be fitted with the fitter compiled
+        for the first (naming the survey and its seed).
+
     Examples
     --------
     >>> from trustmodels.design import simulate_design_survey
@@ -190,6 +195,12 @@ def run_replications(simulate: Callable[[int], pd.DataFrame], design: StudyDesig
     missing = {"weights", "truth"} - set(contrasts.columns)
     if missing:
         raise ValueError(f"the contrasts table lacks the columns {sorted(missing)}")
+    known = set(effect_names(design))
+    for number, weights in enumerate(contrasts["weights"]):
+        unknown = sorted(set(weights) - known)
+        if unknown:
+            raise ValueError(f"contrast row {number}: the design has no effects {unknown}; "
+                             f"its effects are {sorted(known)}")
     labels = [column for column in contrasts.columns if column not in ("weights", "truth")]
     z = float(stats.norm.ppf(0.5 + hdi_prob / 2))
     fitter = None
@@ -202,7 +213,10 @@ def run_replications(simulate: Callable[[int], pd.DataFrame], design: StudyDesig
             warnings.simplefilter("ignore")
             if fitter is None:
                 fitter = LaplaceFitter(long, design)
-            fit = fitter.fit(long)
+            try:
+                fit = fitter.fit(long)
+            except ValueError as error:  # e.g. a survey of another layout than the first
+                raise ValueError(f"survey {replicate} (seed {survey_seed}): {error}") from None
         for contrast in contrasts.itertuples(index=False):
             record = dict(zip(contrasts.columns, contrast, strict=True))
             row = {"replicate": replicate, "seed": survey_seed,
@@ -274,7 +288,7 @@ def recovery_performance(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame
     >>> float(row["coverage"]), round(float(row["bias"]), 3), round(float(row["rmse"]), 3)
     (0.75, 0.05, 0.122)
     """
-    missing = {"truth", "mean", "sd", "hdi_low", "hdi_high"} - set(table.columns)
+    missing = {"truth", "mean", "sd", "hdi_low", "hdi_high", *by} - set(table.columns)
     if missing:
         raise ValueError(f"the table lacks the columns {sorted(missing)}")
     rows = []

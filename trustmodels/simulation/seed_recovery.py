@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -479,7 +480,11 @@ def main(argv=None) -> int:
                                                  "across many simulated surveys; store them.")
     parser.add_argument("folder", help="destination, e.g. data/derived/recovery")
     args = parser.parse_args(argv)
-    params = SimulationParameters.from_dict(load_simulated_truth()["parameters"])
+    try:
+        params = SimulationParameters.from_dict(load_simulated_truth()["parameters"])
+    except (OSError, ValueError, RuntimeError) as error:  # missing or changed truth file
+        print(f"trustmodels recovery: {error}", file=sys.stderr)
+        return 1
     settings = SeedRecoverySettings()
     start = time.perf_counter()
     results, estimand = run_seed_recovery(params, settings,
