@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export PYTENSOR_FLAGS ?= compiledir=$(CURDIR)/.cache/pytensor
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test bench lock venv clean-book check-python browser plan recovery fit-asset
+.PHONY: book test bench lock venv clean-book check-python browser plan recovery sbc fit-asset
 
 # ---- environment -------------------------------------------------------------------------
 NO_PYTHON := trustmodels needs Python 3.12, and '$(PYTHON)' does not run (with pyenv: keep \
@@ -74,6 +74,13 @@ plan: $(STAMP)
 # version changed, and recomputes two of the surveys.
 recovery: $(STAMP)
 	$(BIN)/python -m trustmodels.simulation.seed_recovery data/derived/recovery
+
+# Simulation-based calibration of the main model at a realistic size (100 SIMULATED surveys of
+# 300 respondents; about 100 minutes on 2 cores; resumable: run it again after an
+# interruption). The book reads data/derived/sbc, refuses it when the settings, the model or
+# the sampler's libraries changed, and recomputes one simulation.
+sbc: $(STAMP)
+	$(BIN)/python -m trustmodels.simulation.sbc_stored build/sbc data/derived/sbc
 
 # The fit-cache asset of a release: the fits the last `make book` used (README, release steps).
 fit-asset: $(STAMP)

@@ -20,6 +20,7 @@ PUBLIC = [
     "ReportSettings", "PlanSpec", "Scenario", "Hypothesis", "DesignVariant", "PlanBlock",
     "run_plan", "assurance", "plot_assurance", "LaplaceFitter",
     "run_replications", "contrast_weights", "recovery_performance", "plot_recovery_performance",
+    "run_sbc", "SBCSettings", "detection_rate", "plot_sbc_ecdf",
     "load_survey", "loo_summary", "plot_category_counts", "plot_contrast_forest",
     "plot_floodlight", "plot_likert_by_condition", "predictive_draws", "prior_sensitivity",
     "reader_table", "reliability_table", "response_contrasts", "summarize_draws",

@@ -178,3 +178,65 @@ def test_the_log_likelihood_quantity_catches_a_posterior_that_ignores_the_data()
     assert ignoring.loc[LOG_LIKELIHOOD, "flagged"]
     honest = run_sbc(_normal_mean, long, settings, outcomes=("competence",)).uniformity()
     assert not honest["flagged"].any(), honest
+
+
+def test_detection_rate_is_the_false_alarm_rate_without_miscalibration_and_grows_with_it():
+    from trustmodels.simulation.sbc import detection_rate
+
+    assert abs(detection_rate(100, 99, replicates=2000) - 0.05) < 0.02
+    rates = [detection_rate(100, 99, sd_ratio=r, replicates=500) for r in (0.9, 0.8, 0.6)]
+    assert rates[0] < rates[1] < rates[2] and rates[2] > 0.95
+    assert detection_rate(100, 99, shift=0.5, replicates=500) > detection_rate(
+        100, 99, shift=0.1, replicates=500)
+    # more simulations detect smaller errors
+    assert detection_rate(400, 99, sd_ratio=0.9, replicates=300) > detection_rate(
+        50, 99, sd_ratio=0.9, replicates=300)
+    with pytest.raises(ValueError, match="positive"):
+        detection_rate(100, 99, sd_ratio=0.0)
+
+
+def test_sbc_figure_by_variable_draws_one_panel_per_variable_and_marks_the_flagged_curve():
+    import matplotlib.colors as mcolors
+    import matplotlib.pyplot as plt
+
+    from trustmodels.plots.sbc import plot_sbc_ecdf
+
+    rng = np.random.default_rng(1)
+    ranks = pd.DataFrame({"beta[a]": rng.integers(0, 100, 100),
+                          "beta[b]": np.r_[np.zeros(50, int), np.full(50, 99)],  # U shape
+                          "sigma": rng.integers(0, 100, 100)})
+    fig = plot_sbc_ecdf(ranks, 99, by="variable")
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in axes] == ["beta (2)", "sigma"]
+    red = mcolors.to_rgba("#d1495b")
+    beta_lines = [line for line in axes[0].get_lines() if len(line.get_xdata()) > 2]
+    assert len(beta_lines) == 2
+    assert sum(mcolors.to_rgba(line.get_color()) == red for line in beta_lines) == 1
+    assert mcolors.to_rgba(axes[0].title.get_color()) == red
+    assert mcolors.to_rgba(axes[1].title.get_color()) != red
+    plt.close(fig)
+    with pytest.raises(ValueError, match="by must be"):
+        plot_sbc_ecdf(ranks, 99, by="item")
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_sbc_runs_on_a_declared_design_through_the_front_door():
+    # a user's own design: SBC needs only a function that builds the model from a long table
+    import functools
+
+    import trustmodels as tm
+    from trustmodels.simulation.sbc import LOG_LIKELIHOOD
+
+    design = tm.StudyDesign({"reaction": ["silence", "excuse", "denial"]}, outcomes=["trust"])
+    long = tm.simulate_design_survey(design, {"reaction[excuse]": 0.5}, n_respondents=30,
+                                     items={"trust": ["t1", "t2", "t3"]}, seed=1)
+    settings = tm.SBCSettings(n_simulations=3, rank_draws=19, draws=100, tune=150, chains=2,
+                              var_names=("beta", "lambda"), first_elements=(("lambda", 2),),
+                              ess_min=10.0, seed=3)
+    result = tm.run_sbc(functools.partial(tm.build_design_model, design=design), long,
+                        settings, outcomes=design.outcomes)
+    assert list(result.ranks.columns) == ["beta[reaction[excuse]]", "beta[reaction[denial]]",
+                                          "lambda[t1]", "lambda[t2]", LOG_LIKELIHOOD]
+    assert result.ranks.to_numpy().min() >= 0 and result.ranks.to_numpy().max() <= 19
+    assert len(result.fits) == 3

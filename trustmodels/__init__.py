@@ -39,6 +39,8 @@ plan the next study           :class:`PlanSpec` with :class:`Scenario`, :class:`
                               (``trustmodels plan``)
 check recovery on a design    :func:`run_replications`, :func:`contrast_weights`,
                               :func:`recovery_performance`, :func:`plot_recovery_performance`
+check calibration (SBC)       :func:`run_sbc` with :class:`SBCSettings`,
+                              :func:`plot_sbc_ecdf`, :func:`detection_rate`
 ============================  ==============================================================
 
 The names are imported on first use, so ``import trustmodels`` (and the command line's
@@ -118,6 +120,10 @@ _FRONT_DOOR = {
     "contrast_weights": "trustmodels.simulation.replications",
     "recovery_performance": "trustmodels.simulation.replications",
     "plot_recovery_performance": "trustmodels.plots.recovery",
+    "run_sbc": "trustmodels.simulation.sbc",
+    "SBCSettings": "trustmodels.simulation.sbc",
+    "detection_rate": "trustmodels.simulation.sbc",
+    "plot_sbc_ecdf": "trustmodels.plots.sbc",
 }
 
 __all__ = ["__version__", *sorted(_FRONT_DOOR)]

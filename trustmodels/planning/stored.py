@@ -12,7 +12,6 @@ sample of the stored studies and fails if any differs.
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from trustmodels.datasets.stored import read_stored_manifest
 from trustmodels.planning.spec import PlanSpec
 
 __all__ = ["StoredPlan", "StoredPlanError", "load_stored_plan", "read_results",
@@ -115,16 +115,9 @@ def load_stored_plan(folder, plan: PlanSpec, *,
         the code that decides a result or the package version changed).
     """
     folder = Path(folder)
-    missing = [name for name in ("results.csv.gz", "assurance.csv", "plan.json",
-                                 "manifest.json") if not (folder / name).exists()]
-    if missing:
-        raise StoredPlanError(f"{folder}: stored design analysis lacks {', '.join(missing)}; "
-                              f"run `{command}`")
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    if manifest.get("key") != plan.key():
-        raise StoredPlanError(
-            f"{folder}: the stored design analysis (key {manifest.get('key')}) is not that of "
-            f"the current plan and code (key {plan.key()}); recompute it with `{command}`")
+    manifest = read_stored_manifest(
+        folder, ("results.csv.gz", "assurance.csv", "plan.json", "manifest.json"), plan.key(),
+        what="design analysis", against="plan and code", command=command, error=StoredPlanError)
     check = folder / "nuts_check.csv"
     return StoredPlan(plan=PlanSpec.from_json(folder / "plan.json"),
                       results=read_results(folder / "results.csv.gz"),

@@ -41,8 +41,11 @@ __all__ = [
     "SBCResult",
     "SBCSettings",
     "data_log_likelihood",
+    "detection_rate",
     "ecdf_bands",
+    "main_model_design",
     "main_model_sbc",
+    "prior_simulations",
     "rank_uniformity",
     "run_sbc",
     "sbc_rank",
@@ -260,6 +263,62 @@ def rank_uniformity(ranks, max_rank: int, prob: float = 0.95, n_points: int | No
                           flagged=gamma < critical)
 
 
+def detection_rate(n_simulations: int, max_rank: int, *, sd_ratio: float = 1.0,
+                   shift: float = 0.0, prob: float = 0.95, replicates: int = 1000,
+                   n_points: int | None = 100, seed: int = 0) -> float:
+    r"""Return how often an SBC run of a given size flags a known miscalibration.
+
+    The posterior of one parameter is taken as normal. A calibrated posterior is
+    :math:`N(\mu, s^2)` with the truth drawn from it; the miscalibrated one is
+    :math:`N(\mu + \text{shift} \cdot s, (\text{sd\_ratio} \cdot s)^2)` (``sd_ratio < 1``:
+    too narrow, ``> 1``: too wide; ``shift``: biased by that many posterior SDs). Ranks of the
+    truth among ``max_rank`` independent draws of the miscalibrated posterior are simulated for
+    ``replicates`` runs of ``n_simulations`` simulations each, and the fraction of runs whose
+    ECDF leaves the simultaneous ``prob`` band (:func:`rank_uniformity`) is returned. With
+    ``sd_ratio=1`` and ``shift=0`` it is the false-alarm rate, about ``1 - prob``.
+
+    Parameters
+    ----------
+    n_simulations : int
+        Simulations (ranks) per SBC run.
+    max_rank : int
+        Posterior draws per rank.
+    sd_ratio, shift : float
+        The miscalibration.
+    prob : float
+        Simultaneous coverage of the band.
+    replicates : int
+        Simulated SBC runs.
+    n_points : int, optional
+        Grid points of the ECDF (as in :func:`ecdf_bands`).
+    seed : int
+        Seed of the simulation.
+
+    Returns
+    -------
+    float
+        Fraction of runs flagged.
+
+    Examples
+    --------
+    >>> detection_rate(100, 99, sd_ratio=0.5, replicates=200) > 0.9
+    True
+    >>> detection_rate(100, 99, replicates=400) < 0.1
+    True
+    """
+    if not (sd_ratio > 0 and n_simulations >= 1 and max_rank >= 1 and replicates >= 1):
+        raise ValueError("sd_ratio, n_simulations, max_rank and replicates must be positive")
+    rng = np.random.default_rng(seed)
+    grid = _rank_grid(max_rank, n_points)
+    critical, _ = _critical_gamma(n_simulations, max_rank, grid, prob, 2000, 2022)
+    truth = rng.standard_normal((replicates, n_simulations, 1))
+    draws = rng.normal(shift, sd_ratio, size=(replicates, n_simulations, max_rank))
+    ranks = np.sum(draws < truth, axis=-1)
+    z = (grid + 1) / (max_rank + 1)
+    gammas = _gamma(_ecdf_counts(ranks, grid), n_simulations, z)
+    return float(np.mean(gammas < critical))
+
+
 # ---------------------------------------------------------------------------------------------
 # the loop: prior draw -> simulated answers -> fit -> ranks
 # ---------------------------------------------------------------------------------------------
@@ -281,6 +340,10 @@ class SBCSettings:
         Extra sampler options, as pairs (e.g. ``(("chain_method", "vectorized"),)``).
     var_names : tuple of str
         Parameters whose ranks are recorded.
+    first_elements : tuple of (str, int)
+        Variables of ``var_names`` of which only the first ``k`` entries along their first
+        dimension are ranked and gated, as pairs (e.g. ``(("u_residual", 3),)``: three
+        respondents' terms instead of all of them).
     ess_min : float
         Smallest bulk/tail ESS a fit needs to count as converged (the rank draws are thinned, so
         this is lower than the book's gate).
@@ -298,12 +361,40 @@ class SBCSettings:
     var_names: tuple[str, ...] = ("beta", "beta_disp")
     ess_min: float = 100.0
     seed: int = 20261122
+    first_elements: tuple = ()
 
     def __post_init__(self):
         if self.draws * self.chains < self.rank_draws:
             raise ValueError("draws * chains must be at least rank_draws")
         if self.n_simulations < 1 or self.rank_draws < 1:
             raise ValueError("n_simulations and rank_draws must be positive")
+        for name, count in self.first_elements:
+            if name not in self.var_names or not (isinstance(count, int) and count >= 1):
+                raise ValueError(f"first_elements names {name!r} with {count!r}: it must name "
+                                 f"a variable of var_names {list(self.var_names)} and a "
+                                 "positive number of entries")
+
+    def key_fields(self) -> dict:
+        """Return the settings as a dict for cache keys (``first_elements`` only when used)."""
+        fields = asdict(self)
+        if not self.first_elements:  # keys of runs made before the field existed stay valid
+            del fields["first_elements"]
+        return fields
+
+    def ranked(self, dataset):
+        """Return the ranked part of ``dataset``: ``var_names``, cut to ``first_elements``."""
+        limits = dict(self.first_elements)
+        parts = {}
+        for name in self.var_names:
+            array = dataset[name]
+            if name in limits:
+                first = [d for d in array.dims if d not in ("chain", "draw", "sample")][0]
+                # its own dimension name: a shared one would be aligned with the other
+                # variables' (all items) and fill the cut variable with NaN
+                array = array.isel({first: slice(0, limits[name])}).rename(
+                    {first: f"{name}_{first}"})
+            parts[name] = array
+        return type(dataset)(parts)
 
 
 @dataclass
@@ -375,6 +466,8 @@ class SBCResult:
         settings = data["settings"]
         settings["sampler_kwargs"] = tuple(tuple(pair) for pair in settings["sampler_kwargs"])
         settings["var_names"] = tuple(settings["var_names"])
+        settings["first_elements"] = tuple(tuple(pair)
+                                           for pair in settings.get("first_elements", ()))
         return cls(ranks=pd.DataFrame(data["ranks"]), truth=pd.DataFrame(data["truth"]),
                    fits=pd.DataFrame(data["fits"]), settings=SBCSettings(**settings),
                    seconds=data["seconds"], extra=data.get("extra", {}))
@@ -468,7 +561,8 @@ def _fit_and_rank(build_model, long: pd.DataFrame, outcome_rows: np.ndarray, ans
                 cores=cores, random_seed=settings.seed + 1 + s, sampler=settings.sampler,
                 sampler_kwargs=dict(settings.sampler_kwargs), log_likelihood=False,
                 thresholds=lax, label=f"SBC fit {s}")
-    draws = _flatten(idata["posterior"].to_dataset(), settings.var_names, ("chain", "draw"))
+    ranked = settings.ranked(idata["posterior"].to_dataset())
+    draws = _flatten(ranked, settings.var_names, ("chain", "draw"))
     if set(draws) != set(truth):
         raise ValueError(f"the posterior has the parameters {sorted(draws)} but the prior draw "
                          f"{sorted(truth)}")
@@ -480,10 +574,12 @@ def _fit_and_rank(build_model, long: pd.DataFrame, outcome_rows: np.ndarray, ans
             data_log_likelihood(model, point, observed)[0],
             thin_draws(data_log_likelihood(model, idata["posterior"].to_dataset(), observed),
                        settings.rank_draws), rng))
-    min_ess = float(diagnostics_table(idata, list(settings.var_names))["ess_bulk"].min())
+    # the gate looks at the ranked quantities only (not at every respondent's term)
+    gated = type(idata).from_dict({"posterior": ranked,
+                                   "sample_stats": idata["sample_stats"].to_dataset()})
+    min_ess = float(diagnostics_table(gated)["ess_bulk"].min())
     try:
-        check_fit(idata, var_names=list(settings.var_names),
-                  thresholds=GateThresholds(ess_min=settings.ess_min))
+        check_fit(gated, thresholds=GateThresholds(ess_min=settings.ess_min))
         gate = ""
     except FitDiagnosticsError as err:
         gate = "; ".join(err.failures)
@@ -511,11 +607,54 @@ def _simulations(tasks: list[tuple], workers: int):
             yield future.result()
 
 
+def prior_simulations(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
+                      settings: SBCSettings, *,
+                      outcomes: Sequence[str] = ("competence", "benevolence", "integrity"),
+                      observed: str = "y"):
+    """Draw the SBC's parameters from the prior and answers from the likelihood.
+
+    One joint forward draw per simulation with :func:`pymc.sample_prior_predictive` (seed
+    ``settings.seed``): the answers of simulation ``s`` come from the parameters of prior
+    draw ``s``, including deterministic parameters such as ``beta`` of the projected ordinal
+    model. Cheap next to the fits, and deterministic: a stored run's truths can be recomputed.
+
+    Returns
+    -------
+    truth : pandas.DataFrame
+        The ranked parameters of every simulation (one row each, columns as the ranks').
+    answers : numpy.ndarray
+        Simulated answers, one row per simulation.
+    points : list of xarray.Dataset
+        Every free parameter of each simulation (to evaluate the data's log-likelihood).
+    outcome_rows : numpy.ndarray
+        Rows of ``long`` that hold the model's observed answers.
+    """
+    import pymc as pm
+
+    outcome_rows = np.flatnonzero(long["construct"].astype(str).isin(list(outcomes)).to_numpy())
+    prior_model = build_model(long)
+    free = [rv.name for rv in prior_model.free_RVs]
+    prior = pm.sample_prior_predictive(
+        draws=settings.n_simulations, model=prior_model, random_seed=settings.seed,
+        var_names=list(dict.fromkeys([*free, *settings.var_names, observed])))
+    prior_params = prior["prior"].to_dataset()
+    points = [prior_params[free].isel(draw=[s]) for s in range(settings.n_simulations)]
+    answers = prior["prior_predictive"].to_dataset()[observed]
+    answers = answers.stack(sample=("chain", "draw")).transpose("sample", ...).to_numpy()
+    if answers.shape[1] != outcome_rows.size:
+        raise ValueError(f"the model has {answers.shape[1]} answers but long has "
+                         f"{outcome_rows.size} rows of the outcomes {list(outcomes)}")
+    truth = pd.DataFrame(_flatten(settings.ranked(prior_params), settings.var_names,
+                                  ("chain", "draw")))
+    return truth, answers, points, outcome_rows
+
+
 def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
             settings: SBCSettings | None = None, *,
             outcomes: Sequence[str] = ("competence", "benevolence", "integrity"),
             observed: str = "y", cores: int | None = None, workers: int = 1,
-            progress: Callable[[str], None] | None = None) -> SBCResult:
+            progress: Callable[[str], None] | None = None, store=None,
+            simulations: Sequence[int] | None = None) -> SBCResult:
     """Run simulation-based calibration of a model built from a long survey table.
 
     Parameters are drawn from the model's prior and answers from its likelihood with
@@ -550,49 +689,56 @@ def run_sbc(build_model: Callable[[pd.DataFrame], object], long: pd.DataFrame,
         ``if __name__ == "__main__":``.
     progress : callable, optional
         Called with a one-line message after each fit.
+    store : object, optional
+        Keeps finished simulations so that an interrupted run resumes: ``store.load(s)``
+        returns the ``(ranks, diagnostics)`` of simulation ``s`` or ``None``, and
+        ``store.save(s, ranks, diagnostics)`` is called as soon as a fit is ranked (see
+        :class:`trustmodels.simulation.sbc_stored.SimulationStore`).
+    simulations : sequence of int, optional
+        Run only these simulations (numbers ``0..n_simulations - 1``; their prior draws and
+        seeds are those of the full run), e.g. to recompute a stored one.
 
     Returns
     -------
     SBCResult
-        Ranks, truths and per-fit diagnostics. Fits that fail the (SBC) gate are kept and
-        marked: dropping them would bias the ranks.
+        Ranks, truths and per-fit diagnostics, indexed by simulation number. Fits that fail the
+        (SBC) gate are kept and marked: dropping them would bias the ranks.
     """
-    import pymc as pm
-
     from trustmodels.config import fit_cores
 
     settings = SBCSettings() if settings is None else settings
     cores = fit_cores(settings.chains) if cores is None else cores
     if not (isinstance(workers, int) and workers >= 1):
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    chosen = list(range(settings.n_simulations)) if simulations is None else sorted(
+        {int(s) for s in simulations})
+    if not chosen or chosen[0] < 0 or chosen[-1] >= settings.n_simulations:
+        raise ValueError(f"simulations must be numbers from 0 to {settings.n_simulations - 1}, "
+                         f"got {simulations!r}")
     started = time.perf_counter()
-    outcome_rows = np.flatnonzero(long["construct"].astype(str).isin(list(outcomes)).to_numpy())
-    prior_model = build_model(long)
-    free = [rv.name for rv in prior_model.free_RVs]
-    prior = pm.sample_prior_predictive(
-        draws=settings.n_simulations, model=prior_model, random_seed=settings.seed,
-        var_names=list(dict.fromkeys([*free, *settings.var_names, observed])))
-    prior_params = prior["prior"].to_dataset()
-    # the whole parameter point of each simulation, to evaluate the log-likelihood of its data
-    points = [prior_params[free].isel(draw=[s]) for s in range(settings.n_simulations)]
-    answers = prior["prior_predictive"].to_dataset()[observed]
-    answers = answers.stack(sample=("chain", "draw")).transpose("sample", ...).to_numpy()
-    if answers.shape[1] != outcome_rows.size:
-        raise ValueError(f"the model has {answers.shape[1]} answers but long has "
-                         f"{outcome_rows.size} rows of the outcomes {list(outcomes)}")
-    truth = pd.DataFrame(_flatten(prior_params, settings.var_names, ("chain", "draw")))
-    tasks = [(build_model, long, outcome_rows, answers[s], truth.loc[s].to_dict(), s, settings,
-              cores, points[s], observed) for s in range(settings.n_simulations)]
-    ranks, fits = [], []
-    for s, (rank, diagnostics) in enumerate(_simulations(tasks, workers)):
-        ranks.append(rank)
-        fits.append(diagnostics)
+    truth, answers, points, outcome_rows = prior_simulations(build_model, long, settings,
+                                                             outcomes=outcomes, observed=observed)
+    tasks_for = {s: (build_model, long, outcome_rows, answers[s], truth.loc[s].to_dict(), s,
+                     settings, cores, points[s], observed) for s in chosen}
+    finished = {}
+    if store is not None:
+        finished = {s: stored for s in chosen if (stored := store.load(s)) is not None}
+    todo = [s for s in chosen if s not in finished]
+    tasks = [tasks_for[s] for s in todo]
+    for s, (rank, diagnostics) in zip(todo, _simulations(tasks, workers), strict=True):
+        finished[s] = (rank, diagnostics)
+        if store is not None:
+            store.save(s, rank, diagnostics)
         if progress is not None:
-            progress(f"SBC fit {s + 1}/{settings.n_simulations}: "
-                     f"{diagnostics['seconds']:.1f} s {diagnostics['gate'] or 'ok'}")
-    return SBCResult(ranks=pd.DataFrame(ranks)[[*truth.columns, LOG_LIKELIHOOD]], truth=truth,
-                     fits=pd.DataFrame(fits), settings=settings,
-                     seconds=round(time.perf_counter() - started, 1))
+            progress(f"SBC fit {s + 1}/{settings.n_simulations} ({len(finished)} of "
+                     f"{len(chosen)} done): {diagnostics['seconds']:.1f} s "
+                     f"{diagnostics['gate'] or 'ok'}")
+    index = pd.Index(chosen, name="simulation")
+    ranks = pd.DataFrame([finished[s][0] for s in chosen], index=index)
+    return SBCResult(ranks=ranks[[*truth.columns, LOG_LIKELIHOOD]],
+                     truth=truth.loc[chosen].set_axis(index),
+                     fits=pd.DataFrame([finished[s][1] for s in chosen], index=index),
+                     settings=settings, seconds=round(time.perf_counter() - started, 1))
 
 
 #: Settings of the book's run: 20 simulations, 4 vectorized chains x (500 tuning + 500) draws,
@@ -614,6 +760,21 @@ def _sbc_cache_path(payload: dict, folder: Path | None) -> Path:
 
     key = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
     return (fit_cache_dir() if folder is None else Path(folder)) / "sbc" / f"{key[:32]}.json"
+
+
+def main_model_design(n_per_cell: int, design_seed: int = 7) -> pd.DataFrame:
+    """Return the long table that fixes the design of the main model's SBC surveys.
+
+    A SIMULATED survey (:func:`trustmodels.simulation.simulate.simulate_main_model`) of
+    ``n_per_cell`` respondents per response-by-violation cell: its design, fan counts and
+    disposition answers are kept, its trust answers are replaced in every simulation.
+    """
+    from trustmodels.simulation.simulate import simulate_main_model
+    from trustmodels.survey.codebook import Codebook
+    from trustmodels.survey.table import survey_from_frame
+
+    sim = simulate_main_model(n_per_cell=n_per_cell, seed=design_seed)
+    return survey_from_frame(sim.wide, Codebook.from_dict(sim.codebook), "SIMULATED").long
 
 
 def main_model_sbc(settings: SBCSettings = MAIN_MODEL_SBC, *,
@@ -659,15 +820,11 @@ def main_model_sbc(settings: SBCSettings = MAIN_MODEL_SBC, *,
     import trustmodels
     from trustmodels.inference.cache import model_fingerprint
     from trustmodels.models.ordinal import build_ordinal_model
-    from trustmodels.simulation.simulate import simulate_main_model
-    from trustmodels.survey.codebook import Codebook
-    from trustmodels.survey.table import survey_from_frame
 
-    sim = simulate_main_model(n_per_cell=n_per_cell, seed=design_seed)
-    long = survey_from_frame(sim.wide, Codebook.from_dict(sim.codebook), "SIMULATED").long
+    long = main_model_design(n_per_cell, design_seed)
     # the model's fingerprint (structure, priors, design) is part of the key: a change of the
     # model code reruns the SBC even when the package version is unchanged
-    payload = {"settings": asdict(settings), "n_per_cell": n_per_cell, "seed": design_seed,
+    payload = {"settings": settings.key_fields(), "n_per_cell": n_per_cell, "seed": design_seed,
                "test_quantities": [LOG_LIKELIHOOD],
                "model": model_fingerprint(build_ordinal_model(long)),
                "version": trustmodels.__version__}

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from trustmodels.analysis.effects import CONTRASTS, DEFAULT_FAN_COUNTS, DEFAULT_HDI_PROB
+from trustmodels.datasets.stored import read_stored_manifest
 from trustmodels.design import StudyDesign
 from trustmodels.models.data import DISPOSITION_CONSTRUCT
 from trustmodels.simulation.params import TRUST_CONSTRUCTS, SimulationParameters
@@ -333,17 +334,10 @@ def load_stored_recovery(folder, params: SimulationParameters,
     """
     settings = SeedRecoverySettings() if settings is None else settings
     folder = Path(folder)
-    missing = [name for name in ("results.csv.gz", "estimand.csv", "manifest.json")
-               if not (folder / name).exists()]
-    if missing:
-        raise StoredRecoveryError(f"{folder}: the stored recovery run lacks {', '.join(missing)};"
-                                  f" run `{RECOMPUTE_COMMAND}`")
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    if manifest.get("key") != settings.key(params):
-        raise StoredRecoveryError(
-            f"{folder}: the stored recovery run (key {manifest.get('key')}) is not that of the "
-            f"current settings, parameters and version (key {settings.key(params)}); recompute "
-            f"it with `{RECOMPUTE_COMMAND}`")
+    manifest = read_stored_manifest(
+        folder, ("results.csv.gz", "estimand.csv", "manifest.json"), settings.key(params),
+        what="recovery run", against="settings, parameters and version",
+        command=RECOMPUTE_COMMAND, error=StoredRecoveryError)
     results = pd.read_csv(folder / "results.csv.gz", keep_default_na=False, na_values=[""])
     return StoredRecovery(results=results, estimand=pd.read_csv(folder / "estimand.csv"),
                           manifest=manifest)
