@@ -219,6 +219,9 @@ def visited(site_url, browser):
             "raw_tables": page.evaluate(RAW_TABLES_JS),
             "prose_text": page.evaluate(PROSE_TEXT_JS),
             "outputs_text": page.evaluate(OUTPUTS_TEXT_JS),
+            "shown_code": page.evaluate(
+                "Array.from(document.querySelectorAll('.cell_input'))"
+                ".filter(e => !e.closest('details')).map(e => e.innerText)"),
             "footer": "\n".join(page.locator("footer").all_inner_texts()),
             "links": page.evaluate("Array.from(document.querySelectorAll('a[href]'))"
                                    ".map(a => a.href)"),
@@ -290,6 +293,15 @@ def test_every_output_table_is_formatted_for_readers(visited, entry):
     assert raw == [], f"{entry}: tables shown without trustmodels.plots.tables.reader_table: {raw}"
     zero = re.search(r"(?<![\w.])[-−]0\.0+(?![\d])", visited[entry]["prose_text"])
     assert not zero, f"{entry}: a signed zero in prose or tables: {zero}"
+
+
+@pytest.mark.parametrize("entry", TOC_ENTRIES)
+def test_code_shown_unfolded_glues_nothing_but_figures(visited, entry):
+    # the glue of numbers into the prose is folded under "show code cell source"
+    lines = [line.strip() for block in visited[entry]["shown_code"] for line in
+             block.splitlines() if re.search(r"\bglue(_rows)?\(", line)
+             and not re.search(r"\bglue\(\s*[\"']fig_", line)]
+    assert not lines, f"{entry}: code shown unfolded glues numbers: {lines[:3]}"
 
 
 #: Plural nouns and verbs that the prose pastes after a glued count.
