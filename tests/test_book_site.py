@@ -360,6 +360,21 @@ def test_page_loads_everything_from_the_site_itself(visited, entry):
     assert visit.console_errors == [], f"{entry}: console errors: {visit.console_errors}"
 
 
+def test_glued_values_are_bold_only_where_the_prose_makes_them_bold(site_url, browser):
+    # every pasted value used to be bold (MyST-NB's style), so bold no longer marked conclusions
+    page = browser.new_page()
+    page.goto(urljoin(site_url, "notebooks/05_model_checks.html"), wait_until="load")
+    weights = page.evaluate(
+        "Array.from(document.querySelectorAll('main p span.pasted-text'))"
+        ".map(e => [!!e.closest('strong, b'), parseInt(getComputedStyle(e).fontWeight)])")
+    page.close()
+    plain = [weight for marked, weight in weights if not marked]
+    marked = [weight for marked, weight in weights if marked]
+    assert plain and marked, "the chapter should paste values both plain and in bold"
+    assert max(plain) <= 400, f"glued values in plain prose are bold ({max(plain)})"
+    assert min(marked) >= 600, f"glued values the prose marks bold are not ({min(marked)})"
+
+
 def test_math_is_rendered_by_the_local_mathjax(visited):
     with_math = [entry for entry, result in visited.items() if result["has_math"]]
     assert with_math, "no page with math found; the data page has equations"

@@ -92,16 +92,20 @@ def test_uniformity_rejects_out_of_range_ranks():
 def test_result_round_trips_through_json():
     from trustmodels.simulation.sbc import SBCResult, SBCSettings
 
-    result = SBCResult(ranks=pd.DataFrame({"beta[a]": [0, 5, 9]}),
-                       truth=pd.DataFrame({"beta[a]": [0.1, -0.2, 0.3]}),
+    # three of ten simulations (a recomputed sample): their numbers survive the round trip
+    index = pd.Index([2, 5, 7], name="simulation")
+    result = SBCResult(ranks=pd.DataFrame({"beta[a]": [0, 5, 9]}, index=index),
+                       truth=pd.DataFrame({"beta[a]": [0.1, -0.2, 0.3]}, index=index),
                        fits=pd.DataFrame({"converged": [True, True, False], "gate": ["", "", "x"],
                                           "divergences": [0, 0, 2],
                                           "min_ess_bulk": [120.0, 130.0, np.nan],
-                                          "seconds": [1.0, 1.0, 1.0]}),
-                       settings=SBCSettings(n_simulations=3, rank_draws=9, draws=10, chains=1))
+                                          "seconds": [1.0, 1.0, 1.0]}, index=index),
+                       settings=SBCSettings(n_simulations=10, rank_draws=9, draws=10, chains=1))
     again = SBCResult.from_json(result.to_json())
     assert again.settings == result.settings
     pd.testing.assert_frame_equal(again.ranks, result.ranks)
+    pd.testing.assert_frame_equal(again.truth, result.truth)
+    pd.testing.assert_frame_equal(again.fits, result.fits)
     assert again.max_rank == 9
     assert list(again.uniformity(converged_only=True).index) == ["beta[a]"]
 
