@@ -472,9 +472,9 @@ class SBCResult:
         settings["first_elements"] = tuple(tuple(pair)
                                            for pair in settings.get("first_elements", ()))
         # results cached before the simulation numbers were stored hold all of them, in order
-        index = pd.Index(data.get("simulations", range(len(data["fits"]["seconds"]))),
-                         name="simulation")
-        return cls(ranks=pd.DataFrame(data["ranks"]).set_axis(index),
+        ranks = pd.DataFrame(data["ranks"])
+        index = pd.Index(data.get("simulations", range(len(ranks))), name="simulation")
+        return cls(ranks=ranks.set_axis(index),
                    truth=pd.DataFrame(data["truth"]).set_axis(index),
                    fits=pd.DataFrame(data["fits"]).set_axis(index),
                    settings=SBCSettings(**settings), seconds=data["seconds"],
