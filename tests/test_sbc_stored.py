@@ -58,7 +58,7 @@ def test_a_damaged_simulation_file_is_moved_aside_and_run_again(tmp_path):
     store.save(3, {"beta[a]": 7}, {"converged": True})
     path = tmp_path / "key" / "sim-0003.json"
     record = json.loads(path.read_text())
-    record["ranks"]["beta[a]"] = 8  # edited without its checksum
+    record["simulation"]["ranks"]["beta[a]"] = 8  # edited without its checksum
     path.write_text(json.dumps(record))
     assert store.load(3) is None
     assert not path.exists() and path.with_suffix(".damaged").exists()
@@ -117,3 +117,11 @@ def test_stored_run_resumes_stores_refuses_and_verifies(tmp_path):
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(StoredSBCError, match="lacks ranks.csv"):
         load_stored_sbc(tmp_path, TINY, n_per_cell=5)
+
+
+def test_the_command_names_a_bad_worker_count_in_one_line(tmp_path, capsys):
+    from trustmodels.simulation.sbc_stored import main
+
+    assert main([str(tmp_path / "work"), str(tmp_path / "out"), "--workers", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--workers must be a positive integer, got 0" in err

@@ -18,15 +18,13 @@ per worker process and study size, decide every hypothesis).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
 import sys
 from pathlib import Path
 
 import pandas as pd
 
+from trustmodels.datasets.stored import ChecksummedRecords
 from trustmodels.planning.spec import PlanSpec, Task
 from trustmodels.planning.study import run_task
 
@@ -57,40 +55,17 @@ class ResultStore:
     """
 
     def __init__(self, folder, plan: PlanSpec):
-        self.folder = Path(folder) / plan.settings_key()
-        self.folder.mkdir(parents=True, exist_ok=True)
-
-    def _path(self, task: Task) -> Path:
-        return self.folder / f"{task.key}.json"
+        self.records = ChecksummedRecords(Path(folder) / plan.settings_key(), body_key="rows",
+                                          label="trustmodels plan")
+        self.folder = self.records.folder
 
     def load(self, task: Task) -> list[dict] | None:
         """Return a finished task's rows, or None (a damaged file is moved aside, warned)."""
-        path = self._path(task)
-        if not path.exists():
-            return None
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-            rows = record["rows"]
-            digest = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
-            if digest != record["sha256"] or record["seed"] != task.seed:
-                raise ValueError("checksum")
-        except (OSError, ValueError, KeyError, TypeError):
-            damaged = path.with_suffix(".damaged")
-            path.replace(damaged)
-            print(f"trustmodels plan: stored result {path.name} is damaged; moved to "
-                  f"{damaged.name} and recomputing", file=sys.stderr)
-            return None
-        return rows
+        return self.records.load(task.key, seed=task.seed)
 
     def save(self, task: Task, rows: list[dict]) -> None:
         """Store a finished task (atomically: a partial file is never read as a result)."""
-        clean = json.loads(json.dumps(rows, default=float, allow_nan=True))
-        digest = hashlib.sha256(json.dumps(clean, sort_keys=True).encode()).hexdigest()
-        path = self._path(task)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"seed": task.seed, "sha256": digest, "rows": clean}),
-                             encoding="utf-8")
-        temporary.replace(path)
+        self.records.save(task.key, rows, seed=task.seed)
 
 
 def _worker_environment() -> dict[str, str]:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trustmodels.datasets.stored import read_stored_manifest
+from trustmodels.datasets.stored import ChecksummedRecords, read_stored_manifest
 from trustmodels.simulation.sbc import (
     LOG_LIKELIHOOD,
     SBCResult,
@@ -110,10 +110,6 @@ def sbc_key(settings: SBCSettings, n_per_cell: int, design_seed: int,
     return digest[:24], payload
 
 
-def _digest(record: dict) -> str:
-    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
-
-
 class SimulationStore:
     """Finished simulations of one SBC run, one checksummed JSON file each.
 
@@ -136,39 +132,21 @@ class SimulationStore:
     """
 
     def __init__(self, folder, key: str):
-        self.folder = Path(folder) / key
-        self.folder.mkdir(parents=True, exist_ok=True)
-
-    def _path(self, simulation: int) -> Path:
-        return self.folder / f"sim-{simulation:04d}.json"
+        self.records = ChecksummedRecords(Path(folder) / key, body_key="simulation",
+                                          label="trustmodels sbc")
+        self.folder = self.records.folder
 
     def load(self, simulation: int) -> tuple[dict, dict] | None:
         """Return a finished simulation's ``(ranks, diagnostics)``, or ``None``.
 
         A damaged file is moved aside (``.damaged``) and the simulation counts as not run.
         """
-        path = self._path(simulation)
-        if not path.exists():
-            return None
-        try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
-            record = {"ranks": stored["ranks"], "diagnostics": stored["diagnostics"]}
-            if stored["sha256"] != _digest(record):
-                raise ValueError("checksum")
-        except (OSError, ValueError, KeyError, TypeError):
-            path.replace(path.with_suffix(".damaged"))
-            print(f"trustmodels sbc: {path} is damaged; moved aside, the simulation runs again",
-                  file=sys.stderr)
-            return None
-        return record["ranks"], record["diagnostics"]
+        body = self.records.load(f"sim-{simulation:04d}")
+        return None if body is None else (body["ranks"], body["diagnostics"])
 
     def save(self, simulation: int, ranks: dict, diagnostics: dict) -> None:
         """Store a finished simulation (written to a temporary file, then renamed)."""
-        record = {"ranks": ranks, "diagnostics": diagnostics}
-        path = self._path(simulation)
-        partial = path.with_suffix(".partial")
-        partial.write_text(json.dumps({**record, "sha256": _digest(record)}), encoding="utf-8")
-        partial.replace(path)
+        self.records.save(f"sim-{simulation:04d}", {"ranks": ranks, "diagnostics": diagnostics})
 
 
 def run_stored_sbc(folder, settings: SBCSettings = REALISTIC_SBC, *,
@@ -341,6 +319,10 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=None,
                         help="processes fitting side by side (default: one per core)")
     args = parser.parse_args(argv)
+    if args.workers is not None and args.workers < 1:
+        print(f"trustmodels sbc: --workers must be a positive integer, got {args.workers}",
+              file=sys.stderr)
+        return 2
     result, payload = run_stored_sbc(args.work, workers=args.workers,
                                      progress=lambda line: print(line, flush=True))
     store_sbc(result, payload, args.out)
