@@ -15,6 +15,7 @@ import trustmodels.inference.sampling as sampling
 from trustmodels.inference.diagnostics import FitDiagnosticsError
 from trustmodels.models.fixed import build_fixed_model_from_arrays
 from trustmodels.models.priors import FixedPriors
+from trustmodels.models.specification import FixedSpec
 
 SETTINGS = {"draws": 500, "tune": 500, "chains": 4, "random_seed": 1, "sampler": "numpyro"}
 
@@ -224,7 +225,7 @@ def _stored_fit(folder):
                                 coords={"chain": [0, 1], "draw": np.arange(50)}),
         "sample_stats": xr.Dataset({"diverging": (("chain", "draw"), np.zeros((2, 50), bool))}),
     })
-    tree.attrs["trustmodels_spec"] = "{}"
+    tree.attrs["trustmodels_spec"] = FixedSpec(effects=("a",), item_categories=(5,)).to_json()
     path = fit_cache.save_fit("k" * 64, tree, folder)
     return tree, path
 

@@ -1,7 +1,6 @@
 """Tests of trustmodels.analysis.comparison: metric contrasts in rating points and the added
 log-prior."""
 
-import json
 
 import numpy as np
 import pymc as pm
@@ -16,13 +15,14 @@ from trustmodels.analysis.comparison import (
     metric_response_contrasts,
 )
 from trustmodels.datasets.simulated_design import EFFECT_NAMES
+from trustmodels.models.specification import MetricSpec, OrdinalSpec
 
 
-def _tree(beta_draws, model="metric"):
+def _tree(beta_draws, model=MetricSpec):
     tree = xr.DataTree.from_dict({"posterior": xr.Dataset(
         {"beta": (("chain", "draw", "effect"), beta_draws)},
         coords={"effect": list(EFFECT_NAMES)})})
-    tree.attrs["trustmodels_spec"] = json.dumps({"model": model, "effects": list(EFFECT_NAMES)})
+    tree.attrs["trustmodels_spec"] = model(effects=EFFECT_NAMES).to_json()
     return tree
 
 
@@ -58,7 +58,7 @@ def test_metric_contrasts_use_the_interactions():
 def test_metric_contrasts_refuse_an_ordinal_fit():
     beta = np.zeros((1, 10, len(EFFECT_NAMES)))
     with pytest.raises(ValueError, match="needs a metric model fit, got 'ordinal'"):
-        metric_contrasts(_tree(beta, model="ordinal"))
+        metric_contrasts(_tree(beta, model=OrdinalSpec))
 
 
 def _small_model():
@@ -90,7 +90,7 @@ def _predictive_tree(observed, predicted, item_index=None):
         groups["constant_data"] = xr.Dataset({"obs_item": (("obs",), item_index)})
     tree = xr.DataTree.from_dict(groups)
     if item_index is not None:
-        tree.attrs["trustmodels_spec"] = json.dumps({"items": ["a", "b"]})
+        tree.attrs["trustmodels_spec"] = OrdinalSpec(items=("a", "b")).to_json()
     return tree
 
 
@@ -121,9 +121,9 @@ def _discretized_tree(beta_draws, alpha, sigma, sigma_u, likelihood="discretized
         "sigma": (("chain", "draw", "item"), np.broadcast_to(sigma, (chains, draws, len(sigma)))),
         "sigma_u": (("chain", "draw"), np.full((chains, draws), sigma_u))},
         coords={"effect": list(EFFECT_NAMES)})})
-    tree.attrs["trustmodels_spec"] = json.dumps({
-        "model": "metric", "likelihood": likelihood, "level": "item",
-        "effects": list(EFFECT_NAMES), "item_categories": [7] * len(alpha)})
+    tree.attrs["trustmodels_spec"] = MetricSpec(
+        likelihood=likelihood, level="item", effects=EFFECT_NAMES,
+        item_categories=(7,) * len(alpha)).to_json()
     return tree
 
 

@@ -1,6 +1,5 @@
 """Contrasts, HDIs and ROPE decisions from a posterior with known draws."""
 
-import json
 
 import numpy as np
 import pandas as pd
@@ -16,6 +15,7 @@ from trustmodels.analysis.effects import (
     summarize_draws,
 )
 from trustmodels.datasets.simulated_design import EFFECT_NAMES
+from trustmodels.models.specification import OrdinalSpec
 
 ITEMS = ["comp1", "benev1"]
 
@@ -37,11 +37,10 @@ def fake_fit(beta_mean, sd=0.05, draws=400, seed=0, by_construct=False):
                 "construct": ["competence", "benevolence"]},
     )
     tree = xr.DataTree.from_dict({"posterior": post})
-    tree.attrs["trustmodels_spec"] = json.dumps({
-        "model": "ordinal", "link": "logit", "effects_by_construct": by_construct,
-        "items": ITEMS, "constructs": ["competence", "benevolence"],
-        "item_construct": ["competence", "benevolence"], "item_categories": [7, 7],
-        "effects": list(EFFECT_NAMES)})
+    tree.attrs["trustmodels_spec"] = OrdinalSpec(
+        link="logit", effects_by_construct=by_construct, items=tuple(ITEMS),
+        constructs=("competence", "benevolence"), item_construct=("competence", "benevolence"),
+        item_categories=(7, 7), effects=EFFECT_NAMES).to_json()
     return tree
 
 

@@ -25,7 +25,7 @@ PUBLIC = [
     "plot_floodlight", "plot_likert_by_condition", "predictive_draws", "prior_sensitivity",
     "reader_table", "reliability_table", "response_contrasts", "summarize_draws",
     "validate_survey", "exclusions_by", "cumulative_logit_shifts", "plot_cumulative_logit_shifts",
-    "item_correlation_check", "rope_decision",
+    "item_correlation_check", "rope_decision", "model_spec",
 ]
 
 

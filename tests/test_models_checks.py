@@ -1,7 +1,5 @@
 """Predictive category counts, LOO summaries and the same-data rule of model comparison."""
 
-import json
-
 import numpy as np
 import pytest
 import xarray as xr
@@ -12,6 +10,7 @@ from trustmodels.analysis.checks import (
     loo_summary,
     prior_sensitivity,
 )
+from trustmodels.models.specification import OrdinalSpec
 
 
 def _fit(observed, predicted, loglik, items=None):
@@ -24,7 +23,7 @@ def _fit(observed, predicted, loglik, items=None):
     if items is not None:
         groups["constant_data"] = xr.Dataset({"obs_item": (("obs",), items)})
     tree = xr.DataTree.from_dict(groups)
-    tree.attrs["trustmodels_spec"] = json.dumps({"items": ["a", "b"]})
+    tree.attrs["trustmodels_spec"] = OrdinalSpec(items=("a", "b")).to_json()
     return tree
 
 

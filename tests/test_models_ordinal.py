@@ -53,7 +53,7 @@ def test_main_model_has_the_design_coordinates_and_variables():
         "beta_in_sample", "beta_disp_in_sample", "u_design", "u_residual", "lambda",
         "cutpoints_offset"}
     assert {v.name for v in projected.deterministics} == {"beta", "beta_disp", "cutpoints"}
-    assert projected.trustmodels_spec["derived"] == ["beta", "beta_disp", "cutpoints"]
+    assert projected.trustmodels_spec.derived == ("beta", "beta_disp", "cutpoints")
     assert list(projected.coords["design_term"]) == ["intercept", *EFFECT_NAMES, "disposition"]
     assert model["y"].eval().shape == (60 * 5,)
 
@@ -194,7 +194,7 @@ def test_items_with_different_numbers_of_categories_get_their_own_thresholds():
     names = {rv.name for rv in model.free_RVs}
     assert {"cutpoints_k7_offset", "cutpoints_k5_offset", "cutpoints_k4_offset"} <= names
     assert {"cutpoints_k7", "cutpoints_k5", "cutpoints_k4"} <= set(
-        model.trustmodels_spec["derived"])  # the thresholds themselves are gated
+        model.trustmodels_spec.derived)  # the thresholds themselves are gated
     assert list(model.coords["item_k5"]) == ["benev1"]
     assert np.isfinite(model.compile_logp()(model.initial_point()))
 
@@ -296,7 +296,7 @@ def test_projected_and_noncentered_metric_models_give_the_same_likelihood(level,
     projected = build_metric_model(long, level=level, likelihood=likelihood)
     noncentered = build_metric_model(long, level=level, likelihood=likelihood,
                                      parameterization="noncentered")
-    assert projected.trustmodels_spec["derived"] == ["alpha", "beta", "beta_disp"]
+    assert projected.trustmodels_spec.derived == ("alpha", "beta", "beta_disp")
     rng = np.random.default_rng(3)
     point = {name: rng.normal(size=value.shape)
              for name, value in projected.initial_point().items()}

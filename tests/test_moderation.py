@@ -163,8 +163,7 @@ def test_moderation_model_has_the_documented_structure(small_long):
             "curve_level_in_sample", "curve_slope_in_sample", "gp_amplitude"} <= free
     assert "gp_lengthscale" not in free  # fixed (SmoothPriors.lengthscale)
     assert len(model.coords["design_term"]) == 1 + 3 + 4 + 4 + 1
-    assert model.trustmodels_spec["derived"] == ["beta", "beta_disp", "curve_level",
-                                                 "curve_slope"]
+    assert model.trustmodels_spec.derived == ("beta", "beta_disp", "curve_level", "curve_slope")
     # 11 trust items per respondent are the outcomes
     assert len(model.coords["obs"]) == 24 * 11
     point = model.initial_point()

@@ -86,8 +86,8 @@ def test_joint_model_adds_covariate_part_to_main_model(small_long):
     observed = model.rvs_to_values[model[COVARIATE_VARIABLE]]
     assert observed is not None
     assert np.isfinite(model.compile_logp()(model.initial_point()))
-    assert model.trustmodels_spec["covariate"]["n_answers"] == int(answered.sum())
-    assert model.trustmodels_spec["model"] == "ordinal"
+    assert model.trustmodels_spec.observed_covariate.n_answers == int(answered.sum())
+    assert model.trustmodels_spec.kind == "ordinal"
 
 
 def test_joint_model_logp_depends_on_slope_through_covariate(small_long):

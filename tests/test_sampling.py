@@ -14,6 +14,7 @@ from trustmodels.inference import sampling
 from trustmodels.inference.diagnostics import FitDiagnosticsError
 from trustmodels.inference.sampling import add_log_densities, fit
 from trustmodels.models.fixed import build_fixed_model_from_arrays
+from trustmodels.models.specification import model_spec
 
 
 def _small_model(n=300, seed=0):
@@ -32,6 +33,7 @@ def test_fit_returns_gated_posterior_with_loo_and_prior_groups():
             "observed_data"} <= set(idata.children)
     assert idata["log_likelihood"]["y"].shape == (4, 400, 300)
     assert json.loads(idata.attrs["trustmodels_spec"])["model"] == "fixed"
+    assert model_spec(idata) == _small_model().trustmodels_spec  # the typed object comes back
     assert loo_summary(idata)["n_data"] == 300
     assert "prior" in prior_sensitivity(idata).columns
     # by default neither log density is stored; add_log_densities adds them to the same draws

@@ -24,6 +24,7 @@ from trustmodels.design import (
 )
 from trustmodels.inference.sampling import gated_variables
 from trustmodels.models.declared import build_design_model
+from trustmodels.models.specification import DeclaredSpec
 
 SCANDAL = StudyDesign({"reaction": ["silence", "excuse", "justification"],
                        "reputation": ["low", "high"]}, outcomes=["trust"], vignette="vignette")
@@ -205,7 +206,6 @@ def test_the_simulated_survey_is_one_instance_of_a_declared_design():
 
 def _fake_response_fit(design, values, cutpoints=(-1.0, 0.0, 1.0, 2.0), lam=1.0):
     """A constant 'posterior' of the declared model with one 1-5 item."""
-    import json
 
     import xarray as xr
 
@@ -216,8 +216,8 @@ def _fake_response_fit(design, values, cutpoints=(-1.0, 0.0, 1.0, 2.0), lam=1.0)
                               np.broadcast_to(np.array(cutpoints), (2, 3, 1, len(cutpoints))))
     posterior = posterior.assign_coords(item=["t1"], cutpoint=[1, 2, 3, 4])
     tree = xr.DataTree.from_dict({"posterior": posterior})
-    tree.attrs["trustmodels_spec"] = json.dumps({
-        "model": "declared design", "link": "logit", "items": ["t1"], "item_categories": [5]})
+    tree.attrs["trustmodels_spec"] = DeclaredSpec(link="logit", items=("t1",),
+                                                  item_categories=(5,)).to_json()
     return tree
 
 
@@ -271,7 +271,7 @@ def test_random_slopes_only_for_effects_that_vary_within_respondents():
     long = simulate_design_survey(design, {"reaction[excuse]": 0.5}, n_respondents=10,
                                   items=ITEMS, vignettes=4, seed=2)
     plain = build_design_model(long, design)
-    assert "sd_slope" not in plain.named_vars and "random_slopes" not in plain.trustmodels_spec
+    assert "sd_slope" not in plain.named_vars and plain.trustmodels_spec.random_slopes is None
     sloped = build_design_model(long, design, random_slopes=True)
     assert list(sloped.coords["slope"]) == list(effect_names(design))  # all vary within
     assert {"sd_slope", "z_slope"} <= set(gated_variables(sloped))

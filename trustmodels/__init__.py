@@ -16,7 +16,8 @@ declare your design           :class:`StudyDesign` (``StudyDesign.from_codebook`
 build a model                 :func:`build_design_model` (any declared design),
                               :func:`build_ordinal_model`, :func:`build_moderation_model`,
                               :func:`build_metric_model` (the simulated survey's design),
-                              :class:`OrdinalPriors`
+                              :class:`OrdinalPriors`, :func:`model_spec` (what a model or
+                              a fit was built from)
 fit it (gated)                :func:`fit`, :func:`diagnostics_table`, :func:`describe_run`
 check it                      :func:`predictive_draws`, :func:`category_counts`,
                               :func:`cumulative_logit_shifts`, :func:`item_correlation_check`,
@@ -87,6 +88,7 @@ _FRONT_DOOR = {
     "build_moderation_model": "trustmodels.models.moderation",
     "build_metric_model": "trustmodels.models.metric",
     "OrdinalPriors": "trustmodels.models.priors",
+    "model_spec": "trustmodels.models.specification",
     "fit": "trustmodels.inference.sampling",
     "describe_run": "trustmodels.inference.sampling",
     "diagnostics_table": "trustmodels.inference.diagnostics",

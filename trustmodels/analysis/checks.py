@@ -22,12 +22,13 @@
 from __future__ import annotations
 
 import itertools
-import json
 
 import arviz as az
 import numpy as np
 import pandas as pd
 import pymc as pm
+
+from trustmodels.models.specification import SPEC_ATTRIBUTE, model_spec
 
 __all__ = [
     "category_counts",
@@ -230,9 +231,8 @@ def category_counts(idata, *, group: str = "posterior_predictive", var_name: str
     categories = np.arange(1, max(observed.max(), predicted.max()) + 1)
     if by_item:
         item_index = np.asarray(_dataset(idata["constant_data"])["obs_item"].values)
-        raw = idata.attrs.get("trustmodels_spec")
-        names = (json.loads(raw)["items"] if isinstance(raw, str)
-                 else [str(j) for j in range(item_index.max() + 1)])
+        named = (model_spec(idata).items if SPEC_ATTRIBUTE in idata.attrs else ())
+        names = list(named) or [str(j) for j in range(item_index.max() + 1)]
         groups = [(str(names[j]), item_index == j) for j in range(len(names))]
     else:
         groups = [("all", np.ones(observed.size, bool))]

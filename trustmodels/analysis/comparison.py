@@ -35,13 +35,13 @@ from trustmodels.analysis.effects import (
     CONTRASTS,
     DEFAULT_HDI_PROB,
     DEFAULT_ROPES,
-    _spec,
     _stack,
     first_agreeing_category,
     summarize_draws,
 )
 from trustmodels.datasets.simulated_design import VIOLATION_LEVELS, design_matrix
 from trustmodels.models.likelihood import category_probabilities
+from trustmodels.models.specification import MetricSpec, model_spec
 
 __all__ = ["add_log_prior", "category_counts_by_item", "metric_contrasts",
            "metric_response_contrasts"]
@@ -80,7 +80,6 @@ def metric_contrasts(idata, *, fan_counts=(10_000,), contrasts=CONTRASTS,
 
     Examples
     --------
-    >>> import json
     >>> import numpy as np
     >>> import xarray as xr
     >>> from trustmodels.datasets.simulated_design import EFFECT_NAMES
@@ -88,15 +87,15 @@ def metric_contrasts(idata, *, fan_counts=(10_000,), contrasts=CONTRASTS,
     >>> beta[..., EFFECT_NAMES.index("apology")] = np.random.default_rng(0).normal(0.5, 0.1, 400)
     >>> tree = xr.DataTree.from_dict({"posterior": xr.Dataset(
     ...     {"beta": (("chain", "draw", "effect"), beta)}, coords={"effect": list(EFFECT_NAMES)})})
-    >>> tree.attrs["trustmodels_spec"] = json.dumps({"model": "metric",
-    ...                                              "effects": list(EFFECT_NAMES)})
+    >>> from trustmodels.models.specification import MetricSpec
+    >>> tree.attrs["trustmodels_spec"] = MetricSpec(effects=EFFECT_NAMES).to_json()
     >>> table = metric_contrasts(tree)
     >>> row = table[(table.violation == "competence") & (table.contrast == "apology - none")]
     >>> round(float(row["mean"].iloc[0]), 1), row["decision"].iloc[0]
     (0.5, 'different from zero')
     """
-    spec = _spec(idata, "metric", "metric_contrasts needs a metric model fit")
-    effects = tuple(spec["effects"])
+    spec = model_spec(idata, MetricSpec, "metric_contrasts needs a metric model fit")
+    effects = spec.effects
     rope = (-DEFAULT_ROPES["expected"], DEFAULT_ROPES["expected"]) if rope is None else rope
     beta = np.asarray(idata["posterior"]["beta"].transpose("chain", "draw", "effect").values)
     beta = beta.reshape(-1, beta.shape[-1])
@@ -183,7 +182,6 @@ def metric_response_contrasts(idata, *, scale: str = "expected", fan_counts=(10_
 
     Examples
     --------
-    >>> import json
     >>> import numpy as np
     >>> import xarray as xr
     >>> from trustmodels.datasets.simulated_design import EFFECT_NAMES
@@ -195,9 +193,10 @@ def metric_response_contrasts(idata, *, scale: str = "expected", fan_counts=(10_
     ...     "sigma": (("chain", "draw", "item"), np.ones((1, 200, 2))),
     ...     "sigma_u": (("chain", "draw"), np.full((1, 200), 0.5))},
     ...     coords={"effect": list(EFFECT_NAMES)})})
-    >>> tree.attrs["trustmodels_spec"] = json.dumps({
-    ...     "model": "metric", "likelihood": "discretized", "level": "item",
-    ...     "effects": list(EFFECT_NAMES), "item_categories": [7, 7]})
+    >>> from trustmodels.models.specification import MetricSpec
+    >>> tree.attrs["trustmodels_spec"] = MetricSpec(
+    ...     likelihood="discretized", level="item", effects=EFFECT_NAMES,
+    ...     item_categories=(7, 7)).to_json()
     >>> table = metric_response_contrasts(tree)
     >>> row = table[(table.violation == "competence") & (table.contrast == "apology - none")]
     >>> round(float(row["mean"].iloc[0]), 2)  # far less than the latent shift of 3
@@ -205,13 +204,13 @@ def metric_response_contrasts(idata, *, scale: str = "expected", fan_counts=(10_
     """
     if scale not in ("agree", "expected"):
         raise ValueError(f"unknown scale {scale!r}; expected 'agree' or 'expected'")
-    spec = _spec(idata, "metric", "metric_response_contrasts needs a metric model fit")
-    discretized = spec.get("likelihood") == "discretized"
+    spec = model_spec(idata, MetricSpec, "metric_response_contrasts needs a metric model fit")
+    discretized = spec.likelihood == "discretized"
     if scale == "agree" and not discretized:
         raise ValueError("a normal density has no probability of agreeing (its answers are not "
                          "categories); use scale='expected' or the discretized model")
     rope = (-DEFAULT_ROPES[scale], DEFAULT_ROPES[scale]) if rope is None else rope
-    effects = tuple(spec["effects"])
+    effects = spec.effects
     post = idata["posterior"]
     beta = np.asarray(post["beta"].transpose("chain", "draw", "effect").values)
     beta = beta.reshape(-1, beta.shape[-1])
@@ -225,7 +224,7 @@ def metric_response_contrasts(idata, *, scale: str = "expected", fan_counts=(10_
         sigma_u = (_stack(post["sigma_u"].transpose("chain", "draw").values)[keep]
                    if "sigma_u" in post else np.zeros(beta.shape[0]))
         scale_total = np.sqrt(sigma ** 2 + sigma_u[:, None] ** 2)  # (sample, item)
-        n_categories = max(int(k) for k in spec["item_categories"])
+        n_categories = max(int(k) for k in spec.item_categories)
         boundaries = np.arange(1, n_categories) + 0.5
         categories = np.arange(1, n_categories + 1)
 

@@ -29,10 +29,10 @@ from trustmodels.analysis.effects import (
     DEFAULT_ROPES,
     _item_parameters,
     _population_summaries,
-    _spec,
     summarize_draws,
 )
 from trustmodels.design import StudyDesign, design_rows
+from trustmodels.models.specification import DeclaredSpec, model_spec
 
 __all__ = ["DEFAULT_LATENT_ROPE", "SCALES", "factor_contrasts", "raw_centre"]
 
@@ -66,8 +66,8 @@ def _mean_row(grid: pd.DataFrame, design: StudyDesign, factor: str, level: str,
 
 def _response_scale(idata, draws, design, effects, scale, max_draws):
     """Return a function: design grid -> draws of the grid's mean on the response scale."""
-    spec = _spec(idata, model="declared design",
-                 requirement="response-scale contrasts need a fit of build_design_model")
+    spec = model_spec(idata, DeclaredSpec,
+                      "response-scale contrasts need a fit of build_design_model")
     lam, tau = _item_parameters(idata, spec)
     if max_draws is not None and draws.shape[0] > max_draws:
         keep = np.linspace(0, draws.shape[0] - 1, max_draws).round().astype(int)
@@ -79,8 +79,8 @@ def _response_scale(idata, draws, design, effects, scale, max_draws):
         if list(x.columns) != effects:
             raise ValueError("the fit's effects do not match the design's; was it fitted with "
                              "this design?")
-        per_row = [_population_summaries(draws @ row, lam, tau, spec["item_categories"],
-                                         spec["link"])[column].mean(axis=1)
+        per_row = [_population_summaries(draws @ row, lam, tau, spec.item_categories,
+                                         spec.link)[column].mean(axis=1)
                    for row in x.to_numpy()]
         return np.mean(per_row, axis=0)
 

@@ -24,8 +24,6 @@ probability of agreeing, ±0.1 rating points for the expected rating.
 
 from __future__ import annotations
 
-import json
-
 import arviz as az
 import numpy as np
 import pandas as pd
@@ -33,6 +31,7 @@ import pandas as pd
 from trustmodels.analysis.decisions import rope_decision
 from trustmodels.datasets.simulated_design import RESPONSE_LEVELS, VIOLATION_LEVELS, design_matrix
 from trustmodels.models.likelihood import category_probabilities
+from trustmodels.models.specification import OrdinalSpec, model_spec
 
 __all__ = [
     "CONTRASTS",
@@ -174,19 +173,6 @@ def summarize_draws(draws, *, hdi_prob: float = DEFAULT_HDI_PROB,
             "decision": decision}
 
 
-def _spec(idata, model: str = "ordinal",
-          requirement: str = "effects need an ordinal model fit") -> dict:
-    """Return a fit's model specification; raise ValueError(requirement) unless a model fit."""
-    raw = idata.attrs.get("trustmodels_spec")
-    if raw is None:
-        raise ValueError("the fit carries no trustmodels_spec; fit a trustmodels model with "
-                         "trustmodels.inference.sampling.fit")
-    spec = json.loads(raw) if isinstance(raw, str) else dict(raw)
-    if spec.get("model") != model:
-        raise ValueError(f"{requirement}, got {spec.get('model')!r}")
-    return spec
-
-
 def _stack(array, sample_first=True) -> np.ndarray:
     """(chain, draw, ...) -> (sample, ...)."""
     values = np.asarray(array)
@@ -196,13 +182,13 @@ def _stack(array, sample_first=True) -> np.ndarray:
 def _beta(idata, spec) -> np.ndarray:
     """Beta draws as (sample, construct_or_1, effect)."""
     beta = idata["posterior"]["beta"]
-    if spec["effects_by_construct"]:
+    if spec.effects_by_construct:
         return _stack(beta.transpose("chain", "draw", "construct", "effect").values)
     return _stack(beta.transpose("chain", "draw", "effect").values)[:, None, :]
 
 
 def _groups(spec) -> list[str]:
-    return spec["constructs"] if spec["effects_by_construct"] else ["all"]
+    return list(spec.effect_groups)
 
 
 def _contrast_rows(spec, fan_counts, contrasts):
@@ -277,13 +263,13 @@ def latent_contrasts(idata, *, fan_counts=DEFAULT_FAN_COUNTS, contrasts=CONTRAST
     - Kruschke, J. K. (2018). Rejecting or accepting parameter values in Bayesian
       estimation. *Advances in Methods and Practices in Psychological Science*, 1(2), 270-280.
     """
-    spec = _spec(idata)
+    spec = model_spec(idata, OrdinalSpec, "effects need an ordinal model fit")
     rope = (-DEFAULT_ROPES["latent"], DEFAULT_ROPES["latent"]) if rope is None else rope
     beta = _beta(idata, spec)
     out = []
     for violation, fans, first, second in _contrast_rows(spec, fan_counts, contrasts):
-        diff = (_design_row(first, violation, fans, spec["effects"])
-                - _design_row(second, violation, fans, spec["effects"]))
+        diff = (_design_row(first, violation, fans, spec.effects)
+                - _design_row(second, violation, fans, spec.effects))
         draws = beta @ diff  # (sample, group)
         for g, group in enumerate(_groups(spec)):
             out.append({"scale": "latent", "construct": group, "violation": violation,
@@ -297,7 +283,7 @@ def _item_parameters(idata, spec):
     """Discriminations (sample, item) and padded thresholds (sample, item, max K - 1)."""
     post = idata["posterior"]
     lam = _stack(post["lambda"].transpose("chain", "draw", "item").values)
-    items, kinds = spec["items"], spec["item_categories"]
+    items, kinds = spec.items, spec.item_categories
     tau = np.zeros(lam.shape + (max(kinds) - 1,))
     if "cutpoints" in post:
         tau[:] = _stack(post["cutpoints"].transpose("chain", "draw", "item", "cutpoint").values)
@@ -413,25 +399,25 @@ def response_contrasts(idata, *, scale: str = "agree", fan_counts=DEFAULT_FAN_CO
     """
     if scale not in ("agree", "expected"):
         raise ValueError(f"unknown scale {scale!r}; expected 'agree' or 'expected'")
-    spec = _spec(idata)
+    spec = model_spec(idata, OrdinalSpec, "effects need an ordinal model fit")
     rope = (-DEFAULT_ROPES[scale], DEFAULT_ROPES[scale]) if rope is None else rope
     beta = _beta(idata, spec)
     lam, tau = _item_parameters(idata, spec)
     if max_draws is not None and beta.shape[0] > max_draws:
         keep = np.linspace(0, beta.shape[0] - 1, max_draws).round().astype(int)
         beta, lam, tau = beta[keep], lam[keep], tau[keep]
-    item_group = (np.array([spec["constructs"].index(c) for c in spec["item_construct"]])
-                  if spec["effects_by_construct"] else np.zeros(len(spec["items"]), int))
+    item_group = (np.array([spec.constructs.index(c) for c in spec.item_construct])
+                  if spec.effects_by_construct else np.zeros(len(spec.items), int))
     level_cache: dict = {}
 
     def level(response, violation, fans):
         key = (response, violation, fans)
         if key not in level_cache:
-            theta = beta @ _design_row(response, violation, fans, spec["effects"])  # (s, g)
+            theta = beta @ _design_row(response, violation, fans, spec.effects)  # (s, g)
             per_item = np.empty(lam.shape)
             for g in range(theta.shape[1]):
                 agree, expected = _population_summaries(theta[:, g], lam, tau,
-                                                        spec["item_categories"], spec["link"])
+                                                        spec.item_categories, spec.link)
                 chosen = agree if scale == "agree" else expected
                 per_item[:, item_group == g] = chosen[:, item_group == g]
             level_cache[key] = np.stack([per_item[:, item_group == g].mean(axis=1)

@@ -15,13 +15,13 @@ at a time, not at how a respondent's answers go together.
 
 from __future__ import annotations
 
-import json
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
 from trustmodels.analysis.checks import observed_and_predicted
+from trustmodels.models.specification import SPEC_ATTRIBUTE, model_spec
 
 __all__ = ["item_correlation_check"]
 
@@ -126,10 +126,9 @@ def item_correlation_check(idata, *, item_construct=None, group: str = "posterio
     ('within - between', True)
     """
     if item_construct is None:
-        raw = idata.attrs.get("trustmodels_spec")
-        spec = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
-        item_construct = spec.get("item_construct")
-        if item_construct is None:
+        item_construct = (model_spec(idata).item_construct if SPEC_ATTRIBUTE in idata.attrs
+                          else ())
+        if not item_construct:
             raise ValueError("item_correlation_check: the fit names no item constructs; pass "
                              "item_construct (one construct per item)")
     item_construct = [str(c) for c in item_construct]

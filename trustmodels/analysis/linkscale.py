@@ -25,7 +25,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trustmodels.analysis.effects import DEFAULT_HDI_PROB, _item_parameters, _spec, hdi
+from trustmodels.analysis.effects import DEFAULT_HDI_PROB, _item_parameters, hdi
+from trustmodels.models.specification import DeclaredSpec, model_spec
 
 __all__ = ["compare_with_reference", "link_scale_parameters"]
 
@@ -53,27 +54,27 @@ def link_scale_parameters(idata, *, hdi_prob: float = DEFAULT_HDI_PROB) -> pd.Da
 
     Examples
     --------
-    >>> import json, numpy as np, xarray as xr
+    >>> import numpy as np, xarray as xr
     >>> posterior = xr.Dataset({
     ...     "beta": (("chain", "draw", "effect"), np.full((1, 4, 1), 2.0)),
     ...     "lambda": (("chain", "draw", "item"), np.full((1, 4, 1), 1.5)),
     ...     "cutpoints": (("chain", "draw", "item", "cutpoint"), np.zeros((1, 4, 1, 2)))},
     ...     coords={"effect": ["temp[warm]"], "item": ["rating"], "cutpoint": [1, 2]})
     >>> fit = xr.DataTree.from_dict({"posterior": posterior})
-    >>> fit.attrs["trustmodels_spec"] = json.dumps({"model": "declared design",
-    ...     "items": ["rating"], "item_categories": [3], "link": "logit"})
+    >>> from trustmodels.models.specification import DeclaredSpec
+    >>> fit.attrs["trustmodels_spec"] = DeclaredSpec(
+    ...     items=("rating",), item_categories=(3,), link="logit").to_json()
     >>> link_scale_parameters(fit)[["term", "mean"]].to_dict("list")
     {'term': ['temp[warm]', 'sd_respondent', '1|2', '2|3'], 'mean': [3.0, 1.5, 0.0, 0.0]}
     """
-    spec = _spec(idata, model="declared design",
-                 requirement="link-scale parameters need a fit of build_design_model")
+    spec = model_spec(idata, DeclaredSpec, "link-scale parameters need a fit of build_design_model")
     beta = idata["posterior"]["beta"]
     effects = [str(name) for name in beta["effect"].to_numpy()]
     beta = beta.stack(sample=("chain", "draw")).transpose("sample", "effect").to_numpy()
     lam, tau = _item_parameters(idata, spec)
     rows = []
-    for j, item in enumerate(spec["items"]):
-        k = int(spec["item_categories"][j])
+    for j, item in enumerate(spec.items):
+        k = int(spec.item_categories[j])
         terms = {name: lam[:, j] * beta[:, e] for e, name in enumerate(effects)}
         terms["sd_respondent"] = lam[:, j]
         terms.update({f"{c}|{c + 1}": tau[:, j, c - 1] for c in range(1, k)})

@@ -31,6 +31,8 @@ This is a *cross-sectional association*: neither part says which way any influen
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pymc as pm
@@ -40,6 +42,7 @@ from trustmodels.models.cutpoints import ordered_cutpoints
 from trustmodels.models.likelihood import LINKS
 from trustmodels.models.ordinal import build_ordinal_model, ordinal_answers
 from trustmodels.models.priors import OrdinalPriors
+from trustmodels.models.specification import ObservedCovariate, OrdinalSpec, model_spec
 
 __all__ = [
     "COVARIATE_VARIABLE",
@@ -213,8 +216,9 @@ def build_trust_covariate_model(
     -------
     pymc.Model
         The main model plus the free variables ``gamma`` and ``covariate_cutpoints`` and the
-        observed ``covariate`` (dimension ``covariate_obs``); ``trustmodels_spec`` gains a
-        ``covariate`` entry.
+        observed ``covariate`` (dimension ``covariate_obs``); the specification
+        (``model.trustmodels_spec``) gains its
+        :class:`~trustmodels.models.specification.ObservedCovariate`.
 
     Raises
     ------
@@ -263,12 +267,9 @@ def build_trust_covariate_model(
         ordinal_answers(COVARIATE_VARIABLE, gamma * u[who], cutpoints, zeros,
                         np.full(who.size, n_categories, dtype="int64"), values, covariate_link,
                         dims="covariate_obs")
-    model.trustmodels_spec = {
-        **model.trustmodels_spec,
-        "covariate": {"name": covariate, "n_categories": int(n_categories),
-                      "link": covariate_link, "slope_sd": float(slope_sd),
-                      "n_answers": int(who.size)},
-    }
+    model.trustmodels_spec = replace(model.trustmodels_spec, observed_covariate=ObservedCovariate(
+        name=covariate, n_categories=int(n_categories), link=covariate_link,
+        slope_sd=float(slope_sd), n_answers=int(who.size)))
     return model
 
 
@@ -297,14 +298,16 @@ def covariate_association(idata, *, hdi_prob: float = DEFAULT_HDI_PROB,
     ValueError
         When the fit has no slope ``gamma``.
     """
-    import json
-
     posterior = idata["posterior"]
     if SLOPE_VARIABLE not in posterior:
         raise ValueError("the fit has no covariate slope 'gamma'; fit a model of "
                          "build_trust_covariate_model")
-    spec = idata.attrs.get("trustmodels_spec")
-    link = json.loads(spec)["covariate"]["link"] if isinstance(spec, str) else "probit"
+    spec = model_spec(idata, OrdinalSpec, "covariate_association needs a fit of "
+                      "build_trust_covariate_model")
+    if spec.observed_covariate is None:
+        raise ValueError("the fit's specification has no observed covariate; fit a model of "
+                         "build_trust_covariate_model")
+    link = spec.observed_covariate.link
     slope = np.asarray(posterior[SLOPE_VARIABLE].values, dtype=float).ravel()
     rows = {"slope": summarize_draws(slope, hdi_prob=hdi_prob, rope=rope),
             "correlation": summarize_draws(slope_to_correlation(slope, link), hdi_prob=hdi_prob,

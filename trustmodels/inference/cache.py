@@ -107,7 +107,8 @@ def model_fingerprint(model) -> str:
         digest.update(name.encode())
         _update_array(digest, np.asarray(model.coords[name], dtype=object))
     spec = getattr(model, "trustmodels_spec", None)
-    digest.update(json.dumps(spec, sort_keys=True, default=str).encode())
+    form = spec.to_dict() if spec is not None else None
+    digest.update(json.dumps(form, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 

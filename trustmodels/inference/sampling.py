@@ -14,7 +14,6 @@ unless ``XLA_FLAGS`` names a count already (importing this module changes no env
 
 from __future__ import annotations
 
-import json
 import logging
 
 import pymc as pm
@@ -56,7 +55,8 @@ def gated_variables(model: pm.Model) -> list[str]:
     """Return the names of the variables the gate checks by default.
 
     Every free variable, plus the deterministic quantities a model reports in place of its free
-    variables (``trustmodels_spec["derived"]``, e.g. ``beta`` of the projected ordinal model).
+    variables (the ``derived`` variables of the model's specification,
+    :mod:`trustmodels.models.specification`, e.g. ``beta`` of the projected ordinal model).
 
     Parameters
     ----------
@@ -75,8 +75,8 @@ def gated_variables(model: pm.Model) -> list[str]:
     >>> gated_variables(model)
     ['mu']
     """
-    spec = getattr(model, "trustmodels_spec", None) or {}
-    return [rv.name for rv in model.free_RVs] + list(spec.get("derived", []))
+    spec = getattr(model, "trustmodels_spec", None)
+    return [rv.name for rv in model.free_RVs] + list(spec.derived if spec is not None else ())
 
 
 def add_log_densities(idata, model: pm.Model, *, log_likelihood: bool = True,
@@ -448,5 +448,5 @@ def _finish(idata, model, *, draws, log_likelihood, log_prior):
     add_log_densities(idata, model, log_likelihood=log_likelihood, log_prior=log_prior)
     spec = getattr(model, "trustmodels_spec", None)
     if spec is not None:
-        idata.attrs["trustmodels_spec"] = json.dumps(spec, default=str)
+        idata.attrs["trustmodels_spec"] = spec.to_json()
     idata.attrs["trustmodels_draws_requested"] = draws

@@ -45,6 +45,7 @@ from trustmodels.design import StudyDesign, prepare_design_data
 from trustmodels.models.likelihood import LINKS
 from trustmodels.models.ordinal import ordinal_answers, threshold_matrix
 from trustmodels.models.priors import OrdinalPriors
+from trustmodels.models.specification import DeclaredSpec
 
 __all__ = ["build_design_model", "within_respondent_effects"]
 
@@ -95,7 +96,8 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
         names), ``obs``; variables ``beta``, ``beta_cov`` (with a covariate), ``u``,
         ``lambda``, the thresholds and the observed ``y``; with random slopes also the
         coordinate ``slope`` and the variables ``sd_slope`` and ``z_slope``.
-        ``model.trustmodels_spec`` records the design.
+        ``model.trustmodels_spec`` records the design, a
+        :class:`~trustmodels.models.specification.DeclaredSpec`.
 
     Raises
     ------
@@ -200,19 +202,18 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
         eta = lam[data.item_index] * theta[data.occasion_index]
         ordinal_answers("y", eta, cutpoints, data.item_index, data.n_categories, data.response,
                         link)
-    model.trustmodels_spec = {
-        "model": "declared design",
-        "link": link,
-        "factors": {name: list(levels) for name, levels in design.factors.items()},
-        "moderators": {name: [m.transform, m.centre] for name, m in design.moderators.items()},
-        "covariate": design.covariate,
-        "vignette": design.vignette,
-        "outcomes": list(design.outcomes),
-        "items": list(data.items),
-        "item_categories": [int(k) for k in data.item_categories],
-        "effects": list(data.design.columns),
-        **({"random_slopes": slopes, "slope_sd": slope_sd} if slopes else {}),
-        "derived": [],
-        "priors": priors.__dict__.copy(),
-    }
+    model.trustmodels_spec = DeclaredSpec(
+        link=link,
+        factors={name: tuple(levels) for name, levels in design.factors.items()},
+        moderators={name: (m.transform, m.centre) for name, m in design.moderators.items()},
+        covariate=design.covariate,
+        vignette=design.vignette,
+        outcomes=tuple(design.outcomes),
+        items=tuple(data.items),
+        item_categories=tuple(int(k) for k in data.item_categories),
+        effects=tuple(data.design.columns),
+        random_slopes=tuple(slopes) if slopes else None,
+        slope_sd=slope_sd if slopes else None,
+        priors=priors,
+    )
     return model

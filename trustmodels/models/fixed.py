@@ -25,6 +25,7 @@ from trustmodels.models.data import prepare_ordinal_data
 from trustmodels.models.likelihood import LINKS
 from trustmodels.models.ordinal import ordinal_answers, threshold_matrix
 from trustmodels.models.priors import FixedPriors
+from trustmodels.models.specification import FixedSpec
 
 __all__ = ["build_fixed_model", "build_fixed_model_from_arrays"]
 
@@ -89,9 +90,8 @@ def build_fixed_model_from_arrays(
         zeros = np.zeros(y.size, dtype="int64")
         ordinal_answers("y", data @ beta, cutpoints, zeros, np.full(y.size, n_categories),
                         y.astype("int64"), link)
-    model.trustmodels_spec = {"model": "fixed", "link": link, "effects": coords["effect"],
-                              "items": ["outcome"], "item_categories": [int(n_categories)],
-                              "priors": priors.__dict__.copy()}
+    model.trustmodels_spec = FixedSpec(link=link, effects=tuple(coords["effect"]),
+                                       item_categories=(int(n_categories),), priors=priors)
     return model
 
 

@@ -57,6 +57,7 @@ from trustmodels.datasets.simulated_design import EFFECT_NAMES
 from trustmodels.models.data import DEFAULT_OUTCOMES, DISPOSITION_CONSTRUCT, prepare_ordinal_data
 from trustmodels.models.ordinal import design_columns, ordinal_answers, projected_respondent_terms
 from trustmodels.models.priors import MetricPriors
+from trustmodels.models.specification import MetricSpec
 
 __all__ = ["LEVELS", "METRIC_LIKELIHOODS", "METRIC_PARAMETERIZATIONS", "build_metric_model"]
 
@@ -106,7 +107,7 @@ def build_metric_model(
         either ``z`` (non-centered) or ``u_design``, ``u_residual`` and the in-sample
         ``alpha_in_sample``, ``beta_in_sample``, ``beta_disp_in_sample`` (projected; ``alpha``,
         ``beta``, ``beta_disp`` are then deterministic, listed in
-        ``model.trustmodels_spec["derived"]``).
+        ``model.trustmodels_spec.derived``).
 
     Raises
     ------
@@ -225,17 +226,17 @@ def build_metric_model(
             cutpoints = boundaries[None, :] / sigma[:, None]
             ordinal_answers("y", mu / sigma[group_index], cutpoints, data.item_index,
                             data.n_categories, data.response, "probit")
-    model.trustmodels_spec = {
-        "model": "metric", "level": level, "likelihood": likelihood,
-        "items": list(data.items), "constructs": list(data.constructs),
-        "item_construct": [data.constructs[c] for c in data.item_construct],
-        "item_categories": [int(k) for k in data.item_categories],
-        "effects": list(data.effects), "disposition": data.disposition is not None,
-        "parameterization": parameterization if respondent_terms else "none",
-        "derived": ([name for name in ("alpha", "beta", "beta_disp") if name in model.named_vars]
-                    if projected else []),
-        "priors": priors.__dict__.copy(),
-    }
+    model.trustmodels_spec = MetricSpec(
+        level=level, likelihood=likelihood,
+        items=tuple(data.items), constructs=tuple(data.constructs),
+        item_construct=tuple(data.constructs[c] for c in data.item_construct),
+        item_categories=tuple(int(k) for k in data.item_categories),
+        effects=tuple(data.effects), disposition=data.disposition is not None,
+        parameterization=parameterization if respondent_terms else "none",
+        derived=(tuple(name for name in ("alpha", "beta", "beta_disp")
+                       if name in model.named_vars) if projected else ()),
+        priors=priors,
+    )
     return model
 
 

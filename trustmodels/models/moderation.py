@@ -38,8 +38,6 @@ lies inside a region of practical equivalence (ROPE).
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import numpy as np
 import pandas as pd
 import pymc as pm
@@ -57,6 +55,7 @@ from trustmodels.models.ordinal import (
     threshold_matrix,
 )
 from trustmodels.models.priors import OrdinalPriors, SmoothPriors
+from trustmodels.models.specification import ModerationSpec
 
 __all__ = [
     "BASELINE_EFFECTS",
@@ -350,16 +349,15 @@ def build_moderation_model(
         eta = lam[data.item_index] * theta[data.respondent_index]
         ordinal_answers("y", eta, cutpoints, data.item_index, data.n_categories, data.response,
                         link)
-    model.trustmodels_spec = {
-        "model": "moderation_hsgp",
-        "link": link,
-        "disposition": data.disposition is not None,
-        "items": list(data.items),
-        "effects": list(data.effects),
-        "priors": asdict(priors),
-        "smooth": asdict(smooth),
-        "log10_fans_grid": grid.tolist(),
-        "derived": ["beta", "beta_disp", "curve_level", "curve_slope"]
-        if data.disposition is not None else ["beta", "curve_level", "curve_slope"],
-    }
+    model.trustmodels_spec = ModerationSpec(
+        link=link,
+        disposition=data.disposition is not None,
+        items=tuple(data.items),
+        effects=tuple(data.effects),
+        priors=priors,
+        smooth=smooth,
+        log10_fans_grid=tuple(grid.tolist()),
+        derived=("beta", "beta_disp", "curve_level", "curve_slope")
+        if data.disposition is not None else ("beta", "curve_level", "curve_slope"),
+    )
     return model

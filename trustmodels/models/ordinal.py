@@ -46,6 +46,7 @@ from trustmodels.models.data import (
 )
 from trustmodels.models.likelihood import LINKS, draw_ordinal, ordinal_logp
 from trustmodels.models.priors import OrdinalPriors
+from trustmodels.models.specification import OrdinalSpec
 
 __all__ = [
     "PARAMETERIZATIONS",
@@ -236,8 +237,9 @@ def build_ordinal_model(
         disposition), ``lambda``, ``cutpoints``, the respondent terms of the chosen
         parameterization, and the observed ``y``. ``model.respondent_variation`` is the tensor
         of :math:`u_i` (not for ``"centered"``).
-        ``model.trustmodels_spec`` records the specification
-        (used by effects, checks and the fit cache).
+        ``model.trustmodels_spec`` records the specification, an
+        :class:`~trustmodels.models.specification.OrdinalSpec` (used by effects, checks and the
+        fit cache).
 
     Raises
     ------
@@ -457,21 +459,20 @@ def _build(data: OrdinalData, priors: OrdinalPriors, *, link: str,
         eta = lam[data.item_index] * theta[data.respondent_index, column]
         ordinal_answers("y", eta, cutpoints, data.item_index, data.n_categories, data.response,
                         link)
-    model.trustmodels_spec = {
-        "model": "ordinal",
-        "link": link,
-        "effects_by_construct": effects_by_construct,
-        "disposition": data.disposition is not None,
-        "items": list(data.items),
-        "constructs": list(data.constructs),
-        "item_construct": [data.constructs[c] for c in data.item_construct],
-        "item_categories": [int(k) for k in data.item_categories],
-        "effects": list(data.effects),
-        "parameterization": parameterization,
+    model.trustmodels_spec = OrdinalSpec(
+        link=link,
+        effects_by_construct=effects_by_construct,
+        disposition=data.disposition is not None,
+        items=tuple(data.items),
+        constructs=tuple(data.constructs),
+        item_construct=tuple(data.constructs[c] for c in data.item_construct),
+        item_categories=tuple(int(k) for k in data.item_categories),
+        effects=tuple(data.effects),
+        parameterization=parameterization,
         # gated besides the free variables: the effects and (sampled as offsets) the thresholds
-        "derived": (["beta", *(["beta_disp"] if data.disposition is not None else []),
-                     *threshold_names(data.item_categories)]
-                    if parameterization == "projected" else []),
-        "priors": priors.__dict__.copy(),
-    }
+        derived=(("beta", *(["beta_disp"] if data.disposition is not None else []),
+                  *threshold_names(data.item_categories))
+                 if parameterization == "projected" else ()),
+        priors=priors,
+    )
     return model

@@ -102,6 +102,7 @@ from pymc.logprob.transforms import Transform
 from trustmodels.models.likelihood import draw_ordinal
 from trustmodels.models.ordinal import ordinal_answers
 from trustmodels.models.priors import SEMPriors
+from trustmodels.models.specification import SEMSpec
 
 __all__ = [
     "EFFECT_CHAINS",
@@ -409,7 +410,7 @@ def build_sem(
         Deterministics ``thresholds_std_k<K>`` (centered), ``loadings_std`` (``item``),
         ``loadings``, ``thresholds_k<K>`` (unstandardized latent scale),
         ``paths_std``, ``r2`` (``endogenous``) and, when the paths support them, ``effects``
-        and ``effects_std`` (dim ``effect``). ``model.trustmodels_spec["derived"]`` names the
+        and ``effects_std`` (dim ``effect``). ``model.trustmodels_spec.derived`` names the
         Deterministics the convergence gate checks besides the free variables (the
         standardized thresholds, paths and effects; see
         :func:`trustmodels.inference.sampling.gated_variables`).
@@ -546,17 +547,16 @@ def build_sem(
         # a per-answer (answers x cuts) matrix doubled the gather and scatter work of the gradient
         ordinal_answers("response", eta, cutpoints, data.item_index, answer_categories,
                         data.response, "logit", dims="answer")
-    model.trustmodels_spec = {
-        "model": "sem",
-        "parameterization": parameterization,
-        "paths": [list(p) for p in paths],
-        "equal_two_item_loadings": equal_two_item_loadings,
+    model.trustmodels_spec = SEMSpec(
+        parameterization=parameterization,
+        paths=tuple(tuple(p) for p in paths),
+        equal_two_item_loadings=equal_two_item_loadings,
         # gated besides the free variables: the thresholds (free only as offsets from the score
         # means in the centered parameterization) and the standardized paths and effects
-        "derived": [f"thresholds_std_k{k}" for k in groups]
-        + (["paths_std"] if paths else []) + (["effects_std"] if chains else []),
-        "priors": priors.__dict__.copy(),
-    }
+        derived=(*[f"thresholds_std_k{k}" for k in groups],
+                 *(["paths_std"] if paths else []), *(["effects_std"] if chains else [])),
+        priors=priors,
+    )
     return model
 
 

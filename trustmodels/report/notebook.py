@@ -136,7 +136,7 @@ else:
 _MODEL = '''\
 # latent scale: 1 = the SD of respondents' intercepts
 model = build_design_model(long, design, random_slopes=SETTINGS.get("random_slopes", False))
-priors = model.trustmodels_spec["priors"]
+priors = model.trustmodels_spec.priors
 display(Markdown(
     f"The multilevel cumulative-link (logit) model of the declared design has "
     f"{len(model.coords['effect'])} {agree(len(model.coords['effect']), 'effect', 'effects')} "
@@ -145,10 +145,10 @@ display(Markdown(
     f"each of {len(model.coords['item'])} {agree(len(model.coords['item']), 'item', 'items')}. "
     + (f"Each respondent also has their own deviation from the average effect of "
        f"{', '.join(model.coords['slope'])} (random slopes, SD prior HalfNormal("
-       f"{model.trustmodels_spec['slope_sd']})). " if "slope" in model.coords else "")
+       f"{model.trustmodels_spec.slope_sd})). " if "slope" in model.coords else "")
     + f"Priors: effects "
-    f"Normal(0, {priors['effect_sd']}), discriminations LogNormal(0, "
-    f"{priors['discrimination_log_sd']}), thresholds {priors['cutpoint_prior']}."))
+    f"Normal(0, {priors.effect_sd}), discriminations LogNormal(0, "
+    f"{priors.discrimination_log_sd}), thresholds {priors.cutpoint_prior}."))
 labels = condition_labels(long, design)
 prior = predictive_draws(model, kind="prior", draws=200, random_seed=SETTINGS["seed"])
 prior_counts = category_counts(prior, group="prior_predictive", by=labels)
