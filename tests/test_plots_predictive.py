@@ -74,3 +74,24 @@ def test_contrasts_without_truth_and_several_constructs():
     names = [text.get_text() for text in fig.legends[0].get_texts()]
     assert "true value" not in names and {"competence", "integrity"} <= set(names)
     plt.close(fig)
+
+
+def test_condition_panels_keep_their_titles_apart():
+    # the book's conditions: two factors with long names, six panels in rows of three
+    from trustmodels.plots.design import plot_counts_by_condition
+
+    labels = [f"seller_response={r}, violation={v}" for r in ("none", "apology", "denial")
+              for v in ("competence", "integrity")]
+    table = pd.concat([counts("posterior_predictive").assign(condition=label)
+                       for label in labels], ignore_index=True)
+    fig = plot_counts_by_condition(table)
+    renderer = fig.canvas.get_renderer()
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    titles = [ax.title.get_window_extent(renderer) for ax in shown]
+    for ax, title in zip(shown, titles, strict=True):
+        assert title.width <= ax.get_window_extent(renderer).width, ax.get_title()
+    for i, first in enumerate(titles):
+        for second in titles[i + 1:]:
+            assert not first.overlaps(second), "two panel titles overlap"
+    assert all("seller_response=" in ax.get_title() for ax in fig.axes if ax.get_visible())
+    plt.close(fig)

@@ -23,7 +23,8 @@ check it                      :func:`predictive_draws`, :func:`category_counts`,
                               :func:`cumulative_logit_shifts`, :func:`item_correlation_check`,
                               :func:`loo_summary`, :func:`compare_models`,
                               :func:`prior_sensitivity`
-report effects                :func:`factor_contrasts`, :func:`latent_contrasts`,
+report effects                :func:`factor_contrasts`, :func:`combine_effects` (any
+                              weighted sum of effects), :func:`latent_contrasts`,
                               :func:`response_contrasts`,
                               :func:`summarize_draws`, :func:`rope_decision`,
                               :func:`reliability_table`
@@ -100,6 +101,7 @@ _FRONT_DOOR = {
     "compare_models": "trustmodels.analysis.checks",
     "prior_sensitivity": "trustmodels.analysis.checks",
     "latent_contrasts": "trustmodels.analysis.effects",
+    "combine_effects": "trustmodels.analysis.combinations",
     "response_contrasts": "trustmodels.analysis.effects",
     "summarize_draws": "trustmodels.analysis.effects",
     "rope_decision": "trustmodels.analysis.decisions",

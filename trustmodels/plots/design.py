@@ -158,7 +158,8 @@ def plot_counts_by_condition(table: pd.DataFrame, *, title: str | None = None):
     -------
     matplotlib.figure.Figure
         One panel per condition: per answer category the predicted share (mean and central
-        interval, bars) and the observed share (points).
+        interval, bars) and the observed share (points). A panel's title gives each factor's
+        level on its own line.
 
     Examples
     --------
@@ -187,7 +188,8 @@ def plot_counts_by_condition(table: pd.DataFrame, *, title: str | None = None):
                    label="predicted (interval)")
             ax.scatter(x, rows["observed"] / total, color="black", zorder=3, s=16,
                        label="observed")
-            ax.set_title(str(condition), fontsize=9)
+            # one line per factor ("factor=level, factor=level"), so long names stay apart
+            ax.set_title(str(condition).replace(", ", "\n"), fontsize=9)
             ax.set_xticks(x)
         for ax in axes.ravel()[len(conditions):]:
             ax.set_visible(False)
