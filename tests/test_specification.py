@@ -56,7 +56,7 @@ def _fit_with(spec) -> xr.DataTree:
 def test_every_builder_attaches_a_typed_spec_that_survives_the_fit_json(build):
     model = build()
     spec = model.trustmodels_spec
-    assert isinstance(spec, ModelSpec)
+    assert isinstance(spec, ModelSpec) and model_spec(model) is spec
     back = model_spec(_fit_with(spec))
     assert back == spec and type(back) is type(spec)
     assert set(spec.derived) <= set(gated_variables(model))
