@@ -68,6 +68,16 @@ def test_bad_requests_are_one_line(fit, combinations, message):
     assert "\n" not in str(error.value)
 
 
+@pytest.mark.parametrize(("combinations", "truth", "message"), [
+    ({"x": {"a": "1"}}, None, r"the weight of 'a' in combination 'x' must be a number, got '1'"),
+    ({"x": {"a": float("nan")}}, None, "the weight of 'a' in combination 'x' must be finite"),
+    ({"x": {"a": 1}}, {"a": None}, r"truth\['a'\] must be a number, got None"),
+])
+def test_weights_and_truths_must_be_finite_numbers(combinations, truth, message):
+    with pytest.raises(ValueError, match=message):
+        combine_effects(_fit(np.zeros((1, 4, 2)), ["a", "b"]), combinations, truth=truth)
+
+
 def test_truth_must_name_every_weighted_effect():
     with pytest.raises(ValueError, match=r"truth has no value for \['b'\]"):
         combine_effects(_fit(np.zeros((1, 4, 2)), ["a", "b"]), {"x": {"a": 1, "b": 1}},

@@ -107,6 +107,20 @@ def test_a_malformed_specification_is_one_line(form, message):
     assert "\n" not in str(error.value)
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"model": "fixed"', "is not JSON"),
+    ("[1, 2]", "is not a JSON object"),
+    (json.dumps({**FixedSpec().to_dict(), "priors": {"effect_sd": 1.0, "slope": 2}}),
+     "'fixed' model specification does not fit its model: .*slope"),
+])
+def test_a_fit_with_a_damaged_specification_is_one_line(text, message):
+    fit = xr.DataTree()
+    fit.attrs["trustmodels_spec"] = text
+    with pytest.raises(ValueError, match=message) as error:
+        model_spec(fit)
+    assert "\n" not in str(error.value)
+
+
 def test_a_fit_of_another_model_is_refused_by_name():
     declared = _fit_with(DeclaredSpec(items=("t1",), item_categories=(5,)))
     with pytest.raises(ValueError, match="effects need an ordinal model fit, got 'declared "

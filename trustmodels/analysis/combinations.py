@@ -11,6 +11,7 @@ direction, ROPE decision). The weights of a factor contrast of a declared design
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 
 import numpy as np
@@ -19,6 +20,16 @@ import pandas as pd
 from trustmodels.analysis.effects import DEFAULT_HDI_PROB, DEFAULT_ROPES, summarize_draws
 
 __all__ = ["combine_effects"]
+
+
+def _number(value, what: str) -> float:
+    """Return ``value`` as a finite float; ValueError (one line) naming ``what`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{what} must be a number, got {value!r}")
+    number = float(value)
+    if not np.isfinite(number):
+        raise ValueError(f"{what} must be finite, got {value!r}")
+    return number
 
 
 def combine_effects(idata, combinations: Mapping[str, Mapping[str, float]], *,
@@ -97,13 +108,16 @@ def combine_effects(idata, combinations: Mapping[str, Mapping[str, float]], *,
         if unknown:
             raise ValueError(f"combination {name!r} names unknown effects {unknown}; the fit's "
                              f"effects are {effects}")
-        vector = np.array([float(weights.get(effect, 0.0)) for effect in effects])
+        vector = np.array([_number(weights.get(effect, 0.0), f"the weight of {effect!r} in "
+                                                             f"combination {name!r}")
+                           for effect in effects])
         row = summarize_draws(values @ vector, hdi_prob=hdi_prob, rope=rope)
         if truth is not None:
             missing = sorted(set(weights) - set(truth))
             if missing:
                 raise ValueError(f"truth has no value for {missing} (combination {name!r})")
-            row["truth"] = float(sum(w * float(truth[e]) for e, w in weights.items()))
+            row["truth"] = float(sum(
+                weights[e] * _number(truth[e], f"truth[{e!r}]") for e in weights))
             row["covered"] = bool(row["hdi_low"] <= row["truth"] <= row["hdi_high"])
         rows[name] = row
     table = pd.DataFrame.from_dict(rows, orient="index")

@@ -187,10 +187,6 @@ def _beta(idata, spec) -> np.ndarray:
     return _stack(beta.transpose("chain", "draw", "effect").values)[:, None, :]
 
 
-def _groups(spec) -> list[str]:
-    return list(spec.effect_groups)
-
-
 def _contrast_rows(spec, fan_counts, contrasts):
     unknown = sorted({a for pair in contrasts for a in pair} - set(RESPONSE_LEVELS))
     if unknown:
@@ -271,7 +267,7 @@ def latent_contrasts(idata, *, fan_counts=DEFAULT_FAN_COUNTS, contrasts=CONTRAST
         diff = (_design_row(first, violation, fans, spec.effects)
                 - _design_row(second, violation, fans, spec.effects))
         draws = beta @ diff  # (sample, group)
-        for g, group in enumerate(_groups(spec)):
+        for g, group in enumerate(spec.effect_groups):
             out.append({"scale": "latent", "construct": group, "violation": violation,
                         "fan_count": fans, "log10_fans": float(np.log10(fans)),
                         "contrast": f"{first} - {second}",
@@ -427,7 +423,7 @@ def response_contrasts(idata, *, scale: str = "agree", fan_counts=DEFAULT_FAN_CO
     out = []
     for violation, fans, first, second in _contrast_rows(spec, fan_counts, contrasts):
         a, b = level(first, violation, fans), level(second, violation, fans)
-        for g, group in enumerate(_groups(spec)):
+        for g, group in enumerate(spec.effect_groups):
             out.append({"scale": scale, "construct": group, "violation": violation,
                         "fan_count": fans, "log10_fans": float(np.log10(fans)),
                         "contrast": f"{first} - {second}",

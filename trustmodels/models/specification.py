@@ -50,8 +50,6 @@ def _optional(default=None, **metadata):
 
 def _plain(value):
     """JSON-ready form: tuples as lists, dataclasses and mappings as dicts."""
-    if isinstance(value, ModelSpec | ObservedCovariate):
-        return value.to_dict()
     if hasattr(value, "__dataclass_fields__"):
         return asdict(value)
     if isinstance(value, Mapping):
@@ -188,9 +186,13 @@ class ModelSpec:
             elif not spec_field.metadata.get("optional"):
                 raise ValueError(f"the {kind!r} model specification has no {key!r}")
         priors = values.get("priors")
-        if isinstance(priors, Mapping) and cls.priors_class is not None:
-            values["priors"] = cls.priors_class(**priors)
-        return cls(**cls._read_back(values))
+        try:
+            if isinstance(priors, Mapping) and cls.priors_class is not None:
+                values["priors"] = cls.priors_class(**priors)
+            return cls(**cls._read_back(values))
+        except TypeError as error:  # unknown or missing settings of the priors or a nested part
+            raise ValueError(f"the {kind!r} model specification does not fit its model: "
+                             f"{error}") from None
 
     @classmethod
     def _read_back(cls, values: dict) -> dict:
@@ -199,8 +201,15 @@ class ModelSpec:
 
     @staticmethod
     def from_json(text: str) -> ModelSpec:
-        """Read a specification back from :meth:`to_json`'s string."""
-        return ModelSpec.from_dict(json.loads(text))
+        """Read a specification back from :meth:`to_json`'s string (one line when malformed)."""
+        try:
+            form = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"the model specification is not JSON ({error.msg}, column "
+                             f"{error.colno})") from None
+        if not isinstance(form, Mapping):
+            raise ValueError("the model specification is not a JSON object")
+        return ModelSpec.from_dict(form)
 
 
 @dataclass(frozen=True)
@@ -472,11 +481,9 @@ def model_spec(source, expected: type[ModelSpec] | tuple[type[ModelSpec], ...] |
     if isinstance(source, ModelSpec):
         spec = source
     else:
-        attrs = getattr(source, "attrs", None)
+        attrs = getattr(source, "attrs", None)  # a fit; a PyMC model has the attribute itself
         raw = (attrs.get(SPEC_ATTRIBUTE) if isinstance(attrs, Mapping)
                else getattr(source, SPEC_ATTRIBUTE, None))
-        if raw is None:
-            raw = getattr(source, SPEC_ATTRIBUTE, None)
         if raw is None:
             raise ValueError("the fit carries no trustmodels_spec; fit a trustmodels model with "
                              "trustmodels.inference.sampling.fit")
