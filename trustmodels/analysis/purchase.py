@@ -296,7 +296,8 @@ def covariate_association(idata, *, hdi_prob: float = DEFAULT_HDI_PROB,
     Raises
     ------
     ValueError
-        When the fit has no slope ``gamma``.
+        When the fit has no slope ``gamma``, or its specification is not that of
+        :func:`build_trust_covariate_model` (the covariate's link is read from it).
     """
     posterior = idata["posterior"]
     if SLOPE_VARIABLE not in posterior:
