@@ -288,6 +288,8 @@ class DesignData:
         Fixed-effects design matrix, one row per occasion.
     covariate : numpy.ndarray or None
         The z-scored covariate per respondent.
+    item_construct : numpy.ndarray of int
+        Position of each item's construct in ``constructs``.
     """
 
     respondents: tuple[str, ...]
@@ -301,6 +303,7 @@ class DesignData:
     response: np.ndarray
     design: pd.DataFrame
     covariate: np.ndarray | None
+    item_construct: np.ndarray | None = None
 
     @property
     def n_categories(self) -> np.ndarray:
@@ -484,6 +487,8 @@ def prepare_design_data(long: pd.DataFrame, design: StudyDesign) -> DesignData:
         response=response.astype(int),
         design=x,
         covariate=covariate,
+        item_construct=pd.Series(np.arange(len(design.outcomes)), index=list(design.outcomes))
+        .loc[per_item["construct"].first().astype(str).reindex(items)].to_numpy(int),
     )
 
 
@@ -559,31 +564,36 @@ def design_table(survey) -> pd.DataFrame:
 def simulate_design_survey(design: StudyDesign, effects: Mapping[str, float], *,
                            n_respondents: int, items: Mapping[str, Sequence[str]],
                            n_categories: int = 5, vignettes: int = 1, discrimination: float = 1.5,
-                           seed: int = 0) -> pd.DataFrame:
+                           covariate_effect: float = 0.0, seed: int = 0) -> pd.DataFrame:
     """Draw a SIMULATED survey (long table) of a declared design from known effects.
 
     Every respondent rates ``vignettes`` vignettes; each vignette's factor levels are a random
     design cell (balanced over respondents and vignettes) and its moderators uniform over their
     ``simulate_range``. Latent trust of a rating is the design row times the effects plus a
     standard-normal respondent term; each item answers through a cumulative logit with the
-    same discrimination and evenly spaced thresholds.
+    same discrimination and evenly spaced thresholds. With a covariate, each respondent also
+    has a standard-normal latent covariate (such as disposition to trust) that moves latent
+    trust by ``covariate_effect`` and is measured by the covariate construct's items the same
+    way; the model sees only their z-scored mean, as it would in a real survey.
 
     Parameters
     ----------
     design : StudyDesign
-        The design (no covariate: simulated surveys have none).
+        The design.
     effects : mapping of str to float
         True value of each effect of :func:`effect_names` (missing ones are 0).
     n_respondents : int
         Respondents.
     items : mapping of str to sequence of str
-        Items of each outcome construct.
+        Items of each outcome construct (and of the covariate construct, when declared).
     n_categories : int
         Answer categories of every item.
     vignettes : int
         Vignettes per respondent (more than 1 needs ``design.vignette``).
     discrimination : float
         Item discrimination.
+    covariate_effect : float
+        Effect of the latent covariate on latent trust (latent SD per SD; with a covariate).
     seed : int
         Random seed.
 
@@ -603,8 +613,9 @@ def simulate_design_survey(design: StudyDesign, effects: Mapping[str, float], *,
     """
     if vignettes > 1 and not design.vignette:
         raise ValueError("several vignettes per respondent need a vignette column in the design")
-    if design.covariate:
-        raise ValueError("simulate_design_survey draws no covariate; declare the design without")
+    if design.covariate and not items.get(design.covariate):
+        raise ValueError(f"the design declares the covariate {design.covariate!r}, but items "
+                         "lists none of its items; expected its item names as for an outcome")
     unknown = sorted(set(effects) - set(effect_names(design)))
     if unknown:
         raise ValueError(f"effects {unknown} are not effects of the design; expected some of "
@@ -629,11 +640,15 @@ def simulate_design_survey(design: StudyDesign, effects: Mapping[str, float], *,
     beta = np.array([effects.get(name, 0.0) for name in x.columns])
     person = rng.normal(size=n_respondents)
     theta = x.to_numpy() @ beta + np.repeat(person, vignettes)
+    if design.covariate:
+        covariate = np.repeat(rng.normal(size=n_respondents), vignettes)
+        theta = theta + covariate_effect * covariate
     thresholds = np.linspace(-2.0, 2.0, n_categories - 1)
     rows = []
     for construct, names in items.items():
+        measured = covariate if construct == design.covariate else theta
         for item in names:
-            latent = discrimination * theta + rng.logistic(size=n_occasions)
+            latent = discrimination * measured + rng.logistic(size=n_occasions)
             answers = 1 + (latent[:, None] > thresholds[None, :]).sum(axis=1)
             block = occasions.copy()
             block["item"], block["construct"] = item, construct

@@ -27,6 +27,11 @@ correlations). Without them a within-subject analysis treats every respondent as
 to the manipulation and can overstate its certainty about the average effect
 (Barr, Levy, Scheepers & Tily, 2013).
 
+With ``parameterization="projected"`` (designs in which every respondent rates one vignette) the
+respondent intercepts are sampled split along the design columns, as in the simulated survey's
+main model (:func:`~trustmodels.models.ordinal.projected_respondent_terms`): the same model,
+explored with about half the leapfrog steps per draw.
+
 References
 ----------
 Barr, D. J., Levy, R., Scheepers, C., & Tily, H. J. (2013). Random effects structure for
@@ -43,11 +48,20 @@ import pytensor.tensor as pt
 
 from trustmodels.design import StudyDesign, prepare_design_data
 from trustmodels.models.likelihood import LINKS
-from trustmodels.models.ordinal import ordinal_answers, threshold_matrix
+from trustmodels.models.ordinal import (
+    ordinal_answers,
+    projected_respondent_terms,
+    threshold_matrix,
+    threshold_names,
+)
 from trustmodels.models.priors import OrdinalPriors
 from trustmodels.models.specification import DeclaredSpec
 
-__all__ = ["build_design_model", "within_respondent_effects"]
+__all__ = ["DESIGN_PARAMETERIZATIONS", "build_design_model", "within_respondent_effects"]
+
+#: Ways to sample the respondent intercepts of a declared design (see
+#: :func:`build_design_model`); both give the same model.
+DESIGN_PARAMETERIZATIONS = ("noncentered", "projected")
 
 
 def within_respondent_effects(data) -> list[str]:
@@ -70,7 +84,9 @@ def within_respondent_effects(data) -> list[str]:
 
 def build_design_model(long: pd.DataFrame, design: StudyDesign,
                        priors: OrdinalPriors | None = None, *, link: str = "logit",
-                       random_slopes: bool = False, slope_sd: float = 0.5) -> pm.Model:
+                       random_slopes: bool = False, slope_sd: float = 0.5,
+                       parameterization: str = "noncentered",
+                       effects_by_construct: bool = False) -> pm.Model:
     r"""Build the multilevel cumulative-link model of a declared design.
 
     Parameters
@@ -88,6 +104,16 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
         docstring); needs several vignettes per respondent.
     slope_sd : float
         Scale of the half-normal prior of the slopes' standard deviations (latent SD).
+    parameterization : {"noncentered", "projected"}
+        How the respondent intercepts are sampled; both give the same model.
+        ``"noncentered"`` samples :math:`u_i` (variable ``u``). ``"projected"``, for designs
+        in which every respondent rates one vignette, splits :math:`u` into its in-sample means
+        along an intercept, the design columns and the covariate and the rest (see Notes);
+        ``beta``, ``beta_cov`` and the thresholds are then deterministic (and gated).
+    effects_by_construct : bool
+        Give each outcome construct its own effects, ``beta`` with dims ``(construct, effect)``:
+        item :math:`j` of construct :math:`c` reads
+        :math:`\theta_{oc} = X_o \beta_c + \beta_\text{cov} d_{i(o)} + u_{i(o)}`.
 
     Returns
     -------
@@ -95,15 +121,19 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
         Coordinates ``respondent``, ``occasion``, ``item``, ``effect`` (the design's effect
         names), ``obs``; variables ``beta``, ``beta_cov`` (with a covariate), ``u``,
         ``lambda``, the thresholds and the observed ``y``; with random slopes also the
-        coordinate ``slope`` and the variables ``sd_slope`` and ``z_slope``.
+        coordinate ``slope`` and the variables ``sd_slope`` and ``z_slope``; projected, the
+        coordinate ``design_term`` and the variables ``u_design``, ``u_residual``,
+        ``beta_in_sample``, ``beta_cov_in_sample`` and the threshold offsets instead of ``u``.
+        ``model.respondent_variation`` is the tensor of :math:`u_i` in either form.
         ``model.trustmodels_spec`` records the design, a
         :class:`~trustmodels.models.specification.DeclaredSpec`.
 
     Raises
     ------
     ValueError
-        When the data cannot support the design (one line, before any sampling), or random
-        slopes are asked for a design in which no effect varies within respondents.
+        When the data cannot support the design (one line, before any sampling), random
+        slopes are asked for a design in which no effect varies within respondents, or the
+        projected form for a design with several vignettes per respondent.
 
     See Also
     --------
@@ -144,6 +174,19 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
     reacting alike to the manipulation and can overstate its certainty about the average effect
     (Barr et al., 2013).
 
+    ``parameterization="projected"`` changes how the posterior is explored, not the model.
+    With :math:`C` the respondents' design columns (an intercept, :math:`X` and :math:`d`), it
+    samples :math:`u = C\gamma + P_\perp w`
+    (:func:`~trustmodels.models.ordinal.projected_respondent_terms`), each coefficient as its
+    in-sample value :math:`\beta^s \sim \mathrm{Normal}(\gamma, \sigma_\beta)` with
+    :math:`\beta = \beta^s - \gamma`, and item :math:`j`'s thresholds as offsets from
+    :math:`\lambda_j \gamma_0`. The data cannot tell the coefficients apart from the in-sample
+    means of :math:`u` along their columns, so in plain coordinates the posterior is strongly
+    correlated. It is the form of the simulated survey's main model
+    (:func:`~trustmodels.models.ordinal.build_ordinal_model`), where it halves the leapfrog
+    steps per draw; on a small design (one three-level factor, a moderator, three items) both
+    forms took about as many steps (``benchmarks/README.md``).
+
     References
     ----------
     - Barr, D. J., Levy, R., Scheepers, C., & Tily, H. J. (2013). Random effects structure
@@ -165,6 +208,9 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
     """
     if link not in LINKS:
         raise ValueError(f"unknown link {link!r}; expected one of {LINKS}")
+    if parameterization not in DESIGN_PARAMETERIZATIONS:
+        raise ValueError(f"unknown parameterization {parameterization!r}; expected one of "
+                         f"{DESIGN_PARAMETERIZATIONS}")
     priors = OrdinalPriors() if priors is None else priors
     data = prepare_design_data(long, design)
     slopes = within_respondent_effects(data) if random_slopes else []
@@ -173,6 +219,11 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
                          "vignette each, or the factors are between respondents)")
     if not slope_sd > 0:
         raise ValueError(f"slope_sd must be positive, got {slope_sd!r}")
+    projected = parameterization == "projected"
+    if projected and len(data.occasions) != len(data.respondents):
+        raise ValueError(f"parameterization='projected' needs one vignette per respondent; "
+                         f"{len(data.respondents)} respondents rate {len(data.occasions)} "
+                         "vignettes (use 'noncentered')")
     occasion_labels = [
         "/".join(map(str, row)) for row in
         data.occasions[["respondent", *([design.vignette] if design.vignette else [])]]
@@ -182,11 +233,24 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
               "obs": np.arange(data.response.size)}
     if slopes:
         coords["slope"] = slopes
+    effect_dims = ("effect",)
+    if effects_by_construct:
+        coords["construct"] = list(data.constructs)
+        effect_dims = ("construct", "effect")
     with pm.Model(coords=coords) as model:
         x = pm.Data("X", data.design.to_numpy(float), dims=("occasion", "effect"))
-        beta = pm.Normal("beta", 0.0, priors.effect_sd, dims="effect")
-        u = pm.Normal("u", 0.0, 1.0, dims="respondent")
-        theta = pt.dot(x, beta) + u[data.occasion_respondent]
+        if projected:
+            beta, beta_cov, u, gamma = _projected_coefficients(data, priors, effect_dims)
+        else:
+            beta = pm.Normal("beta", 0.0, priors.effect_sd, dims=effect_dims)
+            u = pm.Normal("u", 0.0, 1.0, dims="respondent")
+            beta_cov = (None if data.covariate is None
+                        else pm.Normal("beta_cov", 0.0, priors.disposition_sd))
+        model.respondent_variation = u
+        # by construct: the construct-mean effects enter theta, each construct's deviation
+        # from them is added per item below (the same parts as the main model)
+        beta_mean = beta.mean(axis=0) if effects_by_construct else beta
+        theta = pt.dot(x, beta_mean) + u[data.occasion_respondent]
         if slopes:
             columns = [list(data.design.columns).index(name) for name in slopes]
             sd_slope = pm.HalfNormal("sd_slope", slope_sd, dims="slope")
@@ -195,11 +259,19 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
             theta = theta + (x[:, columns] * deviation).sum(axis=1)
         if data.covariate is not None:
             d = pm.Data("covariate", data.covariate, dims="respondent")
-            beta_cov = pm.Normal("beta_cov", 0.0, priors.disposition_sd)
             theta = theta + beta_cov * d[data.occasion_respondent]
         lam = pm.LogNormal("lambda", 0.0, priors.discrimination_log_sd, dims="item")
-        cutpoints = threshold_matrix(data.items, data.item_categories, priors, link)
-        eta = lam[data.item_index] * theta[data.occasion_index]
+        # projected: every eta contains lam_j * gamma_0, which the data cannot tell apart from a
+        # shift of item j's thresholds, so the thresholds are sampled as offsets from it
+        shift = lam * gamma[0] if projected else None
+        cutpoints = threshold_matrix(data.items, data.item_categories, priors, link, shift=shift)
+        if effects_by_construct:
+            by_construct = pt.dot(x, (beta - beta_mean).T)  # (occasion, construct)
+            construct = data.item_construct[data.item_index]
+            eta = lam[data.item_index] * (theta[data.occasion_index]
+                                          + by_construct[data.occasion_index, construct])
+        else:
+            eta = lam[data.item_index] * theta[data.occasion_index]
         ordinal_answers("y", eta, cutpoints, data.item_index, data.n_categories, data.response,
                         link)
     model.trustmodels_spec = DeclaredSpec(
@@ -214,6 +286,37 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
         effects=tuple(data.design.columns),
         random_slopes=tuple(slopes) if slopes else None,
         slope_sd=slope_sd if slopes else None,
+        parameterization=parameterization if projected else None,
+        effects_by_construct=True if effects_by_construct else None,
+        # gated besides the free variables when projected: the coefficients and the thresholds
+        derived=(("beta", *(["beta_cov"] if data.covariate is not None else []),
+                  *threshold_names(data.item_categories)) if projected else ()),
         priors=priors,
     )
     return model
+
+
+def _projected_coefficients(data, priors: OrdinalPriors, effect_dims: tuple[str, ...]):
+    """Add the projected form's variables; return ``beta``, ``beta_cov``, ``u`` and ``gamma``.
+
+    One vignette per respondent, so the occasions are the respondents (in another order): the
+    design columns of respondent ``i`` are those of its occasion.
+    """
+    occasion_of = np.empty(len(data.respondents), dtype=int)
+    occasion_of[data.occasion_respondent] = np.arange(len(data.occasion_respondent))
+    effects = list(data.design.columns)
+    columns = [np.ones(len(data.respondents)), data.design.to_numpy(float)[occasion_of]]
+    terms = ["intercept", *effects]
+    if data.covariate is not None:
+        columns.append(np.asarray(data.covariate, dtype=float))
+        terms.append("covariate")
+    u, gamma = projected_respondent_terms(np.column_stack(columns), terms)
+    gamma_effects = gamma[1:1 + len(effects)]
+    beta_in_sample = pm.Normal("beta_in_sample", gamma_effects, priors.effect_sd,
+                               dims=effect_dims)
+    beta = pm.Deterministic("beta", beta_in_sample - gamma_effects, dims=effect_dims)
+    beta_cov = None
+    if data.covariate is not None:
+        cov_in_sample = pm.Normal("beta_cov_in_sample", gamma[-1], priors.disposition_sd)
+        beta_cov = pm.Deterministic("beta_cov", cov_in_sample - gamma[-1])
+    return beta, beta_cov, u, gamma

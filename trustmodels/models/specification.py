@@ -293,8 +293,15 @@ class DeclaredSpec(ModelSpec):
         Effects with respondent-level random slopes (left out of the JSON form when none).
     slope_sd : float, optional
         Prior scale of the random slopes' SDs (with ``random_slopes`` only).
+    parameterization : str, optional
+        ``"projected"`` when the respondent intercepts were sampled split along the design
+        columns (left out of the JSON form for the default non-centred form).
+    effects_by_construct : bool, optional
+        True when each outcome construct has its own effects (left out of the JSON form
+        otherwise).
     derived : tuple of str
-        Always empty: every gated variable of this model is free.
+        Deterministic variables gated besides the free ones (the coefficients and thresholds
+        of the projected form; empty otherwise).
     priors : OrdinalPriors
     """
 
@@ -312,12 +319,17 @@ class DeclaredSpec(ModelSpec):
     effects: tuple[str, ...] = ()
     random_slopes: tuple[str, ...] | None = _optional()
     slope_sd: float | None = _optional()
+    parameterization: str | None = _optional()
+    effects_by_construct: bool | None = _optional()
     derived: tuple[str, ...] = ()
     priors: OrdinalPriors = field(default_factory=OrdinalPriors)
 
     def __post_init__(self):
         if (self.random_slopes is None) != (self.slope_sd is None):
             raise ValueError("DeclaredSpec: random_slopes and slope_sd go together")
+        if self.parameterization not in (None, "projected"):
+            raise ValueError(f"DeclaredSpec: unknown parameterization {self.parameterization!r}; "
+                             "expected 'projected' or none")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ cited scales (McKnight, Choudhury & Kacmar 2002; Gefen 2000), not the original i
 from __future__ import annotations
 
 from trustmodels.datasets.simulated_design import RESPONSE_LEVELS, VIOLATION_LEVELS
+from trustmodels.models.data import DEFAULT_OUTCOMES, DISPOSITION_CONSTRUCT
 from trustmodels.simulation.params import (
     CALIBRATED_RESPONSE_SCALE,
     CALIBRATION_TARGET,
@@ -297,6 +298,8 @@ def simulated_datapackage() -> dict[str, object]:
             "design": ["seller_response", "violation"],
             "fan_count": "fan_count",
             "constructs": {name: list(items) for name, items in CONSTRUCT_ITEMS.items()},
+            "outcomes": list(DEFAULT_OUTCOMES),
+            "covariate": DISPOSITION_CONSTRUCT,
             "attention_check": {"field": "attention_check", "correct": ATTENTION_CHECK_CORRECT},
             "duration": "duration_s",
             "covariates": ["purchase_freq", "social_media_use", "age_group", "gender"],
