@@ -1,26 +1,24 @@
 """The declared design's projected form, and the simulated survey as one declared design."""
 
 import numpy as np
+import pandas as pd
 import pymc as pm
 import pytensor
 import pytest
 
 import trustmodels as tm
+from trustmodels.analysis.contrasts import factor_contrasts
 from trustmodels.datasets.simulated import load_simulated_survey
-from trustmodels.datasets.simulated_design import EFFECT_NAMES
-from trustmodels.design import StudyDesign, simulate_design_survey
+from trustmodels.datasets.simulated_design import DECLARED_EFFECT_NAMES, EFFECT_NAMES
+from trustmodels.design import StudyDesign, effect_names, simulate_design_survey
 from trustmodels.inference.sampling import gated_variables
 from trustmodels.models.declared import build_design_model
 from trustmodels.models.ordinal import build_ordinal_model
 from trustmodels.models.priors import OrdinalPriors
 
-#: The simulated survey's effect names in the declared design's naming.
-DECLARED_PART = {"apology": "seller_response[apology]", "denial": "seller_response[denial]",
-                 "integrity": "violation[integrity]", "log_fans_c": "log10(fan_count)"}
-
 
 def declared_name(effect: str) -> str:
-    return ":".join(DECLARED_PART[part] for part in effect.split(":"))
+    return DECLARED_EFFECT_NAMES[effect]
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +179,110 @@ def test_projected_and_noncentered_declared_fits_agree_and_pass_the_gate():
         for form in ("projected", "noncentered"))
     assert compare_fits(projected, noncentered, ["beta", "beta_cov"]) == []
     assert "u_design" in projected.posterior and "u" in noncentered.posterior
+
+
+def as_declared_fit(ordinal_fit, design):
+    """The same posterior draws, named as a fit of the declared simulated design."""
+    import xarray as xr
+
+    from trustmodels.models.specification import DeclaredSpec
+
+    spec = tm.model_spec(ordinal_fit)
+    posterior = ordinal_fit["posterior"].to_dataset().assign_coords(
+        effect=[declared_name(e) for e in spec.effects]).sel(effect=list(effect_names(design)))
+    tree = xr.DataTree.from_dict({"posterior": posterior})
+    tree.attrs["trustmodels_spec"] = DeclaredSpec(
+        link=spec.link, factors=design.factors,
+        moderators={n: (m.transform, m.centre) for n, m in design.moderators.items()},
+        covariate=design.covariate, outcomes=spec.constructs, items=spec.items,
+        item_categories=spec.item_categories, effects=tuple(posterior["effect"].values),
+        effects_by_construct=True if spec.effects_by_construct else None).to_json()
+    return tree
+
+
+@pytest.mark.parametrize("by_construct", [False, True])
+def test_factor_contrasts_of_the_declared_simulated_design_are_the_main_models_contrasts(
+        simulated, by_construct):
+    # the tables the simulated chapters read from latent_contrasts and response_contrasts are
+    # factor_contrasts of the declared design, draw for draw
+    from test_effects import fake_fit
+
+    from trustmodels.analysis.effects import CONTRASTS, latent_contrasts, response_contrasts
+
+    _, design = simulated
+    rng = np.random.default_rng(11)
+    ordinal_fit = fake_fit(rng.normal(0, 0.5, len(EFFECT_NAMES)), sd=0.2,
+                           by_construct=by_construct)
+    declared_fit = as_declared_fit(ordinal_fit, design)
+    fans = [100, 10_000, 1_000_000]
+    keys = ["contrast", "violation", "fan_count", "mean", "hdi_low", "hdi_high", "p_direction",
+            "decision"]
+    theirs = latent_contrasts(ordinal_fit, fan_counts=fans)
+    ours = factor_contrasts(declared_fit, design, "seller_response", by="violation",
+                            at={"fan_count": fans}, pairs=CONTRASTS)
+    if by_construct:  # the same rows, construct by construct
+        keys.insert(0, "construct")
+        order = ["construct", "violation", "fan_count"]
+        theirs = theirs.sort_values(order, kind="stable", key=lambda column: column.map(
+            {name: i for i, name in enumerate(pd.unique(column))}))
+    pd.testing.assert_frame_equal(ours[keys].reset_index(drop=True),
+                                  theirs[keys].reset_index(drop=True), check_dtype=False)
+    if by_construct:
+        with pytest.raises(ValueError, match="response-scale contrasts of a fit with effects by "
+                                             "construct are not available"):
+            factor_contrasts(declared_fit, design, "seller_response", scale="agree")
+        return
+    for scale in ("agree", "expected"):
+        theirs = response_contrasts(ordinal_fit, scale=scale, fan_counts=fans)
+        ours = factor_contrasts(declared_fit, design, "seller_response", by="violation",
+                                at={"fan_count": fans}, pairs=CONTRASTS, scale=scale)
+        columns = keys[3:] + ["first_mean", "second_mean"]
+        np.testing.assert_allclose(ours[columns[:-3]].to_numpy(float),
+                                   theirs[columns[:-3]].to_numpy(float), atol=1e-9)
+        assert ours["decision"].tolist() == theirs["decision"].tolist()
+        np.testing.assert_allclose(ours[["first_mean", "second_mean"]].to_numpy(float),
+                                   theirs[["first_mean", "second_mean"]].to_numpy(float),
+                                   atol=1e-9)
+
+
+def test_contrast_pairs_name_declared_levels():
+    from test_studydesign import _fake_fit
+
+    design = StudyDesign({"reaction": ["silence", "excuse"]}, outcomes=["trust"])
+    fit = _fake_fit(design, {"reaction[excuse]": 0.7})
+    table = factor_contrasts(fit, design, "reaction", pairs=[("silence", "excuse")])
+    assert table["contrast"].tolist() == ["silence - excuse"]
+    np.testing.assert_allclose(table["mean"], [-0.7])
+    with pytest.raises(ValueError, match=r"\['apology'\] are not among its levels"):
+        factor_contrasts(fit, design, "reaction", pairs=[("apology", "silence")])
+
+
+@pytest.mark.parametrize(("level", "likelihood"), [("respondent_mean", "normal"),
+                                                   ("item", "discretized")])
+def test_the_metric_model_of_the_declared_simulated_design_is_the_metric_model(
+        simulated, level, likelihood):
+    # the metric comparison model takes the declaration: on the simulated survey's declared
+    # design it has the same log density as the model written for that survey, effects mapped
+    from trustmodels.models.metric import build_metric_model
+
+    long, design = simulated
+    kwargs = {"level": level, "likelihood": likelihood, "parameterization": "noncentered"}
+    main = build_metric_model(long, **kwargs)
+    declared = build_metric_model(long, design=design, **kwargs)
+    assert list(declared.coords["effect"]) == list(effect_names(design))
+    assert list(declared.coords["item"]) == list(main.coords["item"])
+    point = random_point(main, seed=6)
+    order = [EFFECT_NAMES.index(next(e for e in EFFECT_NAMES if declared_name(e) == d))
+             for d in declared.coords["effect"]]
+    mapped = {**point, "beta": point["beta"][order]}
+    assert np.isclose(main.compile_logp()(point), declared.compile_logp()(mapped))
+    assert not np.isclose(main.compile_logp()(point), declared.compile_logp()(point))
+
+
+def test_the_metric_model_of_a_design_needs_one_vignette_per_respondent():
+    from trustmodels.models.metric import build_metric_model
+
+    long, design = small_design_survey(n=12, vignettes=3)
+    with pytest.raises(ValueError, match="12 respondents rate 36 vignettes; this model needs one "
+                                         "vignette per respondent"):
+        build_metric_model(long, design=design, level="item")

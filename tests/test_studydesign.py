@@ -249,8 +249,11 @@ def test_response_scale_contrasts_integrate_the_respondent_out_then_average_the_
                 - np.mean([by_cell["silence", "low"], by_cell["silence", "high"]]))
     assert table["scale"].tolist() == ["expected"]
     np.testing.assert_allclose(table["mean"], [expected], atol=1e-3)
-    np.testing.assert_allclose(table["second_mean"],
+    # the contrast is "excuse - silence": its first level is excuse
+    np.testing.assert_allclose(table["first_mean"],
                                [np.mean([by_cell["excuse", "low"], by_cell["excuse", "high"]])],
+                               atol=1e-3)
+    np.testing.assert_allclose(table["first_mean"] - table["second_mean"], table["mean"],
                                atol=1e-3)
     agree = factor_contrasts(idata, design, "reaction", scale="agree")
     assert 0 < agree["mean"].iloc[0] < 1

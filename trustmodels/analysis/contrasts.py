@@ -89,6 +89,7 @@ def _response_scale(idata, draws, design, effects, scale, max_draws):
 
 def factor_contrasts(idata, design: StudyDesign, factor: str, *,
                      by: str | None = None, at: Mapping[str, Sequence[float]] | None = None,
+                     pairs: Sequence[tuple[str, str]] | None = None,
                      scale: str = "latent", hdi_prob: float = DEFAULT_HDI_PROB,
                      rope: float | None = None, max_draws: int | None = 2000) -> pd.DataFrame:
     r"""Return every pairwise contrast of a factor's levels, with its posterior summary.
@@ -105,6 +106,9 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
         Another factor: contrasts per level of it instead of averaged over it.
     at : mapping of str to sequence of float, optional
         Raw values of moderators at which to compare (default: each moderator's centre).
+    pairs : sequence of (str, str), optional
+        The contrasts to report, each ``(first, second)`` for first minus second (default:
+        every pair, later minus earlier in the declared level order).
     scale : {"latent", "agree", "expected"}
         Latent standard deviations, probability of agreeing (an answer above the midpoint),
         or expected rating (answer-scale points); see the module docstring.
@@ -119,17 +123,20 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
     Returns
     -------
     pandas.DataFrame
-        One row per contrast (``"later - earlier"`` in the declared level order), level of
-        ``by`` and moderator value: ``factor``, ``contrast``, [``by``], [moderators],
+        One row per contrast (``"first - second"``), level of ``by``, moderator value and,
+        for a fit with effects by construct, outcome construct: ``factor``, [``construct``],
+        ``contrast``, [``by``], [moderators],
         ``scale``, ``mean``, ``hdi_low``, ``hdi_high``, ``p_direction``, ``p_in_rope``,
-        ``decision``; on the response scales also ``first_mean`` and ``second_mean`` (the two
-        levels' posterior means on that scale).
+        ``decision``; on the response scales also ``first_mean`` and ``second_mean`` (the
+        posterior means of the contrast's first and second level on that scale, as in
+        :func:`~trustmodels.analysis.effects.response_contrasts`).
 
     Raises
     ------
     ValueError
         For a factor, ``by`` or moderator the design does not declare, a moderator value that
-        its transform cannot take, or a fit of another design (one line each).
+        its transform cannot take, a pair naming an undeclared level, a fit of another design,
+        or response-scale contrasts of a fit with effects by construct (one line each).
 
     See Also
     --------
@@ -151,7 +158,8 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
 
         \Delta_{ba} = (\bar x_b - \bar x_a)\, \beta,
 
-    in standard deviations of the respondents' latent intercepts. On the response scales each
+    in standard deviations of the respondents' latent intercepts (per construct :math:`c`, with
+    :math:`\beta_c`, for a fit with effects by construct). On the response scales each
     grid row :math:`r` with the factor at level :math:`\ell` (design row :math:`x_{r\ell}`) is
     first mapped to the answer scale and then averaged over the :math:`R` grid rows:
 
@@ -194,19 +202,37 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
             raise ValueError(f"at[{name!r}] has {bad}; expected finite values"
                              + (" > 0 (log10)" if design.moderators[name].transform == "log10"
                                 else ""))
+    levels = design.factors[factor]
+    if pairs is None:
+        pairs = [(levels[second], levels[first])
+                 for first, second in itertools.combinations(range(len(levels)), 2)]
+    pairs = [tuple(str(level) for level in pair) for pair in pairs]
+    undeclared = sorted({level for pair in pairs for level in pair} - set(levels))
+    if undeclared or any(len(pair) != 2 for pair in pairs):
+        raise ValueError(f"pairs must be (first, second) levels of {factor!r}; "
+                         + (f"{undeclared} are not among its levels {list(levels)}" if undeclared
+                            else "got a pair of another length"))
     rope = DEFAULT_ROPES[scale] if rope is None else rope
     beta = idata["posterior"]["beta"]
     effects = [str(name) for name in beta["effect"].to_numpy()]
-    draws = beta.stack(sample=("chain", "draw")).transpose("sample", "effect").to_numpy()
+    constructs = ([str(c) for c in beta["construct"].to_numpy()] if "construct" in beta.dims
+                  else [None])
+    if constructs != [None] and scale != "latent":
+        raise ValueError(f"scale={scale!r}: response-scale contrasts of a fit with effects by "
+                         "construct are not available; use scale='latent'")
+    stacked = beta.stack(sample=("chain", "draw"))
+    draws_of = {construct: (stacked if construct is None else stacked.sel(construct=construct))
+                .transpose("sample", "effect").to_numpy() for construct in constructs}
     level_of = None
     if scale != "latent":
-        level_of = _response_scale(idata, draws, design, effects, scale, max_draws)
+        level_of = _response_scale(idata, draws_of[None], design, effects, scale, max_draws)
     moderator_values = {name: list((at or {}).get(name, [raw_centre(m)]))
                         for name, m in design.moderators.items()}
     averaged = [name for name in design.factors if name not in (factor, by)]
-    levels = design.factors[factor]
     rows = []
-    for by_level in (design.factors[by] if by else [None]):
+    for construct, by_level in itertools.product(constructs,
+                                                  design.factors[by] if by else [None]):
+        draws = draws_of[construct]
         for values in itertools.product(*moderator_values.values()):
             grid = pd.DataFrame(list(itertools.product(*(design.factors[n] for n in averaged)))
                                 or [()], columns=averaged)
@@ -215,18 +241,21 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
             for name, value in zip(moderator_values, values, strict=True):
                 grid[name] = value
 
-            for first, second in itertools.combinations(range(len(levels)), 2):
+            for first, second in pairs:
                 if level_of is None:
-                    weights = (_mean_row(grid, design, factor, levels[second], effects)
-                               - _mean_row(grid, design, factor, levels[first], effects))
+                    weights = (_mean_row(grid, design, factor, first, effects)
+                               - _mean_row(grid, design, factor, second, effects))
                     contrast, extra = draws @ weights, {}
                 else:
-                    high = level_of(grid.assign(**{factor: levels[second]}))
-                    low = level_of(grid.assign(**{factor: levels[first]}))
+                    high = level_of(grid.assign(**{factor: first}))
+                    low = level_of(grid.assign(**{factor: second}))
                     contrast = high - low
-                    extra = {"first_mean": float(low.mean()), "second_mean": float(high.mean())}
+                    extra = {"first_mean": float(high.mean()), "second_mean": float(low.mean())}
                 summary = summarize_draws(contrast, hdi_prob=hdi_prob, rope=(-rope, rope))
-                row = {"factor": factor, "contrast": f"{levels[second]} - {levels[first]}"}
+                row = {"factor": factor}
+                if construct is not None:
+                    row["construct"] = construct
+                row["contrast"] = f"{first} - {second}"
                 if by:
                     row[by] = by_level
                 row.update(dict(zip(moderator_values, values, strict=True)))

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "DECLARED_EFFECT_NAMES",
     "FAN_CENTER_LOG10",
     "RESPONSE_LEVELS",
     "VIOLATION_LEVELS",
@@ -44,6 +45,18 @@ EFFECT_NAMES = (
     "apology:integrity:log_fans_c",
     "denial:integrity:log_fans_c",
 )
+
+#: The parts of :data:`EFFECT_NAMES` as the declared design of the simulated survey's codebook
+#: names them (:func:`trustmodels.design.effect_names`).
+_DECLARED_PARTS = {"apology": "seller_response[apology]", "denial": "seller_response[denial]",
+                   "integrity": "violation[integrity]", "log_fans_c": "log10(fan_count)"}
+
+#: Each effect of :data:`EFFECT_NAMES` under its name in the declared design
+#: (``StudyDesign.from_codebook`` of the simulated survey): the truth file and the main model
+#: use the short names, a fit of :func:`trustmodels.models.declared.build_design_model` the
+#: declared ones, e.g. ``"apology:log_fans_c"`` is ``"seller_response[apology]:log10(fan_count)"``.
+DECLARED_EFFECT_NAMES = {
+    name: ":".join(_DECLARED_PARTS[part] for part in name.split(":")) for name in EFFECT_NAMES}
 
 
 def log_fans_centered(fan_count) -> np.ndarray:

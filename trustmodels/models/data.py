@@ -20,12 +20,13 @@ from trustmodels.datasets.simulated_design import (
     VIOLATION_LEVELS,
     design_matrix,
 )
-from trustmodels.design import checked_answers
+from trustmodels.design import StudyDesign, checked_answers, prepare_design_data
 
 __all__ = [
     "DEFAULT_OUTCOMES",
     "DISPOSITION_CONSTRUCT",
     "OrdinalData",
+    "ordinal_data_of_design",
     "prepare_ordinal_data",
     "respondent_design",
 ]
@@ -262,4 +263,62 @@ def prepare_ordinal_data(
         design=x,
         disposition=disp,
         respondent_table=design,
+    )
+
+
+def ordinal_data_of_design(long: pd.DataFrame, design: StudyDesign) -> OrdinalData:
+    """Return the arrays of a declared design in the layout of :class:`OrdinalData`.
+
+    For the models written on that layout (the metric comparison model) applied to a declared
+    design in which every respondent rates one vignette: the design matrix has the declared
+    effects (:func:`trustmodels.design.effect_names`) and the covariate takes the place of the
+    disposition. The data are checked by :func:`trustmodels.design.prepare_design_data`.
+
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        One row per answer.
+    design : StudyDesign
+        The declared design.
+
+    Returns
+    -------
+    OrdinalData
+
+    Raises
+    ------
+    ValueError
+        When the data cannot support the design, or a respondent rates several vignettes.
+
+    Examples
+    --------
+    >>> from trustmodels.design import simulate_design_survey
+    >>> design = StudyDesign({"reaction": ["silence", "excuse"]}, outcomes=["trust"])
+    >>> long = simulate_design_survey(design, {"reaction[excuse]": 0.5}, n_respondents=6,
+    ...                               items={"trust": ["t1", "t2"]})
+    >>> data = ordinal_data_of_design(long, design)
+    >>> data.effects, len(data.respondents), data.response.size
+    (('reaction[excuse]',), 6, 12)
+    """
+    data = prepare_design_data(long, design)
+    if len(data.occasions) != len(data.respondents):
+        raise ValueError(f"{len(data.respondents)} respondents rate {len(data.occasions)} "
+                         "vignettes; this model needs one vignette per respondent")
+    occasion_of = np.empty(len(data.respondents), dtype=int)
+    occasion_of[data.occasion_respondent] = np.arange(len(data.occasion_respondent))
+    x = data.design.iloc[occasion_of].set_axis(list(data.respondents))
+    respondent_table = data.occasions.iloc[occasion_of].set_index("respondent")
+    return OrdinalData(
+        respondents=data.respondents,
+        items=data.items,
+        constructs=data.constructs,
+        item_construct=data.item_construct,
+        item_categories=data.item_categories,
+        respondent_index=data.occasion_respondent[data.occasion_index],
+        item_index=data.item_index,
+        construct_index=data.item_construct[data.item_index],
+        response=data.response,
+        design=x,
+        disposition=data.covariate,
+        respondent_table=respondent_table,
     )

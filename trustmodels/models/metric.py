@@ -54,7 +54,13 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from trustmodels.datasets.simulated_design import EFFECT_NAMES
-from trustmodels.models.data import DEFAULT_OUTCOMES, DISPOSITION_CONSTRUCT, prepare_ordinal_data
+from trustmodels.design import StudyDesign
+from trustmodels.models.data import (
+    DEFAULT_OUTCOMES,
+    DISPOSITION_CONSTRUCT,
+    ordinal_data_of_design,
+    prepare_ordinal_data,
+)
 from trustmodels.models.ordinal import design_columns, ordinal_answers, projected_respondent_terms
 from trustmodels.models.priors import MetricPriors
 from trustmodels.models.specification import MetricSpec
@@ -79,6 +85,7 @@ def build_metric_model(
     disposition: str | None = DISPOSITION_CONSTRUCT,
     effects: tuple[str, ...] = EFFECT_NAMES,
     parameterization: str = "projected",
+    design: StudyDesign | None = None,
 ) -> pm.Model:
     r"""Build the metric comparison model (equations in the module docstring).
 
@@ -98,6 +105,11 @@ def build_metric_model(
     parameterization : {"projected", "noncentered"}
         How the respondent terms are sampled (module docstring); no effect on a model without
         respondent terms (one construct at ``level="respondent_mean"``).
+    design : StudyDesign, optional
+        A declared design (one vignette per respondent) whose effects, outcomes and covariate
+        replace ``effects``, ``outcomes`` and ``disposition``: the metric counterpart of
+        :func:`~trustmodels.models.declared.build_design_model` for the same design, so that
+        the two can be compared (``level="item"``, ``likelihood="discretized"``).
 
     Returns
     -------
@@ -112,7 +124,8 @@ def build_metric_model(
     Raises
     ------
     ValueError
-        Bad input, unknown level or likelihood, or a discretized respondent-mean model.
+        Bad input, unknown level or likelihood, a discretized respondent-mean model, or a
+        design with several vignettes per respondent.
 
     See Also
     --------
@@ -174,7 +187,11 @@ def build_metric_model(
         raise ValueError(f"unknown parameterization {parameterization!r}; expected one of "
                          f"{METRIC_PARAMETERIZATIONS}")
     priors = MetricPriors() if priors is None else priors
-    data = prepare_ordinal_data(long, outcomes=outcomes, disposition=disposition, effects=effects)
+    if design is not None:
+        data = ordinal_data_of_design(long, design)
+    else:
+        data = prepare_ordinal_data(long, outcomes=outcomes, disposition=disposition,
+                                    effects=effects)
     midpoint = (data.item_categories.astype(float) + 1.0) / 2.0
     coords = {"respondent": list(data.respondents), "construct": list(data.constructs),
               "effect": list(data.effects), "item": list(data.items)}
