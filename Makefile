@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export PYTENSOR_FLAGS ?= compiledir=$(CURDIR)/.cache/pytensor
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test bench lock venv clean-book check-python browser plan recovery sbc fit-asset
+.PHONY: book test bench lock venv clean-book check-python browser plan recovery sbc sbc-declared fit-asset
 
 # ---- environment -------------------------------------------------------------------------
 NO_PYTHON := trustmodels needs Python 3.12, and '$(PYTHON)' does not run (with pyenv: keep \
@@ -81,6 +81,12 @@ recovery: $(STAMP)
 # the sampler's libraries changed, and recomputes one simulation.
 sbc: $(STAMP)
 	$(BIN)/python -m trustmodels.simulation.sbc_stored build/sbc data/derived/sbc
+
+# The same SBC of the main model built from the simulated survey's declared design (projected
+# form; not read by the book yet): data/derived/sbc_declared. About as long as `make sbc`.
+sbc-declared: $(STAMP)
+	$(BIN)/python -m trustmodels.simulation.sbc_stored build/sbc data/derived/sbc_declared \
+		--model declared
 
 # The fit-cache asset of a release: the fits the last `make book` used (README, release steps).
 fit-asset: $(STAMP)

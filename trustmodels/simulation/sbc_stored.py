@@ -18,10 +18,11 @@ recomputed simulation.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 
@@ -40,13 +41,16 @@ from trustmodels.simulation.sbc import (
 
 __all__ = [
     "REALISTIC_SBC",
+    "REALISTIC_SBC_DECLARED",
     "REALISTIC_SBC_N_PER_CELL",
+    "SBC_MODELS",
     "SimulationStore",
     "StoredSBC",
     "StoredSBCError",
     "load_stored_sbc",
     "main",
     "run_stored_sbc",
+    "sbc_builder",
     "sbc_key",
     "store_sbc",
     "verify_stored_sbc",
@@ -60,6 +64,18 @@ REALISTIC_SBC = SBCSettings(
     n_simulations=100, rank_draws=99, draws=500, tune=500, chains=4,
     var_names=("beta", "beta_disp", "lambda", "cutpoints", "u_residual"),
     first_elements=(("cutpoints", 1), ("u_residual", 3)), seed=20261206)
+
+#: The same run of the main model built from the design the simulated survey's codebook declares
+#: (``"declared"`` below): the covariate's slope is named ``beta_cov`` there.
+REALISTIC_SBC_DECLARED = replace(
+    REALISTIC_SBC, var_names=("beta", "beta_cov", "lambda", "cutpoints", "u_residual"))
+
+#: The builders of the main model whose SBC can be stored: ``"ordinal"``,
+#: :func:`~trustmodels.models.ordinal.build_ordinal_model` (the run chapter 5 reads), and
+#: ``"declared"``, :func:`~trustmodels.models.declared.build_design_model` on
+#: :func:`~trustmodels.simulation.survey_codebook.simulated_study_design` in the projected
+#: form: the same model, its effects named by the design and its columns in the design's order.
+SBC_MODELS = ("ordinal", "declared")
 
 #: Respondents per response-by-violation cell of each SBC survey (6 cells: 300 respondents),
 #: the size of many published vignette studies of this field.
@@ -78,8 +94,39 @@ class StoredSBCError(RuntimeError):
     """A stored SBC run that does not belong to the current settings or model (one line)."""
 
 
+def sbc_builder(model: str = "ordinal"):
+    """Return the builder of the main model whose SBC is run (see :data:`SBC_MODELS`).
+
+    Parameters
+    ----------
+    model : {"ordinal", "declared"}
+        Which builder.
+
+    Returns
+    -------
+    callable
+        ``long -> pymc.Model`` (picklable, for the worker processes).
+
+    Examples
+    --------
+    >>> sbc_builder("declared").keywords["parameterization"]
+    'projected'
+    """
+    if model not in SBC_MODELS:
+        raise ValueError(f"unknown SBC model {model!r}; expected one of {SBC_MODELS}")
+    if model == "ordinal":
+        from trustmodels.models.ordinal import build_ordinal_model
+
+        return build_ordinal_model
+    from trustmodels.models.declared import build_design_model
+    from trustmodels.simulation.survey_codebook import simulated_study_design
+
+    return functools.partial(build_design_model, design=simulated_study_design(),
+                             parameterization="projected")
+
+
 def sbc_key(settings: SBCSettings, n_per_cell: int, design_seed: int,
-            long: pd.DataFrame | None = None) -> tuple[str, dict]:
+            long: pd.DataFrame | None = None, model: str = "ordinal") -> tuple[str, dict]:
     """Return the key of an SBC run of the main model and the payload it is made of.
 
     Parameters
@@ -90,22 +137,25 @@ def sbc_key(settings: SBCSettings, n_per_cell: int, design_seed: int,
         The design survey (:func:`trustmodels.simulation.sbc.main_model_design`).
     long : pandas.DataFrame, optional
         That survey's long table, if already built.
+    model : {"ordinal", "declared"}
+        The builder (:func:`sbc_builder`).
 
     Returns
     -------
     key : str
         24 hex characters.
     payload : dict
-        What the key is the hash of.
+        What the key is the hash of (with ``builder`` for a model other than ``"ordinal"``).
     """
     from trustmodels.inference.cache import model_fingerprint
-    from trustmodels.models.ordinal import build_ordinal_model
 
     long = main_model_design(n_per_cell, design_seed) if long is None else long
     payload = {"settings": settings.key_fields(), "n_per_cell": n_per_cell,
                "design_seed": design_seed, "test_quantities": [LOG_LIKELIHOOD],
-               "model": model_fingerprint(build_ordinal_model(long)),
+               "model": model_fingerprint(sbc_builder(model)(long)),
                "libraries": {name: version(name) for name in SAMPLER_LIBRARIES}}
+    if model != "ordinal":
+        payload["builder"] = model
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
     return digest[:24], payload
 
@@ -151,7 +201,8 @@ class SimulationStore:
 
 def run_stored_sbc(folder, settings: SBCSettings = REALISTIC_SBC, *,
                    n_per_cell: int = REALISTIC_SBC_N_PER_CELL, design_seed: int = 7,
-                   workers: int | None = None, progress=print) -> tuple[SBCResult, dict]:
+                   workers: int | None = None, progress=print,
+                   model: str = "ordinal") -> tuple[SBCResult, dict]:
     """Run (or resume) the main model's SBC, keeping every simulation under ``folder``.
 
     Parameters
@@ -167,6 +218,8 @@ def run_stored_sbc(folder, settings: SBCSettings = REALISTIC_SBC, *,
         ranks do not depend on it.
     progress : callable
         Called with a line after each fit.
+    model : {"ordinal", "declared"}
+        The builder (:func:`sbc_builder`).
 
     Returns
     -------
@@ -175,12 +228,11 @@ def run_stored_sbc(folder, settings: SBCSettings = REALISTIC_SBC, *,
         The key's payload (for the manifest).
     """
     from trustmodels.config import machine_cores
-    from trustmodels.models.ordinal import build_ordinal_model
 
     long = main_model_design(n_per_cell, design_seed)
-    key, payload = sbc_key(settings, n_per_cell, design_seed, long)
+    key, payload = sbc_key(settings, n_per_cell, design_seed, long, model=model)
     workers = max(1, min(machine_cores(), settings.n_simulations)) if workers is None else workers
-    result = run_sbc(build_ordinal_model, long, settings, workers=workers, progress=progress,
+    result = run_sbc(sbc_builder(model), long, settings, workers=workers, progress=progress,
                      store=SimulationStore(folder, key))
     result.extra = {"n_respondents": int(long["respondent"].nunique()),
                     "design_seed": design_seed, "key": key}
@@ -213,8 +265,10 @@ def store_sbc(result: SBCResult, payload: dict, folder) -> Path:
 
 def load_stored_sbc(folder, settings: SBCSettings = REALISTIC_SBC, *,
                     n_per_cell: int = REALISTIC_SBC_N_PER_CELL,
-                    design_seed: int = 7) -> StoredSBC:
+                    design_seed: int = 7, model: str = "ordinal") -> StoredSBC:
     """Read a stored run; refuse it (one line) if it belongs to other settings or a model.
+
+    ``model`` names the builder (:func:`sbc_builder`).
 
     Raises
     ------
@@ -222,7 +276,7 @@ def load_stored_sbc(folder, settings: SBCSettings = REALISTIC_SBC, *,
         When a file is missing or the stored key is not that of the arguments.
     """
     folder = Path(folder)
-    key, _ = sbc_key(settings, n_per_cell, design_seed)
+    key, _ = sbc_key(settings, n_per_cell, design_seed, model=model)
     manifest = read_stored_manifest(folder, FILES, key, what="SBC run",
                                     against="settings, model and sampler libraries",
                                     command=RECOMPUTE_COMMAND, error=StoredSBCError)
@@ -275,12 +329,11 @@ def verify_stored_sbc(stored: StoredSBC, *, simulations=(0,), workers: int = 1) 
     StoredSBCError
         When a truth or a rank differs.
     """
-    from trustmodels.models.ordinal import build_ordinal_model
-
     result = stored.result
     settings = result.settings
+    build_model = sbc_builder(stored.manifest.get("builder", "ordinal"))
     long = main_model_design(stored.manifest["n_per_cell"], stored.manifest["design_seed"])
-    truth, *_ = prior_simulations(build_ordinal_model, long, settings)
+    truth, *_ = prior_simulations(build_model, long, settings)
     stored_truth = result.truth.loc[:, truth.columns] if set(truth.columns) <= set(
         result.truth.columns) else None
     if stored_truth is None or not np.allclose(stored_truth.to_numpy(),
@@ -288,7 +341,7 @@ def verify_stored_sbc(stored: StoredSBC, *, simulations=(0,), workers: int = 1) 
                                                rtol=0, atol=1e-8):
         raise StoredSBCError(f"the stored SBC run's true parameters are not the prior draws of the "
                              f"current model and seed; recompute it with `{RECOMPUTE_COMMAND}`")
-    fresh = run_sbc(build_ordinal_model, long, settings, workers=workers,
+    fresh = run_sbc(build_model, long, settings, workers=workers,
                     simulations=list(simulations))
     rows = []
     for s in fresh.ranks.index:
@@ -318,12 +371,17 @@ def main(argv=None) -> int:
     parser.add_argument("out", type=Path, help="folder of the stored run (data/derived/sbc)")
     parser.add_argument("--workers", type=int, default=None,
                         help="processes fitting side by side (default: one per core)")
+    parser.add_argument("--model", choices=SBC_MODELS, default="ordinal",
+                        help="the main model as written for the simulated survey (ordinal) or "
+                             "built from its declared design (declared)")
     args = parser.parse_args(argv)
     if args.workers is not None and args.workers < 1:
         print(f"trustmodels sbc: --workers must be a positive integer, got {args.workers}",
               file=sys.stderr)
         return 2
-    result, payload = run_stored_sbc(args.work, workers=args.workers,
+    settings = REALISTIC_SBC if args.model == "ordinal" else REALISTIC_SBC_DECLARED
+    result, payload = run_stored_sbc(args.work, settings, workers=args.workers,
+                                     model=args.model,
                                      progress=lambda line: print(line, flush=True))
     store_sbc(result, payload, args.out)
     print(f"stored {len(result.ranks)} simulations in {args.out}")

@@ -33,6 +33,7 @@ __all__ = [
     "SOCIAL_MEDIA_USE_LABELS",
     "VIGNETTE_TEXTS",
     "simulated_datapackage",
+    "simulated_study_design",
 ]
 
 #: Resource name and path (relative to the folder of datapackage.json).
@@ -322,3 +323,26 @@ def simulated_datapackage() -> dict[str, object]:
         "keywords": ["simulated data", "trust repair", "vignette", "Likert", "apology"],
         "resources": [resource],
     }
+
+
+def simulated_study_design():
+    """Return the declared design of the simulated survey, as its codebook states it.
+
+    Returns
+    -------
+    trustmodels.design.StudyDesign
+        Factors ``seller_response`` (none, apology, denial) and ``violation`` (competence,
+        integrity), the moderator ``fan_count`` (log10, centred at 10^4 followers), the
+        covariate ``disposition`` and the three trusting beliefs as outcomes: with
+        :func:`trustmodels.models.declared.build_design_model` the main model.
+
+    Examples
+    --------
+    >>> design = simulated_study_design()
+    >>> design.covariate, design.outcomes
+    ('disposition', ('competence', 'benevolence', 'integrity'))
+    """
+    from trustmodels.design import StudyDesign
+    from trustmodels.survey.codebook import Codebook
+
+    return StudyDesign.from_codebook(Codebook.from_dict(simulated_datapackage()))
