@@ -149,6 +149,10 @@ def test_laplace_agrees_with_nuts_and_the_check_can_fail(small_study):
     table = nuts_comparison(plan, plan.tasks(), draws=500, tune=500, chains=4)
     result = agreement(table)
     assert table["nuts_passed"].all()
+    # the NUTS time is the one recorded when sampling, also when the fit comes from the cache
+    again = nuts_comparison(plan, plan.tasks(), draws=500, tune=500, chains=4)
+    assert (table["nuts_seconds"] > 0).all()
+    pd.testing.assert_series_equal(again["nuts_seconds"], table["nuts_seconds"])
     assert result["passed"], result
     broken = table.assign(laplace_sd=table["laplace_sd"] * 1.5,
                           laplace_hdi_low=table["laplace_mean"] - 1.5 * 1.96 * table["laplace_sd"])

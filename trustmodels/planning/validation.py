@@ -85,9 +85,11 @@ def nuts_comparison(plan: PlanSpec, tasks: list[Task], *, draws: int = 1000, tun
     -------
     pandas.DataFrame
         Task fields, ``hypothesis``, ``truth``, and ``mean``, ``sd``, ``hdi_low``, ``hdi_high``,
-        ``decision`` prefixed ``laplace_`` and ``nuts_`` (NUTS HDIs from the draws), and
+        ``decision`` prefixed ``laplace_`` and ``nuts_`` (NUTS HDIs from the draws),
         ``nuts_passed`` (the NUTS fit passed the convergence gate; a fit that fails it has no
-        NUTS values and is left out by :func:`agreement`).
+        NUTS values and is left out by :func:`agreement`) and ``nuts_seconds``, the sampling
+        time the fit recorded when it was sampled (also for a fit read from the fit cache, whose
+        reading takes far less).
     """
     from trustmodels.analysis.effects import summarize_draws
     from trustmodels.inference.diagnostics import FitDiagnosticsError
@@ -108,6 +110,8 @@ def nuts_comparison(plan: PlanSpec, tasks: list[Task], *, draws: int = 1000, tun
             except FitDiagnosticsError:  # a NUTS fit that fails the gate is no reference
                 idata = None
         passed = idata is not None
+        seconds = (float(idata.posterior.attrs.get("sampling_time", np.nan)) if passed
+                   else np.nan)
         if passed:
             beta = idata.posterior["beta"].stack(sample=("chain", "draw"))
             beta = beta.transpose("effect", ...).sel(effect=list(laplace.effects)).to_numpy()
@@ -128,7 +132,8 @@ def nuts_comparison(plan: PlanSpec, tasks: list[Task], *, draws: int = 1000, tun
                          "laplace_decision": fast["decision"],
                          "nuts_mean": nuts["mean"], "nuts_sd": float(np.std(draws_h)),
                          "nuts_hdi_low": nuts["hdi_low"], "nuts_hdi_high": nuts["hdi_high"],
-                         "nuts_decision": nuts["decision"], "nuts_passed": passed})
+                         "nuts_decision": nuts["decision"], "nuts_passed": passed,
+                         "nuts_seconds": seconds})
     return pd.DataFrame(rows)
 
 
