@@ -178,8 +178,11 @@ def compare_with_truth(estimates: pd.DataFrame, truth: pd.DataFrame) -> pd.DataF
     Parameters
     ----------
     estimates : pandas.DataFrame
-        Rows of :func:`trustmodels.analysis.effects.latent_contrasts` or
-        :func:`~trustmodels.analysis.effects.response_contrasts`.
+        Rows of :func:`trustmodels.analysis.effects.latent_contrasts`,
+        :func:`~trustmodels.analysis.effects.response_contrasts` or
+        :func:`~trustmodels.analysis.contrasts.factor_contrasts` (of ``seller_response`` by
+        ``violation`` at chosen fan counts); without a ``construct`` column the estimates are
+        of the pooled effects (``"all"``).
     truth : pandas.DataFrame
         Rows of :func:`true_latent_contrasts` or :func:`true_response_contrasts` on the same
         scale, grouping and fan counts.
@@ -208,6 +211,8 @@ def compare_with_truth(estimates: pd.DataFrame, truth: pd.DataFrame) -> pd.DataF
     true_values = truth[_KEYS + ["truth"]].copy()
     true_values["fan_count"] = true_values["fan_count"].astype(float)
     left = estimates.copy()
+    if "construct" not in left:
+        left["construct"] = "all"
     left["_fans"] = left["fan_count"].astype(float)
     merged = left.merge(true_values.rename(columns={"fan_count": "_fans"}),
                         on=["construct", "violation", "_fans", "contrast"], how="left")
