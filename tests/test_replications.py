@@ -184,6 +184,13 @@ def test_the_fast_fitter_is_compared_with_nuts_under_the_main_models_names():
     swapped = [names[1], names[0], *names[2:]]  # apology and denial confused: must show
     wrong = fast_fitter_against_nuts(posterior(swapped), long, params, fan_counts=(10_000,))
     assert wrong["mean_difference"].abs().max() > 1
+    # a fit of the declared design names its effects as the design does: the same comparison
+    declared = fast_fitter_against_nuts(posterior(list(fit.effects)), long, params,
+                                        fan_counts=(10_000,))
+    pd.testing.assert_frame_equal(declared, table)
+    confused = [fit.effects[1], fit.effects[0], *fit.effects[2:]]
+    wrong = fast_fitter_against_nuts(posterior(confused), long, params, fan_counts=(10_000,))
+    assert wrong["mean_difference"].abs().max() > 1
 
 
 def test_the_summary_measures_the_mismatch_against_the_large_survey(stored):

@@ -153,7 +153,7 @@ def condition_masks(by, n_answers: int) -> list[tuple[str, np.ndarray]]:
 
 
 def category_counts(idata, *, group: str = "posterior_predictive", var_name: str = "y",
-                    by_item: bool = False, by=None, prob: float = 0.9) -> pd.DataFrame:
+                    by_item=False, by=None, prob: float = 0.9) -> pd.DataFrame:
     r"""Return observed and predicted answer counts per category with central intervals.
 
     Parameters
@@ -164,8 +164,11 @@ def category_counts(idata, *, group: str = "posterior_predictive", var_name: str
         Predictive group to use.
     var_name : str
         Observed variable.
-    by_item : bool
-        Tabulate per item (needs the ``obs_item`` constant data of the ordinal models).
+    by_item : bool or array_like of int
+        Tabulate per item: ``True`` reads each answer's item from the ``obs_item`` constant
+        data of :func:`~trustmodels.models.ordinal.build_ordinal_model`; or give the item index
+        of each observed answer, e.g. ``item_index`` of
+        :func:`trustmodels.design.prepare_design_data` for a declared design's model.
     by : sequence, optional
         A label per observed answer (e.g. the design cell of its rating occasion,
         :func:`trustmodels.design.condition_labels`): tabulate per label, in order of first
@@ -184,7 +187,8 @@ def category_counts(idata, *, group: str = "posterior_predictive", var_name: str
     Raises
     ------
     ValueError
-        When ``by`` does not have one label per observed answer.
+        When ``by`` does not have one label, or ``by_item`` one item index, per observed
+        answer.
 
     See Also
     --------
@@ -225,12 +229,21 @@ def category_counts(idata, *, group: str = "posterior_predictive", var_name: str
     >>> table = category_counts(tree, by=["a", "a", "b", "b"])
     >>> table[["condition", "category", "observed", "predicted_mean"]].to_dict("list")
     {'condition': ['a', 'a', 'b', 'b'], 'category': [1, 2, 1, 2], 'observed': [1, 1, 1, 1], 'predicted_mean': [1.0, 1.0, 0.0, 2.0]}
+    >>> category_counts(tree, by_item=[0, 1, 0, 1])[["item", "category", "observed"]].to_dict("list")
+    {'item': ['0', '0', '1', '1'], 'category': [1, 2, 1, 2], 'observed': [1, 1, 1, 1]}
     """  # noqa: E501
     observed, predicted = observed_and_predicted(idata, group=group, var_name=var_name)
     observed, predicted = observed.astype(int), predicted.astype(int)
     categories = np.arange(1, max(observed.max(), predicted.max()) + 1)
-    if by_item:
-        item_index = np.asarray(_dataset(idata["constant_data"])["obs_item"].values)
+    if isinstance(by_item, bool | np.bool_):
+        item_index = (np.asarray(_dataset(idata["constant_data"])["obs_item"].values)
+                      if by_item else None)
+    else:
+        item_index = np.asarray(by_item)
+        if item_index.shape != observed.shape:
+            raise ValueError(f"by_item has {item_index.size} item indices for {observed.size} "
+                             "observed answers; expected one per answer")
+    if item_index is not None:
         named = (model_spec(idata).items if SPEC_ATTRIBUTE in idata.attrs else ())
         names = list(named) or [str(j) for j in range(item_index.max() + 1)]
         groups = [(str(names[j]), item_index == j) for j in range(len(names))]

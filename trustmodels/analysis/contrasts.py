@@ -126,9 +126,12 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
         One row per contrast (``"first - second"``), level of ``by``, moderator value and,
         for a fit with effects by construct, outcome construct: ``factor``, [``construct``],
         ``contrast``, [``by``], [moderators],
-        ``scale``, ``mean``, ``hdi_low``, ``hdi_high``, ``p_direction``, ``p_in_rope``,
-        ``decision``; on the response scales also ``first_mean`` and ``second_mean`` (the
-        posterior means of the contrast's first and second level on that scale, as in
+        ``scale``, ``mean``, ``hdi_low``, ``hdi_high``, ``hdi_prob``, ``p_direction``,
+        ``rope_low``, ``rope_high``, ``p_in_rope``, ``decision`` (as in
+        :func:`~trustmodels.analysis.effects.summarize_draws`, so that
+        :func:`~trustmodels.plots.predictive.plot_contrasts_vs_truth` can draw the table); on
+        the response scales also ``first_mean`` and ``second_mean`` (the posterior means of the
+        contrast's first and second level on that scale, as in
         :func:`~trustmodels.analysis.effects.response_contrasts`).
 
     Raises
@@ -261,8 +264,8 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
                 row.update(dict(zip(moderator_values, values, strict=True)))
                 row["scale"] = scale
                 row.update({key: summary[key] for key in
-                            ("mean", "hdi_low", "hdi_high", "p_direction", "p_in_rope",
-                             "decision")})
+                            ("mean", "hdi_low", "hdi_high", "hdi_prob", "p_direction",
+                             "rope_low", "rope_high", "p_in_rope", "decision")})
                 row.update(extra)
                 rows.append(row)
     return pd.DataFrame(rows)

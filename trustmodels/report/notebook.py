@@ -255,7 +255,8 @@ if idata is not None:
                     "with HDIs and the region of practical equivalence"))
     if contrast_tables:
         contrasts = save(pd.concat(contrast_tables, ignore_index=True), "contrasts")
-        display(reader_table(contrasts.drop(columns=["p_in_rope"])))
+        display(reader_table(contrasts.drop(columns=["hdi_prob", "rope_low", "rope_high",
+                                                     "p_in_rope"])))
 else:
     display(Markdown("No contrasts: the fit failed the convergence gate."))
 '''

@@ -201,8 +201,10 @@ def fast_fitter_against_nuts(idata, long: pd.DataFrame, params: SimulationParame
     Parameters
     ----------
     idata : arviz.InferenceData or xarray.DataTree
-        NUTS fit of :func:`trustmodels.models.ordinal.build_ordinal_model` to ``long``
-        (``posterior["beta"]`` with an ``effect`` coordinate).
+        NUTS fit of the main model to ``long`` (``posterior["beta"]`` with an ``effect``
+        coordinate): :func:`trustmodels.models.declared.build_design_model` of the simulated
+        survey's declared design, or :func:`trustmodels.models.ordinal.build_ordinal_model`
+        (its effects under their short names).
     long : pandas.DataFrame
         The answers that were fitted (long table).
     params : SimulationParameters
@@ -230,7 +232,7 @@ def fast_fitter_against_nuts(idata, long: pd.DataFrame, params: SimulationParame
     draws = {str(name): beta.sel(effect=name).to_numpy() for name in beta["effect"].values}
     rows = []
     for row in latent_contrast_table(params, design, fan_counts).itertuples(index=False):
-        contrast = sum(weight * draws[book_effect_name(name)]
+        contrast = sum(weight * draws[name if name in draws else book_effect_name(name)]
                        for name, weight in row.weights.items())
         mean, sd = fast.contrast(row.weights)
         nuts_mean, nuts_sd = float(np.mean(contrast)), float(np.std(contrast))
