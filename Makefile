@@ -77,13 +77,14 @@ recovery: $(STAMP)
 
 # Simulation-based calibration of the main model at a realistic size (100 SIMULATED surveys of
 # 300 respondents; about 100 minutes on 2 cores; resumable: run it again after an
-# interruption). The book reads data/derived/sbc, refuses it when the settings, the model or
-# the sampler's libraries changed, and recomputes one simulation.
+# interruption). This is the run of build_ordinal_model (data/derived/sbc; the tests pin its
+# key); the book reads the declared design's run below.
 sbc: $(STAMP)
 	$(BIN)/python -m trustmodels.simulation.sbc_stored build/sbc data/derived/sbc
 
 # The same SBC of the main model built from the simulated survey's declared design (projected
-# form; not read by the book yet): data/derived/sbc_declared. About as long as `make sbc`.
+# form): data/derived/sbc_declared. The book reads it, refuses it when the settings, the model
+# or the sampler's libraries changed, and recomputes one simulation. About as long as `make sbc`.
 sbc-declared: $(STAMP)
 	$(BIN)/python -m trustmodels.simulation.sbc_stored build/sbc data/derived/sbc_declared \
 		--model declared

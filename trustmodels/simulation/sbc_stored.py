@@ -4,7 +4,9 @@ At the size of a published vignette study an SBC fit of the main model takes one
 minutes, so a hundred simulations do not fit into a book build. They are run once with
 ``make sbc`` (this module's :func:`main`), which keeps every finished simulation as a small
 verified JSON file (an interrupted run resumes where it stopped), and the ranks, truths and
-fit diagnostics are stored in ``data/derived/sbc``. The book reads that copy
+fit diagnostics are stored in ``data/derived/sbc``; ``make sbc-declared`` does the same for
+the main model built from the simulated survey's declared design (``model="declared"``) and
+stores it in ``data/derived/sbc_declared``. The book reads the declared run
 (:func:`load_stored_sbc`), refuses it when the settings, the design or the model changed, and
 recomputes one simulation at every build (:func:`verify_stored_sbc`).
 
