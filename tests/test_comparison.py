@@ -3,11 +3,13 @@ log-prior."""
 
 
 import numpy as np
+import pandas as pd
 import pymc as pm
 import pytest
 import xarray as xr
 from scipy import stats
 
+from trustmodels.analysis.checks import category_counts
 from trustmodels.analysis.comparison import (
     add_log_prior,
     category_counts_by_item,
@@ -104,6 +106,22 @@ def test_category_counts_by_item_borrows_the_item_index():
     assert item_a.loc[2, "observed"] == 1 and item_a.loc[2, "predicted_mean"] == 1.0
     assert item_b.loc[3, "observed"] == 1 and item_b.loc[3, "predicted_mean"] == 2.0
     assert not item_b.loc[3, "inside"]
+
+
+def test_category_counts_takes_the_item_of_each_answer():
+    # a declared design's fit keeps no item index: the items come with the call, in the order
+    # of the fit's answers, and give the same table as the index kept by the main model
+    observed = np.array([1, 2, 2, 3])
+    predicted = np.tile(np.array([1, 2, 3, 3]), (1, 10, 1))
+    kept = category_counts(_predictive_tree(observed, predicted, item_index=np.array([0, 0, 1, 1])),
+                           by_item=True)
+    given = category_counts(_predictive_tree(observed, predicted), by_item=["a", "a", "b", "b"])
+    pd.testing.assert_frame_equal(given, kept)
+    swapped = category_counts(_predictive_tree(observed, predicted), by_item=["b", "b", "a", "a"])
+    assert not swapped.sort_values(["item", "category"]).reset_index(drop=True).equals(
+        kept.sort_values(["item", "category"]).reset_index(drop=True))
+    with pytest.raises(ValueError, match="the item of 3 answers, but the fit observed 4"):
+        category_counts(_predictive_tree(observed, predicted), by_item=["a", "a", "b"])
 
 
 def test_category_counts_by_item_refuses_other_answers():

@@ -164,11 +164,13 @@ def category_counts(idata, *, group: str = "posterior_predictive", var_name: str
         Predictive group to use.
     var_name : str
         Observed variable.
-    by_item : bool or array_like of int
+    by_item : bool or array_like
         Tabulate per item: ``True`` reads each answer's item from the ``obs_item`` constant
-        data of :func:`~trustmodels.models.ordinal.build_ordinal_model`; or give the item index
-        of each observed answer, e.g. ``item_index`` of
-        :func:`trustmodels.design.prepare_design_data` for a declared design's model.
+        data of :func:`~trustmodels.models.ordinal.build_ordinal_model`; or give the item of
+        each observed answer (a label per answer, in the order of the fit's answers), e.g.
+        ``[data.items[j] for j in data.item_index]`` with ``data`` from
+        :func:`trustmodels.design.prepare_design_data` for a declared design's model (which
+        keeps no item index in the fit).
     by : sequence, optional
         A label per observed answer (e.g. the design cell of its rating occasion,
         :func:`trustmodels.design.condition_labels`): tabulate per label, in order of first
@@ -187,8 +189,7 @@ def category_counts(idata, *, group: str = "posterior_predictive", var_name: str
     Raises
     ------
     ValueError
-        When ``by`` does not have one label, or ``by_item`` one item index, per observed
-        answer.
+        When ``by`` does not have one label, or ``by_item`` one item, per observed answer.
 
     See Also
     --------
@@ -235,18 +236,17 @@ def category_counts(idata, *, group: str = "posterior_predictive", var_name: str
     observed, predicted = observed_and_predicted(idata, group=group, var_name=var_name)
     observed, predicted = observed.astype(int), predicted.astype(int)
     categories = np.arange(1, max(observed.max(), predicted.max()) + 1)
-    if isinstance(by_item, bool | np.bool_):
-        item_index = (np.asarray(_dataset(idata["constant_data"])["obs_item"].values)
-                      if by_item else None)
-    else:
-        item_index = np.asarray(by_item)
-        if item_index.shape != observed.shape:
-            raise ValueError(f"by_item has {item_index.size} item indices for {observed.size} "
-                             "observed answers; expected one per answer")
-    if item_index is not None:
+    if isinstance(by_item, bool | np.bool_) and by_item:
+        item_index = np.asarray(_dataset(idata["constant_data"])["obs_item"].values)
         named = (model_spec(idata).items if SPEC_ATTRIBUTE in idata.attrs else ())
         names = list(named) or [str(j) for j in range(item_index.max() + 1)]
         groups = [(str(names[j]), item_index == j) for j in range(len(names))]
+    elif not isinstance(by_item, bool | np.bool_):
+        item_of = np.asarray(by_item).astype(str)
+        if item_of.shape != observed.shape:
+            raise ValueError(f"by_item names the item of {item_of.size} answers, but the fit "
+                             f"observed {observed.size}; expected one item per answer")
+        groups = [(name, item_of == name) for name in dict.fromkeys(item_of)]
     else:
         groups = [("all", np.ones(observed.size, bool))]
     conditions = [(None, np.ones(observed.size, bool))]
