@@ -11,6 +11,8 @@ Figures import them from here, never from the model builder.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -38,20 +40,31 @@ DEFAULT_ROPE = DEFAULT_ROPES["latent"]
 FLOODLIGHT_KINDS = ("credibly positive", "credibly negative", "practically equivalent")
 
 
-def moderation_contrasts(idata, contrasts=MODERATION_CONTRASTS):
-    """Return posterior draws of response contrasts along the fan-count grid.
+def moderation_contrasts(idata, contrasts=None):
+    """Return posterior draws of contrasts between the curves along the moderator's grid.
 
     Parameters
     ----------
     idata : xarray.DataTree
         Fit of :func:`build_moderation_model` (needs ``effect_curve`` in the posterior).
-    contrasts : sequence of (str, str)
-        Pairs of seller responses; each contrast is first minus second.
+    contrasts : sequence of (str, str), optional
+        Pairs of levels (seller responses, or the levels of the declared design's factor);
+        each contrast is first minus second. Default: :data:`MODERATION_CONTRASTS`, or for a
+        declared design every pair of the factor's levels, later minus earlier.
 
     Returns
     -------
     xarray.DataArray
         Dims ``(sample, contrast, violation, log10_fans)``; contrast labels ``"apology - none"``.
+        For a declared design ``(sample, contrast, <by>, <moderator>_grid)`` (no ``by``
+        dimension when the curves were not split by another factor), the grid on the
+        moderator's transformed scale, and ``attrs`` naming the ``moderator``, its
+        ``transform`` and ``centre``.
+
+    Raises
+    ------
+    ValueError
+        A pair naming an unknown level.
 
     Examples
     --------
@@ -64,24 +77,50 @@ def moderation_contrasts(idata, contrasts=MODERATION_CONTRASTS):
     >>> moderation_contrasts(tree).sel(contrast="apology - denial").values.max()
     np.float64(0.0)
     """
+    import itertools
+
     import xarray as xr
 
+    from trustmodels.models.specification import SPEC_ATTRIBUTE, ModerationSpec, model_spec
+
+    spec = (model_spec(idata, ModerationSpec, "moderation_contrasts needs a fit of "
+                       "build_moderation_model") if SPEC_ATTRIBUTE in idata.attrs else None)
+    declared = spec is not None and spec.declared
+    if declared:
+        levels, curve_dim = spec.factor_levels, spec.factor
+        by_dim, grid_dim = spec.by or "pooled", f"{spec.moderator}_grid"
+        if contrasts is None:
+            contrasts = [(levels[j], levels[i])
+                         for i, j in itertools.combinations(range(len(levels)), 2)]
+    else:
+        levels, curve_dim = RESPONSE_LEVELS, "response_effect"
+        by_dim, grid_dim = "violation", "fan_grid"
+        contrasts = MODERATION_CONTRASTS if contrasts is None else contrasts
     post = idata["posterior"]
     post = post.to_dataset() if hasattr(post, "to_dataset") else post
     curve = post["effect_curve"].stack(sample=("chain", "draw")).transpose("sample", ...)
-    zero = xr.zeros_like(curve.isel(response_effect=0, drop=True))
+    zero = xr.zeros_like(curve.isel({curve_dim: 0}, drop=True))
 
     def level(name):
-        return zero if name == "none" else curve.sel(response_effect=name, drop=True)
+        return zero if name == levels[0] else curve.sel({curve_dim: name}, drop=True)
 
-    unknown = {a for pair in contrasts for a in pair} - set(RESPONSE_LEVELS)
+    unknown = sorted({str(a) for pair in contrasts for a in pair} - set(levels))
     if unknown:
-        raise ValueError(f"unknown seller responses {sorted(unknown)}; expected {RESPONSE_LEVELS}")
+        of = f"the factor {spec.factor!r}" if declared else "the seller response"
+        raise ValueError(f"unknown levels {unknown} in contrasts; expected levels of {of}: "
+                         f"{list(levels)}")
     out = xr.concat([level(a) - level(b) for a, b in contrasts], dim="contrast")
     out = out.assign_coords(contrast=[f"{a} - {b}" for a, b in contrasts])
-    out = out.rename(fan_grid="log10_fans").drop_vars(["chain", "draw", "sample"],
-                                                      errors="ignore")
-    return out.transpose("sample", "contrast", "violation", "log10_fans")
+    out = out.drop_vars(["chain", "draw", "sample"], errors="ignore")
+    if not declared:
+        return out.rename(fan_grid="log10_fans").transpose("sample", "contrast", "violation",
+                                                            "log10_fans")
+    if spec.by is None:
+        out = out.squeeze(by_dim, drop=True)
+    out = out.transpose("sample", "contrast", *([by_dim] if spec.by else []), grid_dim)
+    out.attrs = {"moderator": spec.moderator, "transform": spec.transform,
+                 "centre": spec.centre}
+    return out
 
 
 def true_contrast(effects: dict, first: str, second: str, violation: str,
@@ -122,12 +161,12 @@ def true_contrast(effects: dict, first: str, second: str, violation: str,
 
 
 def floodlight_table(contrasts, prob: float = 0.95, rope: float = DEFAULT_ROPE) -> pd.DataFrame:
-    """Return the floodlight regions of every contrast and violation type.
+    """Return the floodlight regions of every contrast (and level of the curves' ``by``).
 
     Parameters
     ----------
     contrasts : xarray.DataArray
-        Output of :func:`moderation_contrasts`.
+        Output of :func:`moderation_contrasts`: dims ``(sample, contrast, [by], grid)``.
     prob : float
         Interval probability.
     rope : float
@@ -136,19 +175,29 @@ def floodlight_table(contrasts, prob: float = 0.95, rope: float = DEFAULT_ROPE) 
     Returns
     -------
     pandas.DataFrame
-        Columns ``contrast``, ``violation`` and those of :func:`floodlight`.
+        Columns ``contrast``, the ``by`` dimension's (``violation`` for the simulated survey's
+        model) and those of :func:`floodlight`, whose ``start`` and ``end`` are on the grid's
+        scale; the raw values are ``start_fans`` and ``end_fans`` for the simulated survey's
+        model, ``start_<moderator>`` and ``end_<moderator>`` for a declared design's log10
+        moderator.
     """
-    grid = contrasts["log10_fans"].to_numpy()
+    grid_dim = contrasts.dims[-1]
+    by_dims = [dim for dim in contrasts.dims if dim not in ("sample", "contrast", grid_dim)]
+    grid = contrasts[grid_dim].to_numpy()
+    moderator = contrasts.attrs.get("moderator")
+    raw = ("fans" if moderator is None
+           else moderator if contrasts.attrs.get("transform") == "log10" else None)
     tables = []
     for contrast in contrasts["contrast"].to_numpy():
-        for violation in contrasts["violation"].to_numpy():
-            draws = contrasts.sel(contrast=contrast, violation=violation).to_numpy()
-            table = floodlight(draws, grid, prob, rope)
-            table.insert(0, "violation", str(violation))
+        for where in itertools.product(*(contrasts[dim].to_numpy() for dim in by_dims)):
+            selection = {"contrast": contrast, **dict(zip(by_dims, where, strict=True))}
+            draws = contrasts.sel(selection).to_numpy()
+            table = floodlight(draws, grid, prob, rope, raw=raw)
+            for dim, value in reversed(list(zip(by_dims, where, strict=True))):
+                table.insert(0, dim, str(value))
             table.insert(0, "contrast", str(contrast))
             tables.append(table)
     return pd.concat(tables, ignore_index=True)
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,7 +291,8 @@ def contrast_summary(draws, log10_fans, prob: float = 0.95) -> pd.DataFrame:
                          "mean": draws.mean(axis=0), "lower": lower, "upper": upper})
 
 
-def floodlight(draws, log10_fans, prob: float = 0.95, rope: float = DEFAULT_ROPE) -> pd.DataFrame:
+def floodlight(draws, log10_fans, prob: float = 0.95, rope: float = DEFAULT_ROPE, *,
+               raw: str | None = "fans") -> pd.DataFrame:
     """Return the Bayesian floodlight regions of a contrast along the fan-count grid.
 
     A fan count is in a *credibly positive* (*negative*) region when the contrast's
@@ -261,12 +311,16 @@ def floodlight(draws, log10_fans, prob: float = 0.95, rope: float = DEFAULT_ROPE
         Interval probability.
     rope : float
         Half-width of the region of practical equivalence (latent SD units).
+    raw : str or None
+        Suffix of the columns that give the region's bounds as ``10 ** start`` and
+        ``10 ** end`` (a grid on the log10 scale); None for a grid on the raw scale.
 
     Returns
     -------
     pandas.DataFrame
         One row per region: ``kind`` (one of :data:`FLOODLIGHT_KINDS`), ``start`` and ``end``
-        (log10 followers), ``start_fans`` and ``end_fans`` (followers). Empty when no region.
+        (log10 followers, or the grid's scale), ``start_fans`` and ``end_fans`` (followers;
+        named after ``raw``). Empty when no region.
 
     Examples
     --------
@@ -292,6 +346,7 @@ def floodlight(draws, log10_fans, prob: float = 0.95, rope: float = DEFAULT_ROPE
     }
     rows = [(kind, start, end) for kind, spans in found.items() for start, end in spans]
     table = pd.DataFrame(rows, columns=["kind", "start", "end"])
-    table["start_fans"] = 10.0 ** table["start"]
-    table["end_fans"] = 10.0 ** table["end"]
+    if raw is not None:
+        table[f"start_{raw}"] = 10.0 ** table["start"]
+        table[f"end_{raw}"] = 10.0 ** table["end"]
     return table.sort_values(["start", "kind"], ignore_index=True)

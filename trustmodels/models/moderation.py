@@ -38,6 +38,8 @@ lies inside a region of practical equivalence (ROPE).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pymc as pm
@@ -47,7 +49,13 @@ from trustmodels.datasets.simulated_design import (
     FAN_CENTER_LOG10,
     VIOLATION_LEVELS,
 )
-from trustmodels.models.data import DEFAULT_OUTCOMES, DISPOSITION_CONSTRUCT, prepare_ordinal_data
+from trustmodels.design import StudyDesign
+from trustmodels.models.data import (
+    DEFAULT_OUTCOMES,
+    DISPOSITION_CONSTRUCT,
+    ordinal_data_of_design,
+    prepare_ordinal_data,
+)
 from trustmodels.models.likelihood import LINKS
 from trustmodels.models.ordinal import (
     ordinal_answers,
@@ -170,8 +178,16 @@ def build_moderation_model(
     link: str = "logit",
     disposition: str | None = DISPOSITION_CONSTRUCT,
     log10_fans_grid: tuple[float, ...] = FAN_GRID,
+    design: StudyDesign | None = None,
+    factor: str | None = None,
+    by: str | None = None,
+    moderator: str | None = None,
+    grid=None,
 ) -> pm.Model:
     r"""Build the main model with smooth (HSGP) apology and denial effects across fan counts.
+
+    Or, for a declared design, the effects of one factor's levels as smooth curves along a
+    numeric moderator (``design``, ``factor``, ``by``, ``moderator``).
 
     Parameters
     ----------
@@ -180,15 +196,32 @@ def build_moderation_model(
     priors : OrdinalPriors, optional
         Priors of the measurement part and the baseline effects (default as in the main model).
     smooth : SmoothPriors, optional
-        Priors and basis of the curves (default :class:`SmoothPriors`).
+        Priors and basis of the curves (default :class:`SmoothPriors`); for a declared design
+        its ``lengthscale`` is in the moderator's transformed units.
     outcomes : tuple of str
-        Outcome constructs.
+        Outcome constructs (the design's own with ``design``).
     link : {"logit", "probit"}
         Link function.
     disposition : str or None
-        Construct whose z-scored mean is the disposition covariate; None leaves it out.
+        Construct whose z-scored mean is the disposition covariate; None leaves it out (with
+        ``design``, the design's covariate is used instead).
     log10_fans_grid : tuple of float
         Grid (log10 followers) on which the curves are stored as ``effect_curve``.
+    design : StudyDesign, optional
+        A declared design in which every respondent rates one vignette. Its effects that do
+        not involve ``factor`` stay linear terms (the baseline); each level of ``factor`` but
+        the reference gets a smooth curve along ``moderator``, one per level of ``by``.
+    factor : str, optional
+        With ``design``: the factor whose effects become curves (default: its first factor).
+    by : str, optional
+        With ``design``: another factor whose levels get curves of their own (default: none,
+        one curve per level of ``factor``).
+    moderator : str, optional
+        With ``design``: the numeric moderator (default: the design's only one).
+    grid : array_like, optional
+        With ``design``: the moderator's values, on its transformed scale (e.g. log10
+        followers), at which ``effect_curve`` is stored (default: 41 points across the observed
+        range).
 
     Returns
     -------
@@ -203,7 +236,17 @@ def build_moderation_model(
         ``curve_slope_in_sample``, ``gp_amplitude``, ``gp_weights``;
         deterministic ``beta``, ``beta_disp``, ``curve_level``, ``curve_slope`` and
         ``effect_curve`` with dims ``(response_effect, violation, fan_grid)``; observed ``y``.
-        ``model.respondent_variation`` is the tensor of :math:`u_i`.
+        ``model.respondent_variation`` is the tensor of :math:`u_i`. For a declared design
+        the curve dimensions are named after the design, ``(factor, by, <moderator>_grid)``
+        (``by`` is ``"pooled"``, with the one level ``"all"``, when not given), ``effect``
+        holds the baseline effects under the design's names, and the covariate's slope is
+        ``beta_cov`` (data ``covariate``).
+
+    Raises
+    ------
+    ValueError
+        Bad input (one line), a design with several vignettes per respondent, an undeclared
+        factor or moderator, ``by`` equal to ``factor``, or a design without a moderator.
 
     See Also
     --------
@@ -266,34 +309,60 @@ def build_moderation_model(
         raise ValueError(f"unknown link {link!r}; expected one of {LINKS}")
     priors = OrdinalPriors() if priors is None else priors
     smooth = SmoothPriors() if smooth is None else smooth
-    data = prepare_ordinal_data(long, outcomes=outcomes, disposition=disposition,
-                                effects=BASELINE_EFFECTS)
-    table = data.respondent_table
-    x_respondent = np.log10(table["fan_count"].to_numpy(float)) - FAN_CENTER_LOG10
-    grid = np.asarray(log10_fans_grid, dtype=float)
-    x_grid = grid - FAN_CENTER_LOG10
-    response = table["seller_response"].astype(str).to_numpy()
-    violation = table["violation"].astype(str).to_numpy()
-    # one-hot (respondent, response_effect, violation): which curve applies to whom
-    cell = np.stack([np.stack([(response == r) & (violation == v) for v in VIOLATION_LEVELS],
-                              axis=-1) for r in _TREATED], axis=1).astype(float)
+    if design is None:
+        data = prepare_ordinal_data(long, outcomes=outcomes, disposition=disposition,
+                                    effects=BASELINE_EFFECTS)
+        table = data.respondent_table
+        x_respondent = np.log10(table["fan_count"].to_numpy(float)) - FAN_CENTER_LOG10
+        grid = np.asarray(log10_fans_grid, dtype=float)
+        x_grid = grid - FAN_CENTER_LOG10
+        factor_values = table["seller_response"].astype(str).to_numpy()
+        treated, by_levels = _TREATED, VIOLATION_LEVELS
+        by_values = table["violation"].astype(str).to_numpy()
+        dims = ("response_effect", "violation", "fan_grid")
+        covariate_names = ("disposition", "beta_disp")
+        declared = {}
+    else:
+        data, declared = _declared_inputs(long, design, factor, by, moderator)
+        table = data.respondent_table
+        chosen = design.moderators[declared["moderator"]]
+        x_respondent = chosen.apply(table[declared["moderator"]].to_numpy(float))
+        observed = x_respondent + chosen.centre
+        grid = (np.linspace(observed.min(), observed.max(), 41) if grid is None
+                else np.asarray(grid, dtype=float))
+        if grid.ndim != 1 or grid.size < 2 or not np.all(np.isfinite(grid)):
+            raise ValueError("grid must hold at least two finite values of the moderator "
+                             "(on its transformed scale)")
+        x_grid = grid - chosen.centre
+        factor_values = table[declared["factor"]].astype(str).to_numpy()
+        treated = declared["factor_levels"][1:]
+        if declared["by"] is None:
+            by_levels, by_values = ("all",), np.full(len(table), "all")
+        else:
+            by_levels = design.factors[declared["by"]]
+            by_values = table[declared["by"]].astype(str).to_numpy()
+        dims = (declared["factor"], declared["by"] or "pooled", f"{declared['moderator']}_grid")
+        covariate_names = ("covariate", "beta_cov")
+    # one-hot (respondent, curve level, by level): which curve applies to whom
+    cell = np.stack([np.stack([(factor_values == r) & (by_values == v) for v in by_levels],
+                              axis=-1) for r in treated], axis=1).astype(float)
     coords = {
         "respondent": list(data.respondents),
         "item": list(data.items),
         "effect": list(data.effects),
-        "response_effect": list(_TREATED),
-        "violation": list(VIOLATION_LEVELS),
+        dims[0]: list(treated),
+        dims[1]: list(by_levels),
         "basis": list(range(smooth.n_basis)),
-        "fan_grid": grid.tolist(),
+        dims[2]: grid.tolist(),
         "obs": np.arange(data.response.size),
     }
-    # design columns of the projected respondent terms: intercept, baseline effects, the four
+    # design columns of the projected respondent terms: intercept, baseline effects, the
     # curves' levels (cell indicators) and slopes, disposition
     n_effects = len(data.effects)
     cell_columns = cell.reshape(len(cell), -1)
     columns = [np.ones(len(cell)), data.design.to_numpy(float), cell_columns,
                cell_columns * x_respondent[:, None]]
-    cells = [f"{r}:{v}" for r in _TREATED for v in VIOLATION_LEVELS]
+    cells = [f"{r}:{v}" for r in treated for v in by_levels]
     terms = (["intercept", *data.effects] + [f"level[{c}]" for c in cells]
              + [f"slope[{c}]" for c in cells])
     if data.disposition is not None:
@@ -303,7 +372,7 @@ def build_moderation_model(
         x = pm.Data("X", data.design.to_numpy(float), dims=("respondent", "effect"))
         u, gamma = projected_respondent_terms(np.column_stack(columns), terms)
         n_cells = len(cells)
-        shape = (len(_TREATED), len(VIOLATION_LEVELS))
+        shape = (len(treated), len(by_levels))
         gamma_beta = gamma[1:1 + n_effects]
         gamma_level = gamma[1 + n_effects:1 + n_effects + n_cells].reshape(shape)
         gamma_slope = gamma[1 + n_effects + n_cells:1 + n_effects + 2 * n_cells].reshape(shape)
@@ -311,33 +380,31 @@ def build_moderation_model(
         beta = pm.Deterministic("beta", beta_in_sample - gamma_beta, dims="effect")
         theta = pt.dot(x, beta)
         if data.disposition is not None:
-            d = pm.Data("disposition", data.disposition, dims="respondent")
-            disp_in_sample = pm.Normal("beta_disp_in_sample", gamma[-1], priors.disposition_sd)
-            beta_disp = pm.Deterministic("beta_disp", disp_in_sample - gamma[-1])
+            data_name, slope_name = covariate_names
+            d = pm.Data(data_name, data.disposition, dims="respondent")
+            disp_in_sample = pm.Normal(f"{slope_name}_in_sample", gamma[-1],
+                                       priors.disposition_sd)
+            beta_disp = pm.Deterministic(slope_name, disp_in_sample - gamma[-1])
             theta = theta + beta_disp * d
 
         level_in_sample = pm.Normal("curve_level_in_sample", gamma_level, smooth.level_sd,
-                                    dims=("response_effect", "violation"))
-        level = pm.Deterministic("curve_level", level_in_sample - gamma_level,
-                                 dims=("response_effect", "violation"))
+                                    dims=dims[:2])
+        level = pm.Deterministic("curve_level", level_in_sample - gamma_level, dims=dims[:2])
         slope_in_sample = pm.Normal("curve_slope_in_sample", gamma_slope, smooth.slope_sd,
-                                    dims=("response_effect", "violation"))
-        slope = pm.Deterministic("curve_slope", slope_in_sample - gamma_slope,
-                                 dims=("response_effect", "violation"))
+                                    dims=dims[:2])
+        slope = pm.Deterministic("curve_slope", slope_in_sample - gamma_slope, dims=dims[:2])
         amplitude = pm.HalfNormal("gp_amplitude", smooth.amplitude_sd)
         kernel = amplitude**2 * pm.gp.cov.ExpQuad(1, ls=smooth.lengthscale)
         x_all = np.concatenate([x_respondent, x_grid])
         basis, omega = hsgp_basis(x_all, smooth.n_basis, smooth.boundary_factor)
         basis = detrend_basis(basis, x_all, x_respondent.size)
         sqrt_psd = pt.sqrt(kernel.power_spectral_density(omega[:, None]))
-        weights = pm.Normal("gp_weights", 0.0, 1.0,
-                            dims=("response_effect", "violation", "basis"))
+        weights = pm.Normal("gp_weights", 0.0, 1.0, dims=(*dims[:2], "basis"))
         wiggle = pt.tensordot(weights * sqrt_psd, basis.T, axes=1)  # (r, v, n_all)
         curves = (level[:, :, None] + slope[:, :, None] * x_all[None, None, :]
                   + wiggle)
         n = x_respondent.size
-        pm.Deterministic("effect_curve", curves[:, :, n:],
-                         dims=("response_effect", "violation", "fan_grid"))
+        pm.Deterministic("effect_curve", curves[:, :, n:], dims=dims)
         own_curve = pt.sum(pt.as_tensor(cell) * pt.transpose(curves[:, :, :n], (2, 0, 1)),
                            axis=(1, 2))
         model.respondent_variation = u
@@ -357,7 +424,46 @@ def build_moderation_model(
         priors=priors,
         smooth=smooth,
         log10_fans_grid=tuple(grid.tolist()),
-        derived=("beta", "beta_disp", "curve_level", "curve_slope")
+        derived=("beta", covariate_names[1], "curve_level", "curve_slope")
         if data.disposition is not None else ("beta", "curve_level", "curve_slope"),
+        **declared,
     )
     return model
+
+
+def _involves(effect: str, factor: str) -> bool:
+    """Whether a declared effect name (``a[x]:log10(m)``) has a part of ``factor``."""
+    return any(part.startswith(f"{factor}[") for part in effect.split(":"))
+
+
+def _declared_inputs(long: pd.DataFrame, design: StudyDesign, factor, by, moderator):
+    """Return the data of a declared design with its baseline effects, and the spec's fields."""
+    factor = next(iter(design.factors), None) if factor is None else factor
+    if factor not in design.factors:
+        raise ValueError(f"factor={factor!r} is not a factor of the design; factors: "
+                         f"{list(design.factors)}")
+    if by is not None and (by not in design.factors or by == factor):
+        raise ValueError(f"by={by!r} must be another factor of the design; factors: "
+                         f"{list(design.factors)}")
+    if moderator is None:
+        if len(design.moderators) != 1:
+            raise ValueError("the smooth moderation model runs along one numeric moderator; "
+                             f"the design declares {len(design.moderators)} "
+                             f"({list(design.moderators)}): name one with moderator=")
+        moderator = next(iter(design.moderators))
+    if moderator not in design.moderators:
+        raise ValueError(f"moderator={moderator!r} is not a moderator of the design; "
+                         f"moderators: {list(design.moderators)}")
+    taken = {"respondent", "item", "effect", "basis", "obs", "design_term"}
+    clash = sorted({factor, by or "pooled", f"{moderator}_grid"} & taken)
+    if clash:
+        raise ValueError(f"the design name {clash[0]!r} is also a coordinate of the model; "
+                         "rename it in the data and the codebook")
+    data = ordinal_data_of_design(long, design)
+    baseline = [name for name in data.design.columns if not _involves(name, factor)]
+    data = replace(data, design=data.design[baseline])
+    fields = {"factor": factor, "factor_levels": tuple(design.factors[factor]), "by": by,
+              "moderator": moderator, "transform": design.moderators[moderator].transform,
+              "centre": float(design.moderators[moderator].centre),
+              "covariate": design.covariate}
+    return data, fields

@@ -345,8 +345,22 @@ class ModerationSpec(ModelSpec):
     smooth : SmoothPriors
         Settings of the smooth curves.
     log10_fans_grid : tuple of float
-        The grid of log10 fan counts the curves are evaluated on.
+        The grid the curves are evaluated on: log10 fan counts, or for a declared design the
+        moderator's values on its transformed scale (before centring).
     derived : tuple of str
+    factor, by, moderator : str, optional
+        For a declared design: the factor whose effects are smooth curves, the factor whose
+        levels get curves of their own (none: one curve per level of ``factor``) and the
+        moderator the curves run along (all left out of the JSON form for the simulated
+        survey's fixed design).
+    factor_levels : tuple of str, optional
+        The levels of ``factor``, the reference first.
+    transform : str, optional
+        The moderator's transform (``"none"`` or ``"log10"``).
+    centre : float, optional
+        The moderator's centre, in transformed units.
+    covariate : str, optional
+        The declared design's covariate (its slope is ``beta_cov``).
     """
 
     kind: ClassVar[str] = "moderation_hsgp"
@@ -360,6 +374,18 @@ class ModerationSpec(ModelSpec):
     smooth: SmoothPriors = field(default_factory=SmoothPriors)
     log10_fans_grid: tuple[float, ...] = ()
     derived: tuple[str, ...] = ()
+    factor: str | None = _optional()
+    factor_levels: tuple[str, ...] | None = _optional()
+    by: str | None = _optional()
+    moderator: str | None = _optional()
+    transform: str | None = _optional()
+    centre: float | None = _optional()
+    covariate: str | None = _optional()
+
+    @property
+    def declared(self) -> bool:
+        """True for the model of a declared design (``factor`` is set)."""
+        return self.factor is not None
 
     @classmethod
     def _read_back(cls, values: dict) -> dict:
