@@ -26,7 +26,7 @@ PUBLIC = [
     "reader_table", "reliability_table", "response_contrasts", "summarize_draws",
     "validate_survey", "exclusions_by", "cumulative_logit_shifts", "plot_cumulative_logit_shifts",
     "item_correlation_check", "rope_decision", "model_spec",
-    "combine_effects",
+    "combine_effects", "moderation_contrasts", "floodlight_table",
 ]
 
 

@@ -13,11 +13,12 @@ load and check a survey       :func:`load_survey`, :func:`validate_survey`,
 declare your design           :class:`StudyDesign` (``StudyDesign.from_codebook``),
                               :class:`Moderator`, :func:`design_table`,
                               :func:`simulate_design_survey`
-build a model                 :func:`build_design_model` (any declared design),
-                              :func:`build_ordinal_model`, :func:`build_moderation_model`,
-                              :func:`build_metric_model` (the simulated survey's design),
-                              :class:`OrdinalPriors`, :func:`model_spec` (what a model or
-                              a fit was built from)
+build a model                 :func:`build_design_model`, :func:`build_moderation_model`
+                              (smooth effects along a moderator) and
+                              :func:`build_metric_model` (any declared design, or the
+                              simulated survey's), :func:`build_ordinal_model` (that
+                              survey's fixed design), :class:`OrdinalPriors`,
+                              :func:`model_spec` (what a model or a fit was built from)
 fit it (gated)                :func:`fit`, :func:`diagnostics_table`, :func:`describe_run`
 check it                      :func:`predictive_draws`, :func:`category_counts`,
                               :func:`cumulative_logit_shifts`, :func:`item_correlation_check`,
@@ -25,7 +26,8 @@ check it                      :func:`predictive_draws`, :func:`category_counts`,
                               :func:`prior_sensitivity`
 report effects                :func:`factor_contrasts`, :func:`combine_effects` (any
                               weighted sum of effects), :func:`latent_contrasts`,
-                              :func:`response_contrasts`,
+                              :func:`response_contrasts`, :func:`moderation_contrasts`
+                              with :func:`floodlight_table` (where along a moderator),
                               :func:`summarize_draws`, :func:`rope_decision`,
                               :func:`reliability_table`
 show them                     :func:`plot_likert_by_condition`, :func:`plot_category_counts`,
@@ -102,6 +104,8 @@ _FRONT_DOOR = {
     "prior_sensitivity": "trustmodels.analysis.checks",
     "latent_contrasts": "trustmodels.analysis.effects",
     "combine_effects": "trustmodels.analysis.combinations",
+    "moderation_contrasts": "trustmodels.analysis.floodlight",
+    "floodlight_table": "trustmodels.analysis.floodlight",
     "response_contrasts": "trustmodels.analysis.effects",
     "summarize_draws": "trustmodels.analysis.effects",
     "rope_decision": "trustmodels.analysis.decisions",

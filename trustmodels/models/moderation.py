@@ -29,6 +29,14 @@ discriminations, respondent intercepts, the disposition covariate and the baseli
 *no response* condition, ``integrity``, ``log_fans_c`` and ``integrity:log_fans_c``) is the main
 model's.
 
+The same model serves any declared design (:class:`~trustmodels.design.StudyDesign`; one
+vignette per respondent): ``build_moderation_model(long, design=design, factor=..., by=...)``
+turns the effects of ``factor``'s levels into smooth curves along the design's numeric
+moderator, one per level of ``by`` (or one per level of ``factor``), and keeps the design's
+other effects as the linear baseline. The simulated survey's model is the instance
+``factor="seller_response", by="violation"`` along ``fan_count`` (a test compares the two
+log densities).
+
 The curves are also evaluated on a grid of fan counts :math:`10^2 \dots 10^6`
 (``effect_curve``), from which :func:`response_contrasts` gives apology-minus-none and
 apology-minus-denial, and :func:`floodlight` the *Bayesian floodlight* (Spiller et al. 2013;
