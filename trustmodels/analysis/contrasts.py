@@ -32,6 +32,7 @@ from trustmodels.analysis.effects import (
     summarize_draws,
 )
 from trustmodels.design import StudyDesign, design_rows
+from trustmodels.models.data import check_factor_and_by
 from trustmodels.models.specification import DeclaredSpec, model_spec
 
 __all__ = ["DEFAULT_LATENT_ROPE", "SCALES", "factor_contrasts", "raw_centre"]
@@ -188,12 +189,7 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
     """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; expected one of {SCALES}")
-    if factor not in design.factors:
-        raise ValueError(f"{factor!r} is not a factor of the design; factors: "
-                         f"{list(design.factors)}")
-    if by is not None and (by not in design.factors or by == factor):
-        raise ValueError(f"by={by!r} must be another factor of the design; factors: "
-                         f"{list(design.factors)}")
+    check_factor_and_by(design, factor, by)
     unknown = sorted(set(at or {}) - set(design.moderators))
     if unknown:
         raise ValueError(f"at={unknown} names no moderator of the design; moderators: "

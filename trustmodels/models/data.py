@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_OUTCOMES",
     "DISPOSITION_CONSTRUCT",
     "OrdinalData",
+    "check_factor_and_by",
     "ordinal_data_of_design",
     "prepare_ordinal_data",
     "respondent_design",
@@ -322,3 +323,36 @@ def ordinal_data_of_design(long: pd.DataFrame, design: StudyDesign) -> OrdinalDa
         disposition=data.covariate,
         respondent_table=respondent_table,
     )
+
+
+def check_factor_and_by(design: StudyDesign, factor: str, by: str | None) -> None:
+    """Refuse, in one line, a factor the design does not declare or a ``by`` that is not another.
+
+    Parameters
+    ----------
+    design : StudyDesign
+        The declared design.
+    factor : str
+        A factor whose levels are compared (or become curves).
+    by : str or None
+        Another factor whose levels are kept apart.
+
+    Raises
+    ------
+    ValueError
+        Naming the design's factors.
+
+    Examples
+    --------
+    >>> design = StudyDesign({"reaction": ["silence", "excuse"]}, outcomes=["trust"])
+    >>> check_factor_and_by(design, "mood", None)
+    Traceback (most recent call last):
+    ...
+    ValueError: factor='mood' is not a factor of the design; factors: ['reaction']
+    """
+    if factor not in design.factors:
+        raise ValueError(f"factor={factor!r} is not a factor of the design; factors: "
+                         f"{list(design.factors)}")
+    if by is not None and (by not in design.factors or by == factor):
+        raise ValueError(f"by={by!r} must be another factor of the design; factors: "
+                         f"{list(design.factors)}")

@@ -61,6 +61,7 @@ from trustmodels.design import StudyDesign
 from trustmodels.models.data import (
     DEFAULT_OUTCOMES,
     DISPOSITION_CONSTRUCT,
+    check_factor_and_by,
     ordinal_data_of_design,
     prepare_ordinal_data,
 )
@@ -447,12 +448,7 @@ def _involves(effect: str, factor: str) -> bool:
 def _declared_inputs(long: pd.DataFrame, design: StudyDesign, factor, by, moderator):
     """Return the data of a declared design with its baseline effects, and the spec's fields."""
     factor = next(iter(design.factors), None) if factor is None else factor
-    if factor not in design.factors:
-        raise ValueError(f"factor={factor!r} is not a factor of the design; factors: "
-                         f"{list(design.factors)}")
-    if by is not None and (by not in design.factors or by == factor):
-        raise ValueError(f"by={by!r} must be another factor of the design; factors: "
-                         f"{list(design.factors)}")
+    check_factor_and_by(design, factor, by)
     if moderator is None:
         if len(design.moderators) != 1:
             raise ValueError("the smooth moderation model runs along one numeric moderator; "
