@@ -26,7 +26,7 @@ PUBLIC = [
     "reader_table", "reliability_table", "response_contrasts", "summarize_draws",
     "validate_survey", "exclusions_by", "cumulative_logit_shifts", "plot_cumulative_logit_shifts",
     "item_correlation_check", "rope_decision", "model_spec",
-    "combine_effects", "moderation_contrasts", "floodlight_table",
+    "combine_effects", "moderation_contrasts", "floodlight_table", "design_from_formula",
 ]
 
 
@@ -66,8 +66,10 @@ def test_the_api_reference_page_documents_every_public_name():
 
 
 #: The package's top level: the front door, the settings, the command line and the declared
-#: design; everything else lives in one folder per concern.
-TOP_LEVEL_MODULES = {"__init__", "__main__", "_version", "cli", "config", "design"}
+#: design (its classes, and the same design stated as a formula); everything else lives in one
+#: folder per concern.
+TOP_LEVEL_MODULES = {"__init__", "__main__", "_version", "cli", "config", "design",
+                     "design_formula"}
 SUBPACKAGES = {"analysis", "datasets", "inference", "models", "planning", "plots", "report",
                "simulation",
                "survey"}

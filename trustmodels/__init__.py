@@ -11,6 +11,7 @@ load and check a survey       :func:`load_survey`, :func:`validate_survey`,
                               :func:`load_simulated_survey`,
                               :func:`load_simulated_truth`, :func:`load_wine`
 declare your design           :class:`StudyDesign` (``StudyDesign.from_codebook``),
+                              :func:`design_from_formula` (``a * b * log10(m) + cov``),
                               :class:`Moderator`, :func:`design_table`,
                               :func:`simulate_design_survey`
 build a model                 :func:`build_design_model`, :func:`build_moderation_model`
@@ -85,6 +86,7 @@ _FRONT_DOOR = {
     "ReportSettings": "trustmodels.report.run",
     "Moderator": "trustmodels.design",
     "simulate_design_survey": "trustmodels.design",
+    "design_from_formula": "trustmodels.design_formula",
     "build_design_model": "trustmodels.models.declared",
     "factor_contrasts": "trustmodels.analysis.contrasts",
     "build_ordinal_model": "trustmodels.models.ordinal",
