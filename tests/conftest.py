@@ -70,3 +70,25 @@ def write_survey(tmp_path, mini_codebook_dict, mini_csv_text):
 
     return write
 
+
+@pytest.fixture
+def profile_codebook():
+    """A codebook maker: vignettes rated per respondent, one factor, the given ``groups``."""
+    from trustmodels.survey.codebook import Codebook
+
+    def codebook_with(groups):
+        likert = [1, 2, 3, 4, 5]
+        return Codebook.from_dict({"name": "profiles", "resources": [{
+            "name": "profiles", "path": "profiles.csv",
+            "schema": {"fields": [
+                {"name": "id", "type": "string"},
+                {"name": "vignette", "type": "string"},
+                {"name": "profile", "type": "string"},
+                {"name": "reaction", "type": "string", "categories": ["silence", "excuse"]},
+                {"name": "q1", "type": "integer", "categories": likert}],
+                "missingValues": [""]},
+            "trustmodels": {"id": "id", "vignette": "vignette", "design": ["reaction"],
+                            "groups": groups, "constructs": {"trust": ["q1"]}}}]},
+            source="profiles.json")
+
+    return codebook_with

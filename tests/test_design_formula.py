@@ -59,7 +59,8 @@ def test_the_front_door_offers_it():
     ("seller_response * mood", "'mood' is neither a column nor a construct"),
     ("seller_response * disposition", "the covariate 'disposition' may only be added on its own"),
     ("seller_response + disposition + competence", "two covariates"),
-    ("seller_response + (1|respondent)", "group-specific terms"),
+    ("seller_response + (violation|respondent_id)", "only random intercepts of one grouping"),
+    ("seller_response + (1|rater)", "the grouping column 'rater' is not a column"),
     ("seller_response +", "does not parse"),
     ("seller_response * fan_count", "declares 'fan_count' on the 'log10' scale, the formula on "
                                     "the 'none' scale"),
@@ -79,3 +80,10 @@ def test_a_moderator_without_a_centre_is_named():
         design_from_formula("temp * bottle", wine)
     design = design_from_formula("temp * bottle", wine, centres={"bottle": 4.5})
     assert design.moderators == {"bottle": Moderator("none", 4.5)}
+
+
+def test_random_intercepts_of_a_grouping_column_are_the_design_s_groups(profile_codebook):
+    book = profile_codebook(["profile"])
+    design = design_from_formula("reaction + (1|profile) + (1|id)", book)
+    assert design == StudyDesign.from_codebook(book)
+    assert design_from_formula("reaction", book).groups == ()

@@ -11,7 +11,9 @@ A researcher's vignette survey is described once, by a :class:`StudyDesign`:
 - the **outcomes**: the constructs whose items the model explains;
 - the **vignette** column when every respondent rates several vignettes (long format: one row
   per answer, with the respondent, the vignette and the item). The factors and moderators may
-  then vary within respondents.
+  then vary within respondents;
+- optional **groups**: grouping factors crossed with respondents, such as the seller profile a
+  vignette shows or the rater who coded it; each gets a random intercept in the model.
 
 The fixed effects are the full factorial of the factors (treatment coding against the reference
 levels) and the moderators: every main effect and every interaction, named like
@@ -108,6 +110,9 @@ class StudyDesign:
         Construct whose z-scored respondent mean is a covariate.
     vignette : str, optional
         Column of the vignette id when respondents rate several vignettes.
+    groups : sequence of str
+        Columns of grouping factors crossed with respondents (e.g. the seller profile or the
+        rater), one value per rating occasion; each gets a random intercept.
 
     Examples
     --------
@@ -122,6 +127,7 @@ class StudyDesign:
     moderators: Mapping[str, Moderator] = field(default_factory=dict)
     covariate: str | None = None
     vignette: str | None = None
+    groups: Sequence[str] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "factors",
@@ -129,9 +135,10 @@ class StudyDesign:
                             for k, levels in dict(self.factors).items()})
         object.__setattr__(self, "outcomes", tuple(self.outcomes))
         object.__setattr__(self, "moderators", dict(self.moderators))
+        object.__setattr__(self, "groups", tuple(str(name) for name in self.groups))
         if not self.outcomes:
             raise ValueError("a design needs at least one outcome construct")
-        reserved = sorted(set(_REQUIRED) & {*self.factors, *self.moderators,
+        reserved = sorted(set(_REQUIRED) & {*self.factors, *self.moderators, *self.groups,
                                             *([self.vignette] if self.vignette else [])})
         if reserved:
             raise ValueError(f"the design column {reserved[0]!r} has the name of a column of the "
@@ -145,6 +152,11 @@ class StudyDesign:
                 raise ValueError(f"factor {name!r} declares a level twice: {list(levels)}")
         if not self.factors and not self.moderators:
             raise ValueError("a design needs at least one factor or moderator")
+        taken = {*self.factors, *self.moderators, *([self.vignette] if self.vignette else [])}
+        for name in self.groups:
+            if name in taken or self.groups.count(name) > 1:
+                raise ValueError(f"group {name!r} is also a factor, a moderator, the vignette or "
+                                 "another group; a grouping factor needs a column of its own")
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -192,6 +204,7 @@ class StudyDesign:
                         for name, (transform, centre) in codebook.moderators.items()},
             covariate=codebook.covariate,
             vignette=codebook.vignette,
+            groups=codebook.groups,
         )
 
 
@@ -290,6 +303,9 @@ class DesignData:
         The z-scored covariate per respondent.
     item_construct : numpy.ndarray of int
         Position of each item's construct in ``constructs``.
+    groups : dict of str to (tuple of str, numpy.ndarray of int)
+        Per grouping factor: its levels (in order of appearance) and the level of each
+        occasion.
     """
 
     respondents: tuple[str, ...]
@@ -304,6 +320,7 @@ class DesignData:
     design: pd.DataFrame
     covariate: np.ndarray | None
     item_construct: np.ndarray | None = None
+    groups: Mapping[str, tuple[tuple[str, ...], np.ndarray]] = field(default_factory=dict)
 
     @property
     def n_categories(self) -> np.ndarray:
@@ -393,7 +410,8 @@ def prepare_design_data(long: pd.DataFrame, design: StudyDesign) -> DesignData:
     if long is None or len(long) == 0:
         raise ValueError("the long table is empty; expected one row per observed answer")
     vignette = [design.vignette] if design.vignette else []
-    missing = [c for c in (*_REQUIRED, *design.columns, *vignette) if c not in long.columns]
+    missing = [c for c in (*_REQUIRED, *design.columns, *vignette, *design.groups)
+               if c not in long.columns]
     if missing:
         raise ValueError(f"the long table lacks the columns {missing} that the design declares "
                          f"or the models need")
@@ -402,10 +420,10 @@ def prepare_design_data(long: pd.DataFrame, design: StudyDesign) -> DesignData:
         if construct not in constructs_present:
             raise ValueError(f"construct {construct!r} has no answers in the table")
     keys = ["respondent", *vignette]
-    occasions = (long[[*keys, *design.columns]].astype({"respondent": str})
+    occasions = (long[[*keys, *design.columns, *design.groups]].astype({"respondent": str})
                  .drop_duplicates(subset=keys).reset_index(drop=True))
     grouped = long.groupby(keys, sort=False, observed=True)
-    for column in design.columns:
+    for column in (*design.columns, *design.groups):
         varying = grouped[column].nunique(dropna=False)
         if (varying > 1).any():
             where = dict(zip(keys, np.atleast_1d(varying.index[varying > 1][0]), strict=True))
@@ -441,6 +459,20 @@ def prepare_design_data(long: pd.DataFrame, design: StudyDesign) -> DesignData:
         if np.ptp(values) == 0:
             raise ValueError(f"moderator {name!r} does not vary (always {values[0]:g}); drop it "
                              "from the design")
+    groups = {}
+    for name in design.groups:
+        values = occasions[name]
+        if values.isna().any():
+            who = occasions.loc[values.isna(), "respondent"].iloc[0]
+            raise ValueError(f"group {name!r} is missing for respondent {who!r}; expected a "
+                             "value for every rating occasion")
+        labels = values.astype(str)
+        levels = tuple(dict.fromkeys(labels))
+        if len(levels) < 2:
+            raise ValueError(f"group {name!r} has only the level {levels[0]!r}; a grouping "
+                             "factor needs at least two levels")
+        groups[name] = (levels, pd.Series(np.arange(len(levels)), index=levels)
+                        .loc[labels].to_numpy(int))
 
     respondents = tuple(dict.fromkeys(occasions["respondent"]))
     respondent_pos = pd.Series(np.arange(len(respondents)), index=respondents)
@@ -489,6 +521,7 @@ def prepare_design_data(long: pd.DataFrame, design: StudyDesign) -> DesignData:
         covariate=covariate,
         item_construct=pd.Series(np.arange(len(design.outcomes)), index=list(design.outcomes))
         .loc[per_item["construct"].first().astype(str).reindex(items)].to_numpy(int),
+        groups=groups,
     )
 
 
@@ -564,7 +597,10 @@ def design_table(survey) -> pd.DataFrame:
 def simulate_design_survey(design: StudyDesign, effects: Mapping[str, float], *,
                            n_respondents: int, items: Mapping[str, Sequence[str]],
                            n_categories: int = 5, vignettes: int = 1, discrimination: float = 1.5,
-                           covariate_effect: float = 0.0, seed: int = 0) -> pd.DataFrame:
+                           covariate_effect: float = 0.0,
+                           group_levels: Mapping[str, int] | None = None,
+                           group_sd: Mapping[str, float] | None = None,
+                           seed: int = 0) -> pd.DataFrame:
     """Draw a SIMULATED survey (long table) of a declared design from known effects.
 
     Every respondent rates ``vignettes`` vignettes; each vignette's factor levels are a random
@@ -574,7 +610,9 @@ def simulate_design_survey(design: StudyDesign, effects: Mapping[str, float], *,
     same discrimination and evenly spaced thresholds. With a covariate, each respondent also
     has a standard-normal latent covariate (such as disposition to trust) that moves latent
     trust by ``covariate_effect`` and is measured by the covariate construct's items the same
-    way; the model sees only their z-scored mean, as it would in a real survey.
+    way; the model sees only their z-scored mean, as it would in a real survey. Each grouping
+    factor of the design (``design.groups``) assigns every rating occasion one of its levels
+    (balanced, at random) and adds that level's normal intercept with SD ``group_sd``.
 
     Parameters
     ----------
@@ -594,6 +632,11 @@ def simulate_design_survey(design: StudyDesign, effects: Mapping[str, float], *,
         Item discrimination.
     covariate_effect : float
         Effect of the latent covariate on latent trust (latent SD per SD; with a covariate).
+    group_levels : mapping of str to int, optional
+        Number of levels of each grouping factor (default 8); levels are named
+        ``"<group>1"``, ``"<group>2"``, ...
+    group_sd : mapping of str to float, optional
+        SD of each grouping factor's intercepts, in latent SD (default 0.5).
     seed : int
         Random seed.
 
@@ -620,6 +663,10 @@ def simulate_design_survey(design: StudyDesign, effects: Mapping[str, float], *,
     if unknown:
         raise ValueError(f"effects {unknown} are not effects of the design; expected some of "
                          f"{list(effect_names(design))}")
+    strangers = sorted((set(group_levels or {}) | set(group_sd or {})) - set(design.groups))
+    if strangers:
+        raise ValueError(f"group_levels or group_sd name {strangers}, which are not groups of the "
+                         f"design; groups: {list(design.groups)}")
     rng = np.random.default_rng(seed)
     cells = list(itertools.product(*design.factors.values())) or [()]
     n_occasions = n_respondents * vignettes
@@ -643,6 +690,12 @@ def simulate_design_survey(design: StudyDesign, effects: Mapping[str, float], *,
     if design.covariate:
         covariate = np.repeat(rng.normal(size=n_respondents), vignettes)
         theta = theta + covariate_effect * covariate
+    for name in design.groups:  # drawn after everything else: other designs keep their draws
+        n_levels = int((group_levels or {}).get(name, 8))
+        level = np.resize(rng.permutation(n_levels), n_occasions)
+        rng.shuffle(level)
+        occasions[name] = [f"{name}{k + 1}" for k in level]
+        theta = theta + float((group_sd or {}).get(name, 0.5)) * rng.normal(size=n_levels)[level]
     thresholds = np.linspace(-2.0, 2.0, n_categories - 1)
     rows = []
     for construct, names in items.items():

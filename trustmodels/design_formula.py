@@ -4,7 +4,9 @@ r"""A study's design stated as a model formula, read against its codebook.
 :class:`~trustmodels.design.StudyDesign` declares: the factors (variables whose codebook field
 has categories; the first category is the reference), the numeric moderators (``log10(x)`` for
 a moderator on the log10 scale, ``x`` on its own scale) and their interactions, and a covariate
-(a construct of the codebook, added on its own). The formula is parsed with ``formulae``, the
+(a construct of the codebook, added on its own), and random intercepts of grouping factors
+crossed with respondents (``(1|profile)``; ``(1|<id>)``, the respondents' own, is in every
+model anyway). The formula is parsed with ``formulae``, the
 formula library of bambi, so it follows the Wilkinson-Rogers notation used by R, brms and
 bambi: ``a * b`` is ``a + b + a:b``, ``a:b`` an interaction alone.
 
@@ -54,7 +56,8 @@ def design_from_formula(formula: str, codebook, *, outcomes: Sequence[str] | Non
     formula : str
         Fixed effects in Wilkinson-Rogers notation, e.g.
         ``"seller_response * violation * log10(fan_count) + disposition"``, optionally with
-        one outcome construct on the left (``"competence ~ ..."``).
+        one outcome construct on the left (``"competence ~ ..."``) and random intercepts of
+        grouping factors (``"+ (1|profile)"``).
     codebook : trustmodels.survey.codebook.Codebook
         The survey's codebook: factors are fields with categories (the first is the
         reference), the covariate is one of its constructs, and the vignette column, the
@@ -75,7 +78,8 @@ def design_from_formula(formula: str, codebook, *, outcomes: Sequence[str] | Non
         One line naming the problem: a formula that does not parse, a name the codebook does
         not have, a factor without categories, a moderator without a centre or with another
         transform than the codebook declares, a covariate in an interaction, a second
-        covariate, a group-specific term, or a missing interaction.
+        covariate, a group-specific term other than a random intercept, or a missing
+        interaction.
 
     See Also
     --------
@@ -111,11 +115,21 @@ def design_from_formula(formula: str, codebook, *, outcomes: Sequence[str] | Non
         model = formulae.model_description(formula)
     except (ParseError, ScanError, ValueError) as error:
         raise ValueError(f"formula {formula!r} does not parse: {error}") from None
-    if model.group_terms:
-        raise ValueError(f"formula {formula!r}: group-specific terms such as (1|group) are not "
-                         "supported; each respondent's intercept is part of every model")
     centres = dict(centres or {})
     fields = set(codebook.field_names)
+    groups = []
+    for term in model.group_terms:
+        grouping = [component.name for component in term.factor.components]
+        if type(term.expr).__name__ != "Intercept" or len(grouping) != 1:
+            raise ValueError(f"formula {formula!r}: only random intercepts of one grouping "
+                             "column, (1|group), are design terms; for respondent-level random "
+                             "slopes use build_design_model(..., random_slopes=True)")
+        if grouping[0] == codebook.id:
+            continue  # every model has the respondents' intercepts
+        if grouping[0] not in fields:
+            raise ValueError(f"formula {formula!r}: the grouping column {grouping[0]!r} is not "
+                             "a column of the codebook")
+        groups.append(grouping[0])
     terms = []  # each a tuple of (column, transform) in formula order
     for term in model.common_terms:
         if not hasattr(term, "components"):
@@ -183,4 +197,4 @@ def design_from_formula(formula: str, codebook, *, outcomes: Sequence[str] | Non
         raise ValueError(f"formula {formula!r}: the outcome {missing[0]!r} is not a construct "
                          "of the codebook")
     return StudyDesign(factors=factors, outcomes=outcomes, moderators=moderators,
-                       covariate=covariate, vignette=codebook.vignette)
+                       covariate=covariate, vignette=codebook.vignette, groups=groups)

@@ -175,7 +175,9 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
 
     over the :math:`J` outcome items, with :math:`\phi` the standard normal density of the
     respondent intercept (15-node Gauss-Hermite quadrature), the covariate at its mean
-    (:math:`d = 0`) and, for a fit with random slopes, the respondent's slope deviations at 0.
+    (:math:`d = 0`), for a fit with random slopes the respondent's slope deviations at 0, and for
+    a design with grouping factors (``design.groups``) each group's intercept at 0: a typical
+    seller profile or rater.
     The weights are :math:`w_{jk} = 1` for the answers above the midpoint of the scale,
     :math:`k > (K_j + 1) / 2` (:func:`~trustmodels.analysis.effects.first_agreeing_category`:
     5 to 7 of 7, 4 to 6 of 6), and 0 otherwise (``scale="agree"``) or

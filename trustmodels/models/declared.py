@@ -86,7 +86,7 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
                        priors: OrdinalPriors | None = None, *, link: str = "logit",
                        random_slopes: bool = False, slope_sd: float = 0.5,
                        parameterization: str = "noncentered",
-                       effects_by_construct: bool = False) -> pm.Model:
+                       effects_by_construct: bool = False, group_sd: float = 0.5) -> pm.Model:
     r"""Build the multilevel cumulative-link model of a declared design.
 
     Parameters
@@ -114,6 +114,9 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
         Give each outcome construct its own effects, ``beta`` with dims ``(construct, effect)``:
         item :math:`j` of construct :math:`c` reads
         :math:`\theta_{oc} = X_o \beta_c + \beta_\text{cov} d_{i(o)} + u_{i(o)}`.
+    group_sd : float
+        Scale of the half-normal prior of each grouping factor's SD (``design.groups``), in
+        latent SD.
 
     Returns
     -------
@@ -124,7 +127,9 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
         coordinate ``slope`` and the variables ``sd_slope`` and ``z_slope``; projected, the
         coordinate ``design_term`` and the variables ``u_design``, ``u_residual``,
         ``beta_in_sample``, ``beta_cov_in_sample`` and the threshold offsets instead of ``u``.
-        ``model.respondent_variation`` is the tensor of :math:`u_i` in either form.
+        ``model.respondent_variation`` is the tensor of :math:`u_i` in either form. Each
+        grouping factor ``g`` of the design adds the coordinate ``g`` (its levels) and the
+        variables ``sd_g`` and ``z_g``.
         ``model.trustmodels_spec`` records the design, a
         :class:`~trustmodels.models.specification.DeclaredSpec`.
 
@@ -166,6 +171,13 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
     non-centred form), so effects that vary within respondents are estimated against each
     respondent's own level of trust.
 
+    A grouping factor :math:`g` crossed with respondents (``design.groups``, such as the seller
+    profile a vignette shows) adds its level's intercept,
+    :math:`\theta_o = \dots + v_{g(o)}` with :math:`v_g = \sigma_g z_g`,
+    :math:`z_g \sim \mathrm{Normal}(0, 1)` and :math:`\sigma_g \sim
+    \mathrm{HalfNormal}(s_g)` (``group_sd``), in the unit of the respondents' SD: the cross-
+    classified random intercepts of a vignette or rater design (Baayen, Davidson & Bates, 2008).
+
     With ``random_slopes=True`` every effect :math:`e` that varies within respondents also gets
     a respondent-level deviation, :math:`\theta_o = X_o (\beta + \delta_{i(o)}) + \dots` with
     :math:`\delta_{ie} = \sigma_e z_{ie}`, :math:`z_{ie} \sim \mathrm{Normal}(0, 1)` and
@@ -194,6 +206,9 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
       68(3), 255-278.
     - Bürkner, P.-C., & Vuorre, M. (2019). Ordinal regression models in psychology: A
       tutorial. *Advances in Methods and Practices in Psychological Science*, 2(1), 77-101.
+    - Baayen, R. H., Davidson, D. J., & Bates, D. M. (2008). Mixed-effects modeling with
+      crossed random effects for subjects and items. *Journal of Memory and Language*, 59(4),
+      390-412.
 
     Examples
     --------
@@ -219,6 +234,8 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
                          "vignette each, or the factors are between respondents)")
     if not slope_sd > 0:
         raise ValueError(f"slope_sd must be positive, got {slope_sd!r}")
+    if not group_sd > 0:
+        raise ValueError(f"group_sd must be positive, got {group_sd!r}")
     projected = parameterization == "projected"
     if projected and len(data.occasions) != len(data.respondents):
         raise ValueError(f"parameterization='projected' needs one vignette per respondent; "
@@ -233,6 +250,12 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
               "obs": np.arange(data.response.size)}
     if slopes:
         coords["slope"] = slopes
+    for name, (levels, _) in data.groups.items():
+        if name in coords or name in ("slope", "construct", "design_term", "cutpoint") \
+                or name.startswith(("item_k", "cutpoint_k")):
+            raise ValueError(f"group {name!r} has the name of a coordinate of the model; "
+                             "rename the column in the data and the codebook")
+        coords[name] = list(levels)
     effect_dims = ("effect",)
     if effects_by_construct:
         coords["construct"] = list(data.constructs)
@@ -257,6 +280,10 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
             z_slope = pm.Normal("z_slope", 0.0, 1.0, dims=("respondent", "slope"))
             deviation = (z_slope * sd_slope)[data.occasion_respondent]  # (occasion, slope)
             theta = theta + (x[:, columns] * deviation).sum(axis=1)
+        for name, (_, level_of_occasion) in data.groups.items():
+            sd_group = pm.HalfNormal(f"sd_{name}", group_sd)
+            z_group = pm.Normal(f"z_{name}", 0.0, 1.0, dims=name)
+            theta = theta + (sd_group * z_group)[level_of_occasion]
         if data.covariate is not None:
             d = pm.Data("covariate", data.covariate, dims="respondent")
             theta = theta + beta_cov * d[data.occasion_respondent]
@@ -288,6 +315,8 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
         slope_sd=slope_sd if slopes else None,
         parameterization=parameterization if projected else None,
         effects_by_construct=True if effects_by_construct else None,
+        groups=tuple(data.groups) or None,
+        group_sd=group_sd if data.groups else None,
         # gated besides the free variables when projected: the coefficients and the thresholds
         derived=(("beta", *(["beta_cov"] if data.covariate is not None else []),
                   *threshold_names(data.item_categories)) if projected else ()),

@@ -303,6 +303,11 @@ class DeclaredSpec(ModelSpec):
         Deterministic variables gated besides the free ones (the coefficients and thresholds
         of the projected form; empty otherwise).
     priors : OrdinalPriors
+    groups : tuple of str, optional
+        Grouping factors crossed with respondents, each with a random intercept (left out of
+        the JSON form when none).
+    group_sd : float, optional
+        Prior scale of the grouping factors' SDs (with ``groups`` only).
     """
 
     kind: ClassVar[str] = "declared design"
@@ -323,8 +328,12 @@ class DeclaredSpec(ModelSpec):
     effects_by_construct: bool | None = _optional()
     derived: tuple[str, ...] = ()
     priors: OrdinalPriors = field(default_factory=OrdinalPriors)
+    groups: tuple[str, ...] | None = _optional()
+    group_sd: float | None = _optional()
 
     def __post_init__(self):
+        if (self.groups is None) != (self.group_sd is None):
+            raise ValueError("DeclaredSpec: groups and group_sd go together")
         if (self.random_slopes is None) != (self.slope_sd is None):
             raise ValueError("DeclaredSpec: random_slopes and slope_sd go together")
         if self.parameterization not in (None, "projected"):

@@ -18,6 +18,9 @@ extension object ``"trustmodels"`` that says what each column *means*::
       "covariate": "disposition",                   # optional: a construct used as covariate
       "vignette": "vignette_id",                    # optional: one row per respondent and
                                                     # vignette (ids then repeat across rows)
+      "groups": ["profile"],                        # optional: grouping factors crossed with
+                                                    # respondents (e.g. the seller profile or
+                                                    # the rater), one random intercept each
       "attention_check": {"field": "attention_check", "correct": 2},   # optional
       "duration": "duration_s",                     # optional completion time in seconds
       "covariates": ["purchase_freq", "gender"],    # optional
@@ -147,6 +150,9 @@ class Codebook:
         A construct whose respondent mean is a covariate.
     vignette : str or None
         Vignette column when each row is one respondent's rating of one vignette.
+    groups : tuple of str
+        Grouping factors crossed with respondents (such as the seller profile a vignette shows
+        or the rater), each with a random intercept in the declared design's model.
     attention_check : tuple of (str, object) or None
         Attention-check column and its instructed answer.
     duration : str or None
@@ -198,6 +204,7 @@ class Codebook:
     outcomes: tuple[str, ...] = ()
     covariate: str | None = None
     vignette: str | None = None
+    groups: tuple[str, ...] = ()
     attention_check: tuple[str, Any] | None = None
     duration: str | None = None
     covariates: tuple[str, ...] = ()
@@ -352,6 +359,7 @@ class Codebook:
         named += [self.fan_count] if self.fan_count else []
         named += list(self.moderators)
         named += [self.vignette] if self.vignette else []
+        named += list(self.groups)
         named += [self.attention_check[0]] if self.attention_check else []
         named += [self.duration] if self.duration else []
         named += list(self.covariates)
@@ -620,6 +628,13 @@ class _CodebookParser:
         if vignette and vignette == id_field:
             self.problem(here, f"vignette names the id field {vignette!r}; expected the column "
                                "that tells a respondent's vignettes apart")
+        groups = tuple(name for name in (known(n, "groups")
+                                         for n in self.names(ext.get("groups"), here)) if name)
+        for name in groups:
+            if name in (id_field, vignette, *design, *moderators):
+                self.problem(here, f"groups names {name!r}, which is already the id, the "
+                                   "vignette, a design factor or a moderator; expected another "
+                                   "column (e.g. the seller profile or the rater)")
         covariate = ext.get("covariate")
         if covariate is not None and covariate not in constructs:
             self.problem(here, f"covariate names {covariate!r}, which is not a construct; "
@@ -674,6 +689,7 @@ class _CodebookParser:
             outcomes=outcomes,
             covariate=covariate,
             vignette=vignette,
+            groups=groups,
             attention_check=attention,
             duration=duration,
             covariates=covariates,

@@ -114,8 +114,9 @@ class Survey:
             and ``construct`` (Categorical, all codebook items / constructs as categories in
             codebook order), ``response`` (int64, the answer as coded), ``n_categories``
             (int64, K of the item), then the design factors (Categorical, codebook level
-            order), ``fan_count`` (int64; Int64 if it has missing values), the moderators and
-            the covariates; with a vignette column, that column first (after ``n_categories``).
+            order), ``fan_count`` (int64; Int64 if it has missing values), the moderators, the
+            grouping factors and the covariates; with a vignette column, that column first
+            (after ``n_categories``).
         """
         book = self.codebook
         chosen = list(book.items if items is None else items)
@@ -145,7 +146,7 @@ class Survey:
         })
         extra = [*([book.vignette] if book.vignette else []), *book.design,
                  *([book.fan_count] if book.fan_count else []), *book.moderators,
-                 *book.covariates]
+                 *book.groups, *book.covariates]
         for name in dict.fromkeys(extra):
             column = self.wide[name].iloc[rows].reset_index(drop=True)
             if str(column.dtype) == "Int64" and not column.isna().any():
