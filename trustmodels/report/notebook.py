@@ -110,7 +110,9 @@ display(Markdown(
                                     for n, m in design.moderators.items()) or "none")
     + f"; covariate {design.covariate or 'none'}; outcomes {', '.join(design.outcomes)}"
     + (f"; each respondent rates several vignettes (**{design.vignette}**)"
-       if design.vignette else "; one rating per respondent") + "."))
+       if design.vignette else "; one rating per respondent")
+    + (f"; grouping factors crossed with respondents: "
+       f"{', '.join(f'**{g}**' for g in design.groups)}" if design.groups else "") + "."))
 reader_table(save(cells, "cells"))
 '''
 
@@ -146,6 +148,9 @@ display(Markdown(
     + (f"Each respondent also has their own deviation from the average effect of "
        f"{', '.join(model.coords['slope'])} (random slopes, SD prior HalfNormal("
        f"{model.trustmodels_spec.slope_sd})). " if "slope" in model.coords else "")
+    + "".join(f"Each of the {len(model.coords[g])} levels of {g} has a latent intercept too "
+              f"(SD prior HalfNormal({model.trustmodels_spec.group_sd})). "
+              for g in design.groups)
     + f"Priors: effects "
     f"Normal(0, {priors.effect_sd}), discriminations LogNormal(0, "
     f"{priors.discrimination_log_sd}), thresholds {priors.cutpoint_prior}."))
