@@ -27,6 +27,11 @@ correlations). Without them a within-subject analysis treats every respondent as
 to the manipulation and can overstate its certainty about the average effect
 (Barr, Levy, Scheepers & Tily, 2013).
 
+Grouping factors crossed with respondents (``design.groups``, such as the seller profile a
+vignette shows or the rater) add one random intercept each, :math:`\theta_o = \dots +
+\sigma_g z_{g(o)}` with :math:`z \sim \mathrm{Normal}(0, 1)` and
+:math:`\sigma_g \sim \mathrm{HalfNormal}(s_g)` (Baayen, Davidson & Bates, 2008).
+
 With ``parameterization="projected"`` (designs in which every respondent rates one vignette) the
 respondent intercepts are sampled split along the design columns, as in the simulated survey's
 main model (:func:`~trustmodels.models.ordinal.projected_respondent_terms`): the same model,
@@ -34,6 +39,9 @@ explored with about half the leapfrog steps per draw.
 
 References
 ----------
+Baayen, R. H., Davidson, D. J., & Bates, D. M. (2008). Mixed-effects modeling with crossed
+random effects for subjects and items. *Journal of Memory and Language*, 59(4), 390-412.
+
 Barr, D. J., Levy, R., Scheepers, C., & Tily, H. J. (2013). Random effects structure for
 confirmatory hypothesis testing: Keep it maximal. *Journal of Memory and Language*, 68(3),
 255-278.
