@@ -71,6 +71,7 @@ def design_from_formula(formula: str, codebook, *, outcomes: Sequence[str] | Non
     Returns
     -------
     StudyDesign
+        The design the formula states, with the codebook's vignette column.
 
     Raises
     ------
