@@ -74,8 +74,8 @@ def moderation_contrasts(idata, contrasts=None):
     ...     ["apology", "denial"], "violation": ["competence", "integrity"],
     ...     "fan_grid": [2.0, 4.0, 6.0]})
     >>> tree = xr.DataTree.from_dict({"posterior": xr.Dataset({"effect_curve": curve})})
-    >>> moderation_contrasts(tree).sel(contrast="apology - denial").values.max()
-    np.float64(0.0)
+    >>> float(moderation_contrasts(tree).sel(contrast="apology - denial").values.max())
+    0.0
     """
     import itertools
 
