@@ -24,6 +24,9 @@ BETWEEN = StudyDesign({"reaction": ["silence", "excuse", "denial"]},
                                                     simulate_range=(-2.0, 2.0))})
 WITHIN = StudyDesign({"temp": ["cold", "warm"], "contact": ["no", "yes"]},
                      outcomes=["bitterness"], vignette="bottle")
+# the within-subjects case adjusts for a numeric column (the taster's age, say)
+AGED = StudyDesign({"temp": ["cold", "warm"], "contact": ["no", "yes"]},
+                   outcomes=["bitterness"], vignette="bottle", covariate_columns=["age"])
 
 
 def _write_survey(folder, design, effects, *, n, items, vignettes=1, seed=5):
@@ -79,7 +82,7 @@ def test_the_report_runs_end_to_end_and_its_tables_are_the_packages(tmp_path, fi
         _add_attention_check(data, codebook, failed_every=9)
         extra = ["--at", "fans=100,1000000"]
     else:
-        design, effects = WITHIN, {"temp[warm]": 1.5, "contact[yes]": 0.8}
+        design, effects = AGED, {"temp[warm]": 1.5, "contact[yes]": 0.8, "age": 0.5}
         data, codebook = _write_survey(tmp_path / "in", design, effects, n=12,
                                        items={"bitterness": ["rating"]}, vignettes=8)
         extra = ["--random-slopes"]
@@ -164,6 +167,15 @@ def test_the_report_runs_end_to_end_and_its_tables_are_the_packages(tmp_path, fi
     if design.moderators:
         floodlight = pd.read_csv(out / "floodlight.csv")
         assert floodlight["fans"].nunique() == 25
+    if design.covariate_columns:  # the adjustment is stated and its slope tabled
+        from trustmodels.analysis.effects import summarize_draws
+
+        assert "adjusted for the numeric columns age" in html
+        slopes = pd.read_csv(out / "covariate_columns.csv").set_index("covariate_column")
+        ours = summarize_draws(idata["posterior"]["beta_columns"].sel(covariate_column="age"))
+        assert slopes.loc["age", "mean"] == pytest.approx(ours["mean"], rel=1e-9)
+    else:
+        assert not (out / "covariate_columns.csv").exists()
 
 
 def _good_inputs(tmp_path):

@@ -60,6 +60,14 @@ def test_several_vignettes_per_respondent_are_rating_occasions_of_one_respondent
     assert (cells.max(axis=1) > 1).any()
 
 
+
+def test_the_item_of_each_answer_follows_the_models_order_of_answers():
+    long = _survey(n=6).sample(frac=1.0, random_state=2)  # any row order
+    data = prepare_design_data(long, SCANDAL)
+    assert data.answer_items == long["item"].astype(str).tolist()
+    assert data.response.tolist() == long["response"].tolist()
+
+
 def _with(long, **changes):
     long = long.copy()
     for column, (mask, value) in changes.items():
@@ -163,6 +171,20 @@ def test_contrasts_are_differences_of_design_rows_averaged_as_declared():
     by = factor_contrasts(idata, design, "reaction", by="reputation")
     np.testing.assert_allclose(by["mean"], [1.0, 1.4])
     assert by["reputation"].tolist() == ["low", "high"]
+
+
+def test_the_forest_plot_labels_a_contrast_table_by_what_varies_between_its_rows():
+    from trustmodels.plots.design import plot_factor_contrasts
+
+    design = StudyDesign({"reaction": ["silence", "excuse"], "reputation": ["low", "high"]},
+                         outcomes=["trust"])
+    idata = _fake_fit(design, {"reaction[excuse]": 1.0, "reputation[high]": 0.3,
+                               "reaction[excuse]:reputation[high]": 0.4})
+    table = factor_contrasts(idata, design, "reaction", by="reputation", hdi_prob=0.9)
+    axis = plot_factor_contrasts(table).axes[0]
+    labels = [label.get_text() for label in axis.get_yticklabels()]
+    assert labels == ["excuse - silence | reputation=low", "excuse - silence | reputation=high"]
+    assert "90% HDI" in [text.get_text() for text in axis.get_legend().get_texts()]
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

@@ -1,4 +1,4 @@
-r"""The declared design of a study: its factors, moderators, covariate and vignettes.
+r"""The declared design of a study: its factors, moderators, covariates and vignettes.
 
 A researcher's vignette survey is described once, by a :class:`StudyDesign`:
 
@@ -8,6 +8,8 @@ A researcher's vignette survey is described once, by a :class:`StudyDesign`:
   that the effects of the factors are read at the centre (:class:`Moderator`);
 - an optional **covariate**: a construct whose z-scored respondent mean enters the model (such
   as disposition to trust);
+- optional **covariate columns**: numeric columns of the data (such as age or prior purchases),
+  each z-scored and added to latent trust with a slope of its own, without interactions;
 - the **outcomes**: the constructs whose items the model explains;
 - the **vignette** column when every respondent rates several vignettes (long format: one row
   per answer, with the respondent, the vignette and the item). The factors and moderators may
@@ -108,6 +110,9 @@ class StudyDesign:
         Column name to its transform and centre.
     covariate : str, optional
         Construct whose z-scored respondent mean is a covariate.
+    covariate_columns : sequence of str
+        Numeric columns (one value per rating occasion) that enter the model z-scored and
+        additively, each with its own slope (e.g. the respondent's age).
     vignette : str, optional
         Column of the vignette id when respondents rate several vignettes.
     groups : sequence of str
@@ -128,6 +133,7 @@ class StudyDesign:
     covariate: str | None = None
     vignette: str | None = None
     groups: Sequence[str] = ()
+    covariate_columns: Sequence[str] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "factors",
@@ -136,9 +142,12 @@ class StudyDesign:
         object.__setattr__(self, "outcomes", tuple(self.outcomes))
         object.__setattr__(self, "moderators", dict(self.moderators))
         object.__setattr__(self, "groups", tuple(str(name) for name in self.groups))
+        object.__setattr__(self, "covariate_columns",
+                           tuple(str(name) for name in self.covariate_columns))
         if not self.outcomes:
             raise ValueError("a design needs at least one outcome construct")
         reserved = sorted(set(_REQUIRED) & {*self.factors, *self.moderators, *self.groups,
+                                            *self.covariate_columns,
                                             *([self.vignette] if self.vignette else [])})
         if reserved:
             raise ValueError(f"the design column {reserved[0]!r} has the name of a column of the "
@@ -157,6 +166,11 @@ class StudyDesign:
             if name in taken or self.groups.count(name) > 1:
                 raise ValueError(f"group {name!r} is also a factor, a moderator, the vignette or "
                                  "another group; a grouping factor needs a column of its own")
+        for name in self.covariate_columns:
+            if name in (*taken, *self.groups) or self.covariate_columns.count(name) > 1:
+                raise ValueError(f"covariate column {name!r} is also a factor, a moderator, the "
+                                 "vignette, a group or another covariate column; a covariate "
+                                 "column needs a column of its own")
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -205,6 +219,7 @@ class StudyDesign:
             covariate=codebook.covariate,
             vignette=codebook.vignette,
             groups=codebook.groups,
+            covariate_columns=codebook.covariate_columns,
         )
 
 
@@ -306,6 +321,8 @@ class DesignData:
     groups : dict of str to (tuple of str, numpy.ndarray of int)
         Per grouping factor: its levels (in order of appearance) and the level of each
         occasion.
+    covariate_columns : pandas.DataFrame or None
+        The design's covariate columns, z-scored over the occasions, one row per occasion.
     """
 
     respondents: tuple[str, ...]
@@ -321,11 +338,21 @@ class DesignData:
     covariate: np.ndarray | None
     item_construct: np.ndarray | None = None
     groups: Mapping[str, tuple[tuple[str, ...], np.ndarray]] = field(default_factory=dict)
+    covariate_columns: pd.DataFrame | None = None
 
     @property
     def n_categories(self) -> np.ndarray:
         """K of each answer's item."""
         return self.item_categories[self.item_index]
+
+    @property
+    def answer_items(self) -> list[str]:
+        """The item of each answer, in the order the model observes them.
+
+        For per-item predictive checks
+        (:func:`~trustmodels.analysis.checks.category_counts` with ``by_item=``).
+        """
+        return [self.items[j] for j in self.item_index]
 
 
 def _collinear(matrix: np.ndarray, names: list[str]) -> list[str]:
@@ -410,8 +437,8 @@ def prepare_design_data(long: pd.DataFrame, design: StudyDesign) -> DesignData:
     if long is None or len(long) == 0:
         raise ValueError("the long table is empty; expected one row per observed answer")
     vignette = [design.vignette] if design.vignette else []
-    missing = [c for c in (*_REQUIRED, *design.columns, *vignette, *design.groups)
-               if c not in long.columns]
+    missing = [c for c in (*_REQUIRED, *design.columns, *vignette, *design.groups,
+                           *design.covariate_columns) if c not in long.columns]
     if missing:
         raise ValueError(f"the long table lacks the columns {missing} that the design declares "
                          f"or the models need")
@@ -419,14 +446,17 @@ def prepare_design_data(long: pd.DataFrame, design: StudyDesign) -> DesignData:
     for construct in (*design.outcomes, *([design.covariate] if design.covariate else [])):
         if construct not in constructs_present:
             raise ValueError(f"construct {construct!r} has no answers in the table")
+    _check_covariate_columns(long, design)
     keys = ["respondent", *vignette]
-    occasions = (long[[*keys, *design.columns, *design.groups]].astype({"respondent": str})
+    per_occasion = [*design.columns, *design.groups, *design.covariate_columns]
+    occasions = (long[[*keys, *per_occasion]].astype({"respondent": str})
                  .drop_duplicates(subset=keys).reset_index(drop=True))
     grouped = long.groupby(keys, sort=False, observed=True)
-    for column in (*design.columns, *design.groups):
+    for column in per_occasion:
         varying = grouped[column].nunique(dropna=False)
         if (varying > 1).any():
-            where = dict(zip(keys, np.atleast_1d(varying.index[varying > 1][0]), strict=True))
+            where = dict(zip(keys, map(str, np.atleast_1d(varying.index[varying > 1][0])),
+                             strict=True))
             raise ValueError(f"column {column!r} varies within {where}; expected one value per "
                              "rating occasion")
     for name, levels in design.factors.items():
@@ -474,11 +504,14 @@ def prepare_design_data(long: pd.DataFrame, design: StudyDesign) -> DesignData:
         groups[name] = (levels, pd.Series(np.arange(len(levels)), index=levels)
                         .loc[labels].to_numpy(int))
 
+    adjust = _covariate_columns(occasions, design)
     respondents = tuple(dict.fromkeys(occasions["respondent"]))
     respondent_pos = pd.Series(np.arange(len(respondents)), index=respondents)
     x = design_rows(occasions, design)
-    augmented = np.column_stack([np.ones(len(x)), x.to_numpy()])
-    dependent = _collinear(augmented, ["(intercept)", *x.columns])
+    augmented = np.column_stack([np.ones(len(x)), x.to_numpy(),
+                                 *([] if adjust is None else [adjust.to_numpy()])])
+    dependent = _collinear(augmented, ["(intercept)", *x.columns,
+                                       *([] if adjust is None else adjust.columns)])
     if dependent:
         raise ValueError(f"the design columns {dependent} are collinear with earlier ones (or "
                          "constant); the data cannot tell their effects apart")
@@ -522,7 +555,37 @@ def prepare_design_data(long: pd.DataFrame, design: StudyDesign) -> DesignData:
         item_construct=pd.Series(np.arange(len(design.outcomes)), index=list(design.outcomes))
         .loc[per_item["construct"].first().astype(str).reindex(items)].to_numpy(int),
         groups=groups,
+        covariate_columns=adjust,
     )
+
+
+def _check_covariate_columns(long: pd.DataFrame, design: StudyDesign) -> None:
+    """Raise (one line) if a covariate column has a missing or non-numeric value."""
+    for name in design.covariate_columns:
+        raw = long[name]
+        values = pd.to_numeric(raw, errors="coerce").astype(float)
+        bad = ~np.isfinite(values.to_numpy())
+        if bad.any():
+            row = long.index[np.argmax(bad)]
+            shown = "empty" if pd.isna(raw.loc[row]) else repr(raw.loc[row])
+            raise ValueError(f"covariate column {name!r} row {row} (respondent "
+                             f"{str(long.loc[row, 'respondent'])!r}) is {shown}; expected a "
+                             "number for every answer (a covariate may not be missing)")
+
+
+def _covariate_columns(occasions: pd.DataFrame, design: StudyDesign) -> pd.DataFrame | None:
+    """Return the design's covariate columns z-scored over the occasions, or raise (one line)."""
+    if not design.covariate_columns:
+        return None
+    scores = {}
+    for name in design.covariate_columns:
+        per_occasion = pd.to_numeric(occasions[name]).to_numpy(float)
+        spread = per_occasion.std()
+        if not spread > 0:
+            raise ValueError(f"covariate column {name!r} does not vary (always "
+                             f"{per_occasion[0]:g}); drop it from the design")
+        scores[name] = (per_occasion - per_occasion.mean()) / spread
+    return pd.DataFrame(scores, index=occasions.index)
 
 
 def condition_labels(long: pd.DataFrame, design: StudyDesign) -> list[str]:
@@ -612,14 +675,17 @@ def simulate_design_survey(design: StudyDesign, effects: Mapping[str, float], *,
     trust by ``covariate_effect`` and is measured by the covariate construct's items the same
     way; the model sees only their z-scored mean, as it would in a real survey. Each grouping
     factor of the design (``design.groups``) assigns every rating occasion one of its levels
-    (balanced, at random) and adds that level's normal intercept with SD ``group_sd``.
+    (balanced, at random) and adds that level's normal intercept with SD ``group_sd``. Each
+    covariate column (``design.covariate_columns``) is a standard-normal value per respondent
+    (the same on all their vignettes) that moves latent trust by its entry in ``effects``.
 
     Parameters
     ----------
     design : StudyDesign
         The design.
     effects : mapping of str to float
-        True value of each effect of :func:`effect_names` (missing ones are 0).
+        True value of each effect of :func:`effect_names` and of each covariate column's slope
+        (latent SD per SD; missing ones are 0).
     n_respondents : int
         Respondents.
     items : mapping of str to sequence of str
@@ -659,10 +725,11 @@ def simulate_design_survey(design: StudyDesign, effects: Mapping[str, float], *,
     if design.covariate and not items.get(design.covariate):
         raise ValueError(f"the design declares the covariate {design.covariate!r}, but items "
                          "lists none of its items; expected its item names as for an outcome")
-    unknown = sorted(set(effects) - set(effect_names(design)))
+    known = [*effect_names(design), *design.covariate_columns]
+    unknown = sorted(set(effects) - set(known))
     if unknown:
         raise ValueError(f"effects {unknown} are not effects of the design; expected some of "
-                         f"{list(effect_names(design))}")
+                         f"{known}")
     strangers = sorted((set(group_levels or {}) | set(group_sd or {})) - set(design.groups))
     if strangers:
         raise ValueError(f"group_levels or group_sd name {strangers}, which are not groups of the "
@@ -696,6 +763,9 @@ def simulate_design_survey(design: StudyDesign, effects: Mapping[str, float], *,
         rng.shuffle(level)
         occasions[name] = [f"{name}{k + 1}" for k in level]
         theta = theta + float((group_sd or {}).get(name, 0.5)) * rng.normal(size=n_levels)[level]
+    for name in design.covariate_columns:  # last, for the same reason
+        occasions[name] = np.repeat(rng.normal(size=n_respondents), vignettes)
+        theta = theta + float(effects.get(name, 0.0)) * occasions[name].to_numpy()
     thresholds = np.linspace(-2.0, 2.0, n_categories - 1)
     rows = []
     for construct, names in items.items():

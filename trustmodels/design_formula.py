@@ -3,18 +3,22 @@ r"""A study's design stated as a model formula, read against its codebook.
 ``seller_response * violation * log10(fan_count) + disposition`` says what
 :class:`~trustmodels.design.StudyDesign` declares: the factors (variables whose codebook field
 has categories; the first category is the reference), the numeric moderators (``log10(x)`` for
-a moderator on the log10 scale, ``x`` on its own scale) and their interactions, and a covariate
-(a construct of the codebook, added on its own), and random intercepts of grouping factors
-crossed with respondents (``(1|profile)``; ``(1|<id>)``, the respondents' own, is in every
-model anyway). The formula is parsed with ``formulae``, the
+a moderator on the log10 scale, ``x`` on its own scale) and their interactions, a covariate
+(a construct of the codebook, added on its own), covariate columns (numeric columns added on
+their own, such as ``+ age``: adjustments without interactions), and random intercepts of
+grouping factors crossed with respondents (``(1|profile)``; ``(1|<id>)``, the respondents'
+own, is in every model anyway). The formula is parsed with ``formulae``, the
 formula library of bambi, so it follows the Wilkinson-Rogers notation used by R, brms and
 bambi: ``a * b`` is ``a + b + a:b``, ``a:b`` an interaction alone.
 
 The models of :mod:`trustmodels.models.declared` contain every interaction of the design's
 factors and moderators, so a formula must state the full crossing of its design variables
 (``a * b * log10(m)``); a formula with some interactions left out is refused with the term it
-lacks. The intercept is absorbed by the item thresholds, so ``1 +`` and ``0 +`` make no
-difference. The left-hand side, when given, names the outcome construct.
+lacks. A numeric column without a transform that appears only on its own, beside other design
+variables, is a covariate column unless the codebook declares it a moderator (or ``centres``
+gives its centre); one the codebook lists in ``covariate_columns`` must appear on its own.
+The intercept is absorbed by the item thresholds, so ``1 +`` and ``0 +`` make no difference.
+The left-hand side, when given, names the outcome construct.
 """
 
 from __future__ import annotations
@@ -78,8 +82,8 @@ def design_from_formula(formula: str, codebook, *, outcomes: Sequence[str] | Non
     ValueError
         One line naming the problem: a formula that does not parse, a name the codebook does
         not have, a factor without categories, a moderator without a centre or with another
-        transform than the codebook declares, a covariate in an interaction, a second
-        covariate, a group-specific term other than a random intercept, or a missing
+        transform than the codebook declares, a covariate or covariate column in an
+        interaction, a second covariate, a group-specific term other than a random intercept, or a missing
         interaction.
 
     See Also
@@ -92,7 +96,7 @@ def design_from_formula(formula: str, codebook, *, outcomes: Sequence[str] | Non
     -----
     With design variables :math:`V` (factors and moderators) the models contain one effect per
     non-reference level combination of every non-empty subset of :math:`V` (main effects and
-    all interactions), so the formula's terms, apart from the covariate, must be exactly the
+    all interactions), so the formula's terms, apart from the covariates, must be exactly the
     :math:`2^{|V|} - 1` subsets of :math:`V`, which ``v_1 * v_2 * ... * v_k`` states.
 
     Examples
@@ -160,6 +164,11 @@ def design_from_formula(formula: str, codebook, *, outcomes: Sequence[str] | Non
         for name, transform in term:
             if variables.setdefault(name, transform) != transform:
                 raise ValueError(f"formula {formula!r}: {name!r} appears with two transforms")
+    covariate_columns = _covariate_columns(formula, codebook, design_terms, variables,
+                                           set(centres))
+    design_terms = [term for term in design_terms if term[0][0] not in covariate_columns]
+    variables = {name: transform for name, transform in variables.items()
+                 if name not in covariate_columns}
     factors, moderators = {}, {}
     for name, transform in variables.items():
         categories = codebook.field(name).categories
@@ -198,4 +207,23 @@ def design_from_formula(formula: str, codebook, *, outcomes: Sequence[str] | Non
         raise ValueError(f"formula {formula!r}: the outcome {missing[0]!r} is not a construct "
                          "of the codebook")
     return StudyDesign(factors=factors, outcomes=outcomes, moderators=moderators,
-                       covariate=covariate, vignette=codebook.vignette, groups=groups)
+                       covariate=covariate, vignette=codebook.vignette, groups=groups,
+                       covariate_columns=covariate_columns)
+
+
+def _covariate_columns(formula: str, codebook, design_terms, variables,
+                       centred: set[str]) -> list[str]:
+    """Return the formula's covariate columns: numeric columns added on their own."""
+    in_interaction = {name for term in design_terms if len(term) > 1 for name, _ in term}
+    declared = [name for name in variables if name in codebook.covariate_columns]
+    for name in declared:
+        if name in in_interaction or variables[name] is not None:
+            raise ValueError(f"formula {formula!r}: the codebook declares {name!r} a covariate "
+                             "column, which may only be added on its own, without a transform")
+    candidates = [name for name, transform in variables.items()
+                  if transform is None and name not in in_interaction
+                  and not codebook.field(name).categories
+                  and name not in codebook.moderators and name not in centred]
+    if len(candidates) == len(variables) and not declared:
+        return []  # nothing else in the design: a numeric column alone is a moderator
+    return list(dict.fromkeys([*declared, *candidates]))

@@ -289,7 +289,8 @@ def ordinal_data_of_design(long: pd.DataFrame, design: StudyDesign) -> OrdinalDa
     Raises
     ------
     ValueError
-        When the data cannot support the design, or a respondent rates several vignettes.
+        When the data cannot support the design, a respondent rates several vignettes, or the
+        design has grouping factors or covariate columns (which these models do not take).
 
     Examples
     --------
@@ -305,6 +306,11 @@ def ordinal_data_of_design(long: pd.DataFrame, design: StudyDesign) -> OrdinalDa
     if len(data.occasions) != len(data.respondents):
         raise ValueError(f"{len(data.respondents)} respondents rate {len(data.occasions)} "
                          "vignettes; this model needs one vignette per respondent")
+    left_out = [*design.groups, *design.covariate_columns]
+    if left_out:
+        raise ValueError(f"this model does not take grouping factors or covariate columns "
+                         f"({left_out}); fit the declared design's model "
+                         "(build_design_model), or declare the design without them")
     occasion_of = np.empty(len(data.respondents), dtype=int)
     occasion_of[data.occasion_respondent] = np.arange(len(data.occasion_respondent))
     x = data.design.iloc[occasion_of].set_axis(list(data.respondents))

@@ -2,12 +2,13 @@ r"""The multilevel ordinal model of any declared design (:mod:`trustmodels.desig
 
 For rating occasion :math:`o` (a respondent :math:`i(o)` rating one vignette) with design row
 :math:`X_o` (:func:`trustmodels.design.design_rows`), optional z-scored covariate
-:math:`d_i`, and item :math:`j` with :math:`K_j` ordered categories:
+:math:`d_i`, optional z-scored covariate columns :math:`W_o`, and item :math:`j` with
+:math:`K_j` ordered categories:
 
 .. math::
 
     u_i &\sim \mathrm{Normal}(0, 1) \\
-    \theta_o &= X_o \beta + \beta_\text{cov}\, d_{i(o)} + u_{i(o)} \\
+    \theta_o &= X_o \beta + \beta_\text{cov}\, d_{i(o)} + W_o \beta_W + u_{i(o)} \\
     P(y_{oj} \le k) &= F(\tau_{jk} - \lambda_j \theta_o), \qquad k = 1, \dots, K_j - 1
 
 with the priors of :class:`~trustmodels.models.priors.OrdinalPriors` (:math:`\beta_e \sim
@@ -104,7 +105,8 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
     design : StudyDesign
         The declared design.
     priors : OrdinalPriors, optional
-        Prior settings (``effect_sd`` for the effects and ``disposition_sd`` for the covariate).
+        Prior settings (``effect_sd`` for the effects and ``disposition_sd`` for the covariate
+        and the covariate columns' slopes).
     link : {"logit", "probit"}
         Link function.
     random_slopes : bool
@@ -137,7 +139,9 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
         ``beta_in_sample``, ``beta_cov_in_sample`` and the threshold offsets instead of ``u``.
         ``model.respondent_variation`` is the tensor of :math:`u_i` in either form. Each
         grouping factor ``g`` of the design adds the coordinate ``g`` (its levels) and the
-        variables ``sd_g`` and ``z_g``.
+        variables ``sd_g`` and ``z_g``. Covariate columns (``design.covariate_columns``) add
+        the coordinate ``covariate_column`` and the variable ``beta_columns`` (projected, also
+        ``beta_columns_in_sample``) and the data ``covariate_columns``.
         ``model.trustmodels_spec`` records the design, a
         :class:`~trustmodels.models.specification.DeclaredSpec`.
 
@@ -161,22 +165,26 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
     -----
     For rating occasion :math:`o` (respondent :math:`i(o)` rating one vignette) with design row
     :math:`X_o` (:func:`trustmodels.design.design_rows`), the z-scored covariate :math:`d_i` (when
-    the design declares one) and item :math:`j` with :math:`K_j` ordered categories,
+    the design declares one), the z-scored covariate columns :math:`W_o` (when it declares
+    some) and item :math:`j` with :math:`K_j` ordered categories,
 
     .. math::
 
         u_i &\sim \mathrm{Normal}(0, 1) \\
-        \theta_o &= X_o \beta + \beta_\text{cov}\, d_{i(o)} + u_{i(o)} \\
+        \theta_o &= X_o \beta + \beta_\text{cov}\, d_{i(o)} + W_o \beta_W + u_{i(o)} \\
         P(y_{oj} \le k) &= F(\tau_{jk} - \lambda_j \theta_o), \qquad k = 1, \dots, K_j - 1
 
     with :math:`F` the logistic or standard normal CDF (``link``) and the priors of
     :class:`OrdinalPriors`: :math:`\beta_e \sim \mathrm{Normal}(0, \sigma_\beta)`
-    (``effect_sd``), :math:`\beta_\text{cov} \sim \mathrm{Normal}(0, \sigma_\text{disp})`
-    (``disposition_sd``), :math:`\lambda_j \sim \mathrm{LogNormal}(0, s)`
-    (``discrimination_log_sd``) and ordered thresholds: a multilevel ordinal regression of the
-    kind described by Bürkner & Vuorre (2019). The effects are in standard deviations of
-    the respondents' latent intercepts. A respondent's ratings share :math:`u_i` (sampled in the
-    non-centred form), so effects that vary within respondents are estimated against each
+    (``effect_sd``), :math:`\beta_\text{cov}, \beta_{W,c} \sim
+    \mathrm{Normal}(0, \sigma_\text{disp})` (``disposition_sd``),
+    :math:`\lambda_j \sim \mathrm{LogNormal}(0, s)` (``discrimination_log_sd``) and ordered
+    thresholds: a multilevel ordinal regression of the kind described by Bürkner & Vuorre
+    (2019). The effects are in standard deviations of the respondents' latent intercepts; a
+    covariate column's slope is the change of latent trust per standard deviation of the
+    column, which enters without interactions (an adjustment, as ``+ age`` in a formula). A
+    respondent's ratings share :math:`u_i` (sampled in the non-centred form), so effects that
+    vary within respondents are estimated against each
     respondent's own level of trust.
 
     A grouping factor :math:`g` crossed with respondents (``design.groups``, such as the seller
@@ -258,8 +266,11 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
               "obs": np.arange(data.response.size)}
     if slopes:
         coords["slope"] = slopes
+    if data.covariate_columns is not None:
+        coords["covariate_column"] = list(data.covariate_columns.columns)
     for name, (levels, _) in data.groups.items():
-        if name in coords or name in ("slope", "construct", "design_term", "cutpoint") \
+        if name in coords or name in ("slope", "construct", "design_term", "cutpoint",
+                                      "covariate_column") \
                 or name.startswith(("item_k", "cutpoint_k")):
             raise ValueError(f"group {name!r} has the name of a coordinate of the model; "
                              "rename the column in the data and the codebook")
@@ -271,12 +282,16 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
     with pm.Model(coords=coords) as model:
         x = pm.Data("X", data.design.to_numpy(float), dims=("occasion", "effect"))
         if projected:
-            beta, beta_cov, u, gamma = _projected_coefficients(data, priors, effect_dims)
+            beta, beta_cov, beta_columns, u, gamma = _projected_coefficients(data, priors,
+                                                                             effect_dims)
         else:
             beta = pm.Normal("beta", 0.0, priors.effect_sd, dims=effect_dims)
             u = pm.Normal("u", 0.0, 1.0, dims="respondent")
             beta_cov = (None if data.covariate is None
                         else pm.Normal("beta_cov", 0.0, priors.disposition_sd))
+            beta_columns = (None if data.covariate_columns is None
+                            else pm.Normal("beta_columns", 0.0, priors.disposition_sd,
+                                           dims="covariate_column"))
         model.respondent_variation = u
         # by construct: the construct-mean effects enter theta, each construct's deviation
         # from them is added per item below (the same parts as the main model)
@@ -295,6 +310,10 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
         if data.covariate is not None:
             d = pm.Data("covariate", data.covariate, dims="respondent")
             theta = theta + beta_cov * d[data.occasion_respondent]
+        if data.covariate_columns is not None:
+            w = pm.Data("covariate_columns", data.covariate_columns.to_numpy(float),
+                        dims=("occasion", "covariate_column"))
+            theta = theta + pt.dot(w, beta_columns)
         lam = pm.LogNormal("lambda", 0.0, priors.discrimination_log_sd, dims="item")
         # projected: every eta contains lam_j * gamma_0, which the data cannot tell apart from a
         # shift of item j's thresholds, so the thresholds are sampled as offsets from it
@@ -325,8 +344,11 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
         effects_by_construct=True if effects_by_construct else None,
         groups=tuple(data.groups) or None,
         group_sd=group_sd if data.groups else None,
+        covariate_columns=(tuple(data.covariate_columns.columns)
+                           if data.covariate_columns is not None else None),
         # gated besides the free variables when projected: the coefficients and the thresholds
         derived=(("beta", *(["beta_cov"] if data.covariate is not None else []),
+                  *(["beta_columns"] if data.covariate_columns is not None else []),
                   *threshold_names(data.item_categories)) if projected else ()),
         priors=priors,
     )
@@ -334,7 +356,10 @@ def build_design_model(long: pd.DataFrame, design: StudyDesign,
 
 
 def _projected_coefficients(data, priors: OrdinalPriors, effect_dims: tuple[str, ...]):
-    """Add the projected form's variables; return ``beta``, ``beta_cov``, ``u`` and ``gamma``.
+    """Add the projected form's variables; return the coefficients, ``u`` and ``gamma``.
+
+    The coefficients are ``beta``, ``beta_cov`` and ``beta_columns`` (None without a covariate
+    or covariate columns).
 
     One vignette per respondent, so the occasions are the respondents (in another order): the
     design columns of respondent ``i`` are those of its occasion.
@@ -347,6 +372,10 @@ def _projected_coefficients(data, priors: OrdinalPriors, effect_dims: tuple[str,
     if data.covariate is not None:
         columns.append(np.asarray(data.covariate, dtype=float))
         terms.append("covariate")
+    adjusted = [] if data.covariate_columns is None else list(data.covariate_columns.columns)
+    if adjusted:
+        columns.append(data.covariate_columns.to_numpy(float)[occasion_of])
+        terms += [f"column:{name}" for name in adjusted]
     u, gamma = projected_respondent_terms(np.column_stack(columns), terms)
     gamma_effects = gamma[1:1 + len(effects)]
     beta_in_sample = pm.Normal("beta_in_sample", gamma_effects, priors.effect_sd,
@@ -354,6 +383,14 @@ def _projected_coefficients(data, priors: OrdinalPriors, effect_dims: tuple[str,
     beta = pm.Deterministic("beta", beta_in_sample - gamma_effects, dims=effect_dims)
     beta_cov = None
     if data.covariate is not None:
-        cov_in_sample = pm.Normal("beta_cov_in_sample", gamma[-1], priors.disposition_sd)
-        beta_cov = pm.Deterministic("beta_cov", cov_in_sample - gamma[-1])
-    return beta, beta_cov, u, gamma
+        at = -1 - len(adjusted)  # the covariate's term comes before the columns'
+        cov_in_sample = pm.Normal("beta_cov_in_sample", gamma[at], priors.disposition_sd)
+        beta_cov = pm.Deterministic("beta_cov", cov_in_sample - gamma[at])
+    beta_columns = None
+    if adjusted:
+        gamma_columns = gamma[len(terms) - len(adjusted):]
+        columns_in_sample = pm.Normal("beta_columns_in_sample", gamma_columns,
+                                      priors.disposition_sd, dims="covariate_column")
+        beta_columns = pm.Deterministic("beta_columns", columns_in_sample - gamma_columns,
+                                        dims="covariate_column")
+    return beta, beta_cov, beta_columns, u, gamma

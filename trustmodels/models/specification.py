@@ -308,6 +308,9 @@ class DeclaredSpec(ModelSpec):
         the JSON form when none).
     group_sd : float, optional
         Prior scale of the grouping factors' SDs (with ``groups`` only).
+    covariate_columns : tuple of str, optional
+        Numeric columns the model adjusts for, z-scored, with slopes ``beta_columns`` (left out
+        of the JSON form when none).
     """
 
     kind: ClassVar[str] = "declared design"
@@ -330,6 +333,7 @@ class DeclaredSpec(ModelSpec):
     priors: OrdinalPriors = field(default_factory=OrdinalPriors)
     groups: tuple[str, ...] | None = _optional()
     group_sd: float | None = _optional()
+    covariate_columns: tuple[str, ...] | None = _optional()
 
     def __post_init__(self):
         if (self.groups is None) != (self.group_sd is None):

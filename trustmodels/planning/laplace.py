@@ -208,10 +208,10 @@ class LaplaceFitter:
 
         from trustmodels.models.declared import build_design_model
 
-        if design.groups:
-            raise ValueError("the fast fitter does not take grouping factors "
-                             f"({list(design.groups)}); fit such a design with NUTS "
-                             "(trustmodels.fit)")
+        if design.groups or design.covariate_columns:
+            raise ValueError("the fast fitter does not take grouping factors or covariate "
+                             f"columns ({[*design.groups, *design.covariate_columns]}); fit "
+                             "such a design with NUTS (trustmodels.fit)")
         self.design = design
         self.template = prepare_design_data(long, design)
         model = build_design_model(long, design, **model_options)

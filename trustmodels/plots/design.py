@@ -21,7 +21,7 @@ __all__ = ["plot_contrasts_across", "plot_counts_by_condition", "plot_cumulative
 #: Axis label of each contrast scale.
 SCALE_LABELS = {"latent": "contrast (latent SD)", "agree": "contrast (probability of agreeing)",
                 "expected": "contrast (expected rating, answer-scale points)"}
-_SUMMARY = {"factor", "contrast", "scale", "mean", "hdi_low", "hdi_high", "p_direction",
+_SUMMARY = {"factor", "contrast", "scale", "mean", "hdi_low", "hdi_high", "hdi_prob", "p_direction",
             "p_in_rope", "decision", "first_mean", "second_mean", "rope_low", "rope_high"}
 
 
@@ -74,8 +74,9 @@ def plot_factor_contrasts(table: pd.DataFrame, *, rope: float | None = None,
         if rope:
             ax.axvspan(-rope, rope, color="0.85", label="ROPE", zorder=0)
         ax.axvline(0, color="0.4", lw=0.8)
+        prob = float(table["hdi_prob"].iloc[0]) if "hdi_prob" in table else 0.95
         ax.hlines(y, table["hdi_low"], table["hdi_high"], colors=SEQUENCE[0], lw=2.2,
-                  label="95% HDI")
+                  label=f"{prob:.0%} HDI")
         ax.scatter(table["mean"], y, color=SEQUENCE[0], zorder=3, s=22, label="posterior mean")
         ax.set_yticks(y, [_row_label(row, extra) for _, row in table.iterrows()])
         ax.set_xlabel(SCALE_LABELS.get(scales[0], scales[0]))
@@ -124,13 +125,15 @@ def plot_contrasts_across(table: pd.DataFrame, moderator: str, *, rope: float | 
             ax.axhspan(-rope, rope, color="0.88", zorder=0, label="ROPE")
         ax.axhline(0, color="0.4", lw=0.8)
         linestyles = ("-", "--", ":", "-.")
+        prob = float(table["hdi_prob"].iloc[0]) if "hdi_prob" in table else 0.95
         for number, (contrast, rows) in enumerate(table.groupby("contrast", sort=False)):
             rows = rows.sort_values(moderator)
             color = SEQUENCE[number % len(SEQUENCE)]
             ax.fill_between(rows[moderator], rows["hdi_low"], rows["hdi_high"], color=color,
                             alpha=0.25, lw=0)
             ax.plot(rows[moderator], rows["mean"], color=color,
-                    ls=linestyles[number % len(linestyles)], label=f"{contrast} (95% HDI band)")
+                    ls=linestyles[number % len(linestyles)],
+                    label=f"{contrast} ({prob:.0%} HDI band)")
         if log_axis:
             ax.set_xscale("log")
         ax.set_xlabel(moderator)

@@ -30,7 +30,7 @@ from trustmodels.analysis.checks import category_counts, predictive_draws
 from trustmodels.analysis.item_correlations import item_correlation_check
 from trustmodels.analysis.proportional_odds import cumulative_logit_shifts
 from trustmodels.analysis.contrasts import factor_contrasts
-from trustmodels.analysis.effects import DEFAULT_ROPES
+from trustmodels.analysis.effects import DEFAULT_ROPES, summarize_draws
 from trustmodels.analysis.reliability import reliability_table
 from trustmodels.config import installed_versions
 from trustmodels.design import StudyDesign, condition_labels, design_table, prepare_design_data
@@ -108,7 +108,10 @@ display(Markdown(
                           or "none")
     + "; moderators " + (", ".join(f"**{n}** ({m.transform}, centred at {m.centre:g})"
                                     for n, m in design.moderators.items()) or "none")
-    + f"; covariate {design.covariate or 'none'}; outcomes {', '.join(design.outcomes)}"
+    + f"; covariate {design.covariate or 'none'}"
+    + (f"; adjusted for the numeric columns {', '.join(design.covariate_columns)} (z-scored)"
+       if design.covariate_columns else "")
+    + f"; outcomes {', '.join(design.outcomes)}"
     + (f"; each respondent rates several vignettes (**{design.vignette}**)"
        if design.vignette else "; one rating per respondent")
     + (f"; grouping factors crossed with respondents: "
@@ -151,6 +154,9 @@ display(Markdown(
     + "".join(f"Each of the {len(model.coords[g])} levels of {g} has a latent intercept too "
               f"(SD prior HalfNormal({model.trustmodels_spec.group_sd})). "
               for g in design.groups)
+    + (f"It adjusts for {', '.join(design.covariate_columns)}, each z-scored with a slope of "
+       f"its own (prior Normal(0, {priors.disposition_sd})) and no interactions. "
+       if design.covariate_columns else "")
     + f"Priors: effects "
     f"Normal(0, {priors.effect_sd}), discriminations LogNormal(0, "
     f"{priors.discrimination_log_sd}), thresholds {priors.cutpoint_prior}."))
@@ -262,6 +268,18 @@ if idata is not None:
         contrasts = save(pd.concat(contrast_tables, ignore_index=True), "contrasts")
         display(reader_table(contrasts.drop(columns=["hdi_prob", "rope_low", "rope_high",
                                                      "p_in_rope"])))
+    if design.covariate_columns:  # adjustments: their slopes, not experimental effects
+        draws = idata["posterior"]["beta_columns"]
+        slopes = save(pd.DataFrame([
+            {"covariate_column": name, **summarize_draws(
+                draws.sel(covariate_column=name).to_numpy(),
+                rope=(-ROPES["latent"], ROPES["latent"]))}
+            for name in design.covariate_columns]), "covariate_columns")
+        display(Markdown(
+            "Slopes of the covariate columns the model adjusts for (latent SD per SD of the "
+            "column). They are associations, not effects of the manipulation:"))
+        display(reader_table(slopes.drop(columns=["hdi_prob", "rope_low", "rope_high",
+                                                  "p_in_rope"])))
 else:
     display(Markdown("No contrasts: the fit failed the convergence gate."))
 '''

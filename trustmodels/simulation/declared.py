@@ -29,7 +29,8 @@ def write_design_survey(long: pd.DataFrame, design: StudyDesign, folder, *,
     long : pandas.DataFrame
         Output of :func:`trustmodels.design.simulate_design_survey` for ``design``.
     design : StudyDesign
-        The design it was drawn from (factors, moderators, vignette).
+        The design it was drawn from (factors, moderators, vignette, groups and covariate
+        columns).
     folder : str or pathlib.Path
         Output folder (created if needed).
     name : str
@@ -55,7 +56,8 @@ def write_design_survey(long: pd.DataFrame, design: StudyDesign, folder, *,
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    keys = ["respondent", *([design.vignette] if design.vignette else []), *design.columns]
+    keys = ["respondent", *([design.vignette] if design.vignette else []), *design.columns,
+            *design.groups, *design.covariate_columns]
     items = list(dict.fromkeys(long["item"].astype(str)))
     categories = long.groupby(long["item"].astype(str))["n_categories"].first()
     wide = long.pivot_table(index=keys, columns="item", values="response",
@@ -74,6 +76,10 @@ def write_design_survey(long: pd.DataFrame, design: StudyDesign, folder, *,
         else:
             wide[moderator] = wide[moderator].round(4)
             fields.append({"name": moderator, "type": "number"})
+    fields += [{"name": group, "type": "string"} for group in design.groups]
+    for column in design.covariate_columns:
+        wide[column] = wide[column].round(4)
+        fields.append({"name": column, "type": "number"})
     fields += [{"name": item, "type": "integer",
                 "categories": list(range(1, int(categories[item]) + 1)),
                 "categoriesOrdered": True} for item in items]
@@ -87,6 +93,10 @@ def write_design_survey(long: pd.DataFrame, design: StudyDesign, folder, *,
         extension["covariate"] = design.covariate
     if design.vignette:
         extension["vignette"] = design.vignette
+    if design.groups:
+        extension["groups"] = list(design.groups)
+    if design.covariate_columns:
+        extension["covariate_columns"] = list(design.covariate_columns)
     data = folder / f"{name}.csv"
     wide[[field["name"] for field in fields]].to_csv(data, index=False)
     package = {"$schema": "https://datapackage.org/profiles/2.0/datapackage.json",

@@ -21,6 +21,8 @@ extension object ``"trustmodels"`` that says what each column *means*::
       "groups": ["profile"],                        # optional: grouping factors crossed with
                                                     # respondents (e.g. the seller profile or
                                                     # the rater), one random intercept each
+      "covariate_columns": ["age"],                 # optional: numeric columns the declared
+                                                    # design's model adjusts for (z-scored)
       "attention_check": {"field": "attention_check", "correct": 2},   # optional
       "duration": "duration_s",                     # optional completion time in seconds
       "covariates": ["purchase_freq", "gender"],    # optional
@@ -153,6 +155,8 @@ class Codebook:
     groups : tuple of str
         Grouping factors crossed with respondents (such as the seller profile a vignette shows
         or the rater), each with a random intercept in the declared design's model.
+    covariate_columns : tuple of str
+        Numeric columns the declared design's model adjusts for (z-scored, additive).
     attention_check : tuple of (str, object) or None
         Attention-check column and its instructed answer.
     duration : str or None
@@ -205,6 +209,7 @@ class Codebook:
     covariate: str | None = None
     vignette: str | None = None
     groups: tuple[str, ...] = ()
+    covariate_columns: tuple[str, ...] = ()
     attention_check: tuple[str, Any] | None = None
     duration: str | None = None
     covariates: tuple[str, ...] = ()
@@ -360,6 +365,7 @@ class Codebook:
         named += list(self.moderators)
         named += [self.vignette] if self.vignette else []
         named += list(self.groups)
+        named += list(self.covariate_columns)
         named += [self.attention_check[0]] if self.attention_check else []
         named += [self.duration] if self.duration else []
         named += list(self.covariates)
@@ -635,6 +641,17 @@ class _CodebookParser:
                 self.problem(here, f"groups names {name!r}, which is already the id, the "
                                    "vignette, a design factor or a moderator; expected another "
                                    "column (e.g. the seller profile or the rater)")
+        covariate_columns = tuple(
+            name for name in (known(n, "covariate_columns")
+                              for n in self.names(ext.get("covariate_columns"), here)) if name)
+        for name in covariate_columns:
+            if name in (id_field, vignette, *design, *moderators, *groups):
+                self.problem(here, f"covariate_columns names {name!r}, which is already the id, "
+                                   "the vignette, a design factor, a moderator or a group; "
+                                   "expected another column")
+            elif fields[name].type not in ("integer", "number"):
+                self.problem(here, f"covariate_columns names {name!r} of type "
+                                   f"{fields[name].type!r}; expected \"integer\" or \"number\"")
         covariate = ext.get("covariate")
         if covariate is not None and covariate not in constructs:
             self.problem(here, f"covariate names {covariate!r}, which is not a construct; "
@@ -690,6 +707,7 @@ class _CodebookParser:
             covariate=covariate,
             vignette=vignette,
             groups=groups,
+            covariate_columns=covariate_columns,
             attention_check=attention,
             duration=duration,
             covariates=covariates,

@@ -146,7 +146,7 @@ class Survey:
         })
         extra = [*([book.vignette] if book.vignette else []), *book.design,
                  *([book.fan_count] if book.fan_count else []), *book.moderators,
-                 *book.groups, *book.covariates]
+                 *book.groups, *book.covariate_columns, *book.covariates]
         for name in dict.fromkeys(extra):
             column = self.wide[name].iloc[rows].reset_index(drop=True)
             if str(column.dtype) == "Int64" and not column.isna().any():
