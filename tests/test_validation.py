@@ -228,6 +228,20 @@ def test_missing_value_codes_are_missing_not_errors(write_survey, mini_csv_text)
                                               False]
 
 
+def test_an_item_that_no_row_answers_is_one_line(write_survey, mini_csv_text):
+    # a model could not use such an item; it used to be dropped silently while the survey
+    # still reported it among its items
+    text = mini_csv_text
+    for respondent in [f"R0{i}" for i in range(1, 9)]:
+        text = replace_cell(text, respondent, "comp2", "")
+    _, problems = check(write_survey, text)
+    assert problems == ["survey.csv: column 'comp2': no row answers this item of construct "
+                        "'competence' (all 8 cells are missing); expected answers, or remove it "
+                        "from the codebook's constructs"]
+    _, problems = check(write_survey, replace_cell(mini_csv_text, "R01", "comp2", ""))
+    assert problems == []  # one missing answer is not a problem
+
+
 def test_missing_value_in_a_required_field(write_survey, mini_csv_text):
     text = replace_cell(mini_csv_text, "R02", "violation", "-99")
     text = replace_cell(text, "R03", "respondent_id", "")

@@ -359,6 +359,20 @@ def _design_problems(frame: pd.DataFrame, codebook: Codebook, label: str,
     return problems
 
 
+def _unanswered_items(raw: pd.DataFrame, fields: dict[str, Field], codebook: Codebook,
+                      label: str) -> list[Problem]:
+    """Find an item of a construct whose every cell is missing (a model could not use it)."""
+    if raw.empty:
+        return []
+    return [Problem(label, f"no row answers this item of construct {construct!r} (all "
+                           f"{len(raw)} cells are missing); expected answers, or remove it "
+                           "from the codebook's constructs", column=item)
+            for construct, items in codebook.constructs.items() for item in items
+            if item in raw.columns
+            and all(("" if text is None else str(text)) in fields[item].missing_values
+                    for text in raw[item].tolist())]
+
+
 def _typed_column(values: list, spec: Field) -> pd.Series:
     if spec.type == "integer":
         return pd.Series(pd.array(values, dtype="Int64"), name=spec.name)
@@ -508,6 +522,7 @@ def validate_frame(raw: pd.DataFrame, codebook: Codebook, label: str = "data",
         typed[name] = _typed_column(values, spec)
     frame = pd.DataFrame(typed, index=pd.RangeIndex(len(raw)))
     problems += _design_problems(frame, codebook, label, list(numbers))
+    problems += _unanswered_items(raw, fields, codebook, label)
     order = {name: position for position, name in enumerate(codebook.fields)}
     problems.sort(key=lambda p: (p.row is not None, p.row or 0, order.get(p.column, -1)))
     return frame, problems
