@@ -4,7 +4,8 @@ Every chapter shows its result tables through :func:`reader_table`, so that all 
 the same rules:
 
 - numbers rounded for reading (``digits`` decimals, chosen per column where needed; counts as
-  integers with thousands separators), never ``2191.013333``;
+  integers with thousands separators, but a probability column, ``p_...`` or ``..._prob``,
+  keeps its decimals even when every value is 0 or 1), never ``2191.013333``;
 - negative numbers with a true minus sign (U+2212), as in the prose; a number that rounds to
   zero keeps one significant digit (no ``-0.00``);
 - a missing value shown as an empty cell, and rows or columns that hold nothing dropped;
@@ -200,6 +201,8 @@ def reader_table(frame: pd.DataFrame | pd.Series, *, digits: int | Mapping[str, 
     (True, True, True, True)
     >>> ">−0.002<" in html, ">0.00<" in html  # -0.0021 keeps its sign and one digit
     (True, False)
+    >>> ">1.00<" in reader_table(pd.DataFrame({"p_direction": [1.0]})).to_html()  # not a count
+    True
     """
     if isinstance(frame, pd.Series):
         frame = frame.to_frame(name=frame.name if frame.name is not None else "value")
@@ -212,7 +215,8 @@ def reader_table(frame: pd.DataFrame | pd.Series, *, digits: int | Mapping[str, 
 
     def formatter(column):
         values = frame[column]
-        counts = (pd.api.types.is_float_dtype(values)
+        probability = str(column).startswith("p_") or str(column).endswith("_prob")
+        counts = (pd.api.types.is_float_dtype(values) and not probability
                   and np.all(np.mod(values.dropna().to_numpy(), 1) == 0))
         places = per_column.get(column, 0 if counts else default)
         return lambda value: format_number(value, places)
