@@ -159,13 +159,31 @@ def test_a_formula_adds_a_numeric_column_on_its_own_as_a_covariate_column():
         tm.design_from_formula("reaction * age", declared, centres={"age": 40})
 
 
-def test_the_fast_fitter_and_the_respondent_level_models_refuse_covariate_columns():
+def test_the_fast_fitter_refuses_covariate_columns():
     long, design = age_survey(n=12, vignettes=1)
     with pytest.raises(ValueError, match="does not take grouping factors or covariate columns"):
         tm.LaplaceFitter(long, design)
-    with pytest.raises(ValueError, match="does not take grouping factors or covariate "
-                                         "columns \\(\\['age'\\]\\)"):
-        tm.build_metric_model(long, design=design)
+
+
+def test_the_respondent_level_models_add_covariate_columns_to_their_design_matrix():
+    from trustmodels.models.moderation import build_moderation_model
+
+    design = StudyDesign({"reaction": ["silence", "excuse"]}, outcomes=["trust"],
+                         moderators={"fans": tm.Moderator("log10", centre=4.0)},
+                         covariate_columns=["age"])
+    long = simulate_design_survey(design, {"reaction[excuse]": 0.5, "age": 0.4},
+                                  n_respondents=30, items=ITEMS, seed=2)
+    metric = tm.build_metric_model(long, design=design)
+    assert list(metric.coords["effect"])[-1] == "age"
+    x = metric["X"].get_value()
+    assert abs(x[:, -1].mean()) < 1e-12 and abs(x[:, -1].std() - 1.0) < 1e-12  # z-scored
+    smooth = build_moderation_model(long, design=design)
+    assert "age" in list(smooth.coords["effect"])  # an additive baseline effect
+    grouped = StudyDesign({"reaction": ["silence", "excuse"]}, outcomes=["trust"],
+                          groups=["profile"])
+    long = simulate_design_survey(grouped, {}, n_respondents=20, items=ITEMS, seed=2)
+    with pytest.raises(ValueError, match="does not take grouping factors \\(\\['profile'\\]\\)"):
+        tm.build_metric_model(long, design=grouped)
 
 
 @pytest.mark.slow

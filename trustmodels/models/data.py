@@ -272,8 +272,10 @@ def ordinal_data_of_design(long: pd.DataFrame, design: StudyDesign) -> OrdinalDa
 
     For the models written on that layout (the metric comparison model) applied to a declared
     design in which every respondent rates one vignette: the design matrix has the declared
-    effects (:func:`trustmodels.design.effect_names`) and the covariate takes the place of the
-    disposition. The data are checked by :func:`trustmodels.design.prepare_design_data`.
+    effects (:func:`trustmodels.design.effect_names`), followed by the design's covariate
+    columns (z-scored, named by their column: additive effects with the effects' prior), and
+    the covariate takes the place of the disposition. The data are checked by
+    :func:`trustmodels.design.prepare_design_data`.
 
     Parameters
     ----------
@@ -290,7 +292,7 @@ def ordinal_data_of_design(long: pd.DataFrame, design: StudyDesign) -> OrdinalDa
     ------
     ValueError
         When the data cannot support the design, a respondent rates several vignettes, or the
-        design has grouping factors or covariate columns (which these models do not take).
+        design has grouping factors (which these models do not take).
 
     Examples
     --------
@@ -306,14 +308,16 @@ def ordinal_data_of_design(long: pd.DataFrame, design: StudyDesign) -> OrdinalDa
     if len(data.occasions) != len(data.respondents):
         raise ValueError(f"{len(data.respondents)} respondents rate {len(data.occasions)} "
                          "vignettes; this model needs one vignette per respondent")
-    left_out = [*design.groups, *design.covariate_columns]
-    if left_out:
-        raise ValueError(f"this model does not take grouping factors or covariate columns "
-                         f"({left_out}); fit the declared design's model "
-                         "(build_design_model), or declare the design without them")
+    if design.groups:
+        raise ValueError(f"this model does not take grouping factors ({list(design.groups)}); "
+                         "fit the declared design's model (build_design_model), or declare "
+                         "the design without them")
     occasion_of = np.empty(len(data.respondents), dtype=int)
     occasion_of[data.occasion_respondent] = np.arange(len(data.occasion_respondent))
-    x = data.design.iloc[occasion_of].set_axis(list(data.respondents))
+    x = data.design
+    if data.covariate_columns is not None:
+        x = pd.concat([x, data.covariate_columns], axis=1)
+    x = x.iloc[occasion_of].set_axis(list(data.respondents))
     respondent_table = data.occasions.iloc[occasion_of].set_index("respondent")
     return OrdinalData(
         respondents=data.respondents,
