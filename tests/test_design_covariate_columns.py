@@ -155,7 +155,8 @@ def test_a_formula_adds_a_numeric_column_on_its_own_as_a_covariate_column():
         tm.design_from_formula("fans", book)
     declared = age_codebook(["age"])
     assert tm.design_from_formula("reaction + age", declared).covariate_columns == ("age",)
-    with pytest.raises(ValueError, match="declares 'age' a covariate column, which may only"):
+    with pytest.raises(ValueError, match="^ages.json: formula 'reaction \\* age': the "
+                                         "codebook declares 'age' a covariate column, which"):
         tm.design_from_formula("reaction * age", declared, centres={"age": 40})
 
 

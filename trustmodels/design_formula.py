@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from trustmodels.design import Moderator, StudyDesign
 
@@ -80,11 +81,11 @@ def design_from_formula(formula: str, codebook, *, outcomes: Sequence[str] | Non
     Raises
     ------
     ValueError
-        One line naming the problem: a formula that does not parse, a name the codebook does
-        not have, a factor without categories, a moderator without a centre or with another
-        transform than the codebook declares, a covariate or covariate column in an
-        interaction, a second covariate, a group-specific term other than a random intercept, or a missing
-        interaction.
+        One line naming the codebook's file and the problem: a formula that does not parse, a
+        name the codebook does not have, a factor without categories, a moderator without a
+        centre or with another transform than the codebook declares, a covariate or covariate
+        column in an interaction, a second covariate, a group-specific term other than a random
+        intercept, or a missing interaction.
 
     See Also
     --------
@@ -110,8 +111,16 @@ def design_from_formula(formula: str, codebook, *, outcomes: Sequence[str] | Non
     >>> design_from_formula("seller_response + violation", codebook)
     Traceback (most recent call last):
     ...
-    ValueError: formula 'seller_response + violation': the models contain every interaction of the design's factors and moderators, and the formula lacks seller_response:violation; write seller_response * violation
+    ValueError: datapackage.json: formula 'seller_response + violation': the models contain every interaction of the design's factors and moderators, and the formula lacks seller_response:violation; write seller_response * violation
     """  # noqa: E501
+    try:
+        return _design_from_formula(formula, codebook, outcomes, centres)
+    except ValueError as error:  # name the codebook the formula was read against
+        raise ValueError(f"{Path(str(codebook.source)).name}: {error}") from None
+
+
+def _design_from_formula(formula: str, codebook, outcomes, centres) -> StudyDesign:
+    """:func:`design_from_formula` without the codebook's name in its errors."""
     import formulae
     from formulae.parser import ParseError
     from formulae.scanner import ScanError
