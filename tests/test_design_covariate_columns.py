@@ -180,6 +180,17 @@ def test_the_respondent_level_models_add_covariate_columns_to_their_design_matri
     assert abs(x[:, -1].mean()) < 1e-12 and abs(x[:, -1].std() - 1.0) < 1e-12  # z-scored
     smooth = build_moderation_model(long, design=design)
     assert "age" in list(smooth.coords["effect"])  # an additive baseline effect
+    # contrasts of a fit that carries the slope among its effects hold the column at its mean
+    import xarray as xr
+
+    names = list(metric.coords["effect"])
+    values = np.array([0.5, 0.2, -0.1, 0.9])  # excuse, log10(fans), excuse:log10(fans), age
+    assert names == ["reaction[excuse]", "log10(fans)", "reaction[excuse]:log10(fans)", "age"]
+    fake = xr.DataTree.from_dict({"posterior": xr.Dataset(
+        {"beta": (("chain", "draw", "effect"), np.broadcast_to(values, (1, 2, 4)))},
+        coords={"effect": names})})
+    table = tm.factor_contrasts(fake, design, "reaction", at={"fans": [100_000]})
+    np.testing.assert_allclose(table["mean"], [0.5 - 0.1])
     grouped = StudyDesign({"reaction": ["silence", "excuse"]}, outcomes=["trust"],
                           groups=["profile"])
     long = simulate_design_survey(grouped, {}, n_respondents=20, items=ITEMS, seed=2)

@@ -177,7 +177,9 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
     respondent intercept (15-node Gauss-Hermite quadrature), the covariate at its mean
     (:math:`d = 0`), for a fit with random slopes the respondent's slope deviations at 0, and for
     a design with grouping factors (``design.groups``) each group's intercept at 0: a typical
-    seller profile or rater.
+    seller profile or rater. Covariate columns (``design.covariate_columns``) are held at
+    their mean (z = 0); the respondent-level models carry their slopes among the effects,
+    which therefore drop out of every contrast.
     The weights are :math:`w_{jk} = 1` for the answers above the midpoint of the scale,
     :math:`k > (K_j + 1) / 2` (:func:`~trustmodels.analysis.effects.first_agreeing_category`:
     5 to 7 of 7, 4 to 6 of 6), and 0 otherwise (``scale="agree"``) or
@@ -215,6 +217,10 @@ def factor_contrasts(idata, design: StudyDesign, factor: str, *,
                             else "got a pair of another length"))
     rope = DEFAULT_ROPES[scale] if rope is None else rope
     beta = idata["posterior"]["beta"]
+    # covariate columns at their mean (z = 0) add nothing: drop the slopes that the
+    # respondent-level models carry among their effects
+    beta = beta.sel(effect=[e for e in beta["effect"].to_numpy()
+                            if str(e) not in design.covariate_columns])
     effects = [str(name) for name in beta["effect"].to_numpy()]
     constructs = ([str(c) for c in beta["construct"].to_numpy()] if "construct" in beta.dims
                   else [None])
