@@ -242,6 +242,22 @@ def test_an_item_that_no_row_answers_is_one_line(write_survey, mini_csv_text):
     assert problems == []  # one missing answer is not a problem
 
 
+@pytest.mark.parametrize(("role", "column", "expected"), [
+    ("groups", "gender", "expected one of female, male, non-binary, prefer not to say"),
+    ("covariate_columns", "duration_s", "expected an integer >= 0"),
+])
+def test_a_missing_group_or_covariate_column_is_named_with_its_row(
+        write_survey, mini_csv_text, mini_codebook_dict, role, column, expected):
+    # the declared design's model reads them for every rating: a gap is a data problem
+    book = json.loads(json.dumps(mini_codebook_dict))
+    book["resources"][0]["trustmodels"][role] = [column]
+    text = replace_cell(mini_csv_text, "R04", column, "")
+    _, problems = check(write_survey, text, book)
+    assert problems[0] == (f"survey.csv: row 5 (respondent R04), column '{column}': required "
+                           f"value is missing; {expected}")
+    assert all("required value is missing" in problem for problem in problems)
+
+
 def test_missing_value_in_a_required_field(write_survey, mini_csv_text):
     text = replace_cell(mini_csv_text, "R02", "violation", "-99")
     text = replace_cell(text, "R03", "respondent_id", "")

@@ -323,12 +323,15 @@ def _expected(spec: Field) -> str:
 
 
 def _with_semantic_rules(codebook: Codebook) -> dict[str, Field]:
-    """Fields with the extension's meaning-based rules added (counts and durations >= 0)."""
+    """Fields with the extension's meaning-based rules added (counts and durations >= 0, the
+    design's columns required)."""
     fields = dict(codebook.fields)
     for name in (codebook.fan_count, codebook.duration):
         if name and (fields[name].minimum is None or fields[name].minimum < 0):
             fields[name] = replace(fields[name], minimum=0)
-    for name in (*codebook.design, *codebook.moderators,
+    # what the declared design's model reads may not be missing
+    for name in (*codebook.design, *codebook.moderators, *codebook.groups,
+                 *codebook.covariate_columns,
                  *([codebook.vignette] if codebook.vignette else [])):
         fields[name] = replace(fields[name], required=True)
     # with a vignette column a respondent has one row per vignette: the id repeats, the pair
