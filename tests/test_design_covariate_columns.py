@@ -50,7 +50,8 @@ def test_the_codebook_declares_covariate_columns_and_the_design_reads_them():
 @pytest.mark.parametrize("columns, age_type, message", [
     (["height"], "number", "covariate_columns names 'height', which is not in schema.fields"),
     (["reaction"], "number", "covariate_columns names 'reaction', which is already the id"),
-    (["age"], "string", "covariate_columns names 'age' of type 'string'; expected"),
+    (["age"], "string", "covariate_columns names 'age' of type 'string'; expected \"integer\" "
+                        "or \"number\" \\(code a two-level variable as 0/1"),
 ])
 def test_the_codebook_names_a_bad_covariate_column(columns, age_type, message):
     with pytest.raises(CodebookError, match=message):

@@ -651,7 +651,9 @@ class _CodebookParser:
                                    "expected another column")
             elif fields[name].type not in ("integer", "number"):
                 self.problem(here, f"covariate_columns names {name!r} of type "
-                                   f"{fields[name].type!r}; expected \"integer\" or \"number\"")
+                                   f"{fields[name].type!r}; expected \"integer\" or \"number\" "
+                                   "(code a two-level variable as 0/1; a categorical one is a "
+                                   "design factor)")
         covariate = ext.get("covariate")
         if covariate is not None and covariate not in constructs:
             self.problem(here, f"covariate names {covariate!r}, which is not a construct; "

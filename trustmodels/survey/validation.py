@@ -323,8 +323,7 @@ def _expected(spec: Field) -> str:
 
 
 def _with_semantic_rules(codebook: Codebook) -> dict[str, Field]:
-    """Fields with the extension's meaning-based rules added (counts and durations >= 0, the
-    design's columns required)."""
+    """Fields with the extension's meaning-based rules (counts >= 0, design columns required)."""
     fields = dict(codebook.fields)
     for name in (codebook.fan_count, codebook.duration):
         if name and (fields[name].minimum is None or fields[name].minimum < 0):
